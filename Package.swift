@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// Glimpse: multimodal (vision + sequence) pipelines on Linux, in one native binary.
+import PackageDescription
+
+let package = Package(
+    name: "Glimpse",
+    products: [
+        .executable(name: "glimpse", targets: ["GlimpseCLI"]),
+        .executable(name: "glimpse-bench", targets: ["GlimpseBench"]),
+        .library(name: "GlimpseMedia", targets: ["GlimpseMedia"]),
+        .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
+        .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, as system-library targets (pkg-config names checked in PLATFORM.md).
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // libpng reports errors by longjmp: this shim keeps setjmp/longjmp inside C.
+        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+
+        .target(name: "GlimpseMedia", dependencies: ["CPNGShim", "CTurboJPEG", "CFFmpeg"]),
+        .target(name: "GlimpseTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia"]),
+        .executableTarget(
+            name: "GlimpseCLI",
+            dependencies: [
+                "GlimpseMedia", "GlimpsePipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "GlimpseBench", dependencies: ["GlimpseMedia"]),
+
+        .target(
+            name: "TestSupport", dependencies: ["GlimpseMedia", "GlimpseTensor"],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor", "TestSupport"]),
+        .testTarget(name: "GlimpseMediaTests", dependencies: ["GlimpseMedia", "TestSupport"]),
+        .testTarget(name: "GlimpsePipelineTests", dependencies: ["GlimpsePipeline", "TestSupport"]),
+        .testTarget(
+            name: "GlimpseCLITests", dependencies: ["TestSupport"]),
+    ]
+)

@@ -1,0 +1,48 @@
+// The `glimpse` command: one root command with subcommands per job. Library code throws;
+// only this file decides how an error is shown and which exit status it gets.
+import ArgumentParser
+import Foundation
+
+@main
+struct Glimpse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glimpse",
+        abstract: "Multimodal (vision + sequence) pipelines in one native binary.",
+        subcommands: [ImageCommand.self, VideoCommand.self])
+
+    /// Runs the command; any failure becomes one `error:` line on stderr and exit status 1
+    /// (usage errors: 64, as swift-argument-parser chooses).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            let message = error is LocalizedError
+                ? (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                : fullMessage(for: error)
+            let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+            let text = firstLine.lowercased().hasPrefix("error: ")
+                ? String(firstLine.dropFirst(7)) : firstLine
+            Standard.error("error: \(text)")
+            Foundation.exit(code == .failure || code.rawValue >= 128 ? 1 : code.rawValue)
+        }
+    }
+}
+
+/// Writing to the standard streams (Swift 6 rejects the C `stderr` global).
+enum Standard {
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Prints a value as one line of JSON with sorted keys.
+    static func printJSON<Value: Encodable>(_ value: Value) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

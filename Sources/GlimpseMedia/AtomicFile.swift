@@ -1,0 +1,62 @@
+// Writing outputs so that a reader never sees a partial file: temp file, fsync, rename.
+import Foundation
+
+/// Whole-file reads and atomic writes with errors that name the file.
+public enum AtomicFile {
+    /// Reads a whole file.
+    public static func read(_ path: String) throws(MediaError) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason =
+                FileManager.default.fileExists(atPath: path)
+                ? "permission denied or not a regular file" : "no such file"
+            throw .unreadable(path: path, reason: reason)
+        }
+        defer { try? handle.close() }
+        do {
+            return [UInt8](try handle.readToEnd() ?? Data())
+        } catch {
+            throw .unreadable(path: path, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory is written,
+    /// flushed to disk and renamed over `path`, so `path` holds either the old or the new bytes.
+    public static func write<Bytes: ContiguousBytes>(_ bytes: Bytes, to path: String)
+        throws(MediaError)
+    {
+        let temporary = temporaryPath(for: path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
+        }
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil && rename(temporary, path) != 0 {
+            failure = String(cString: strerror(errno))
+        }
+        if let failure {
+            unlink(temporary)
+            throw .unwritable(path: path, reason: failure)
+        }
+    }
+
+    /// A unique sibling path for a temporary file that becomes `path` when complete.
+    public static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let name = ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        return url.deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}

@@ -1,0 +1,119 @@
+// Decoding any supported image from bytes or a file, and encoding to PNG or JPEG.
+
+extension Image {
+    /// Decodes a PNG or JPEG, recognised by its content.
+    ///
+    /// - Parameters:
+    ///   - bytes: the encoded file.
+    ///   - source: the name used in error messages (usually the path).
+    ///   - layout: `.rgb` or `.rgba`; nil keeps alpha only when the file has it (alpha channel
+    ///     or PNG tRNS). Alpha is dropped without compositing, as Pillow's `convert("RGB")`.
+    ///   - limits: the pixel budget checked against the header before allocating.
+    public init(
+        decoding bytes: [UInt8], source: String = "<memory>", layout: PixelLayout? = nil,
+        limits: DecodeLimits = .standard
+    ) throws(MediaError) {
+        guard !bytes.isEmpty else { throw .corrupt(path: source, reason: "file is empty") }
+        switch ImageFormat.detect(bytes) {
+        case .png: self = try PNGCodec.decode(bytes, source: source, layout: layout, limits: limits)
+        case .jpeg:
+            self = try JPEGCodec.decode(bytes, source: source, layout: layout, limits: limits)
+        case nil: throw .unrecognizedFormat(path: source)
+        }
+    }
+
+    /// Reads and decodes the image file at `path`.
+    public init(
+        contentsOf path: String, layout: PixelLayout? = nil, limits: DecodeLimits = .standard
+    ) throws(MediaError) {
+        try self.init(
+            decoding: try AtomicFile.read(path), source: path, layout: layout, limits: limits)
+    }
+
+    /// The image encoded as `format`; `quality` (1–100) applies to JPEG, which drops alpha.
+    public func encoded(as format: ImageFormat, quality: Int = 90) throws(MediaError) -> [UInt8] {
+        switch format {
+        case .png: try PNGCodec.encode(self, destination: "<memory>")
+        case .jpeg: try JPEGCodec.encode(self, quality: quality, destination: "<memory>")
+        }
+    }
+
+    /// Writes the image atomically to `path`, in the format its extension names.
+    public func write(to path: String, quality: Int = 90) throws(MediaError) {
+        let ext = path.split(separator: "/").last?.split(separator: ".").last.map(String.init) ?? ""
+        guard let format = ImageFormat(pathExtension: ext), path.contains(".") else {
+            throw .unwritable(path: path, reason: "unknown image extension (use .png, .jpg or .jpeg)")
+        }
+        let bytes: [UInt8]
+        switch format {
+        case .png: bytes = try PNGCodec.encode(self, destination: path)
+        case .jpeg: bytes = try JPEGCodec.encode(self, quality: quality, destination: path)
+        }
+        try AtomicFile.write(bytes, to: path)
+    }
+}
+
+/// What an image file's header says, read without decoding its pixels.
+public struct ImageInfo: Codable, Equatable, Sendable {
+    public var format: ImageFormat
+    public var width: Int
+    public var height: Int
+    /// Bits per sample in the file (PNG 1–16, JPEG 8).
+    public var bitDepth: Int
+    /// Whether the file carries transparency (PNG alpha channel or tRNS).
+    public var hasAlpha: Bool
+    /// JPEG: `ycbcr`, `gray`, `cmyk`…; PNG: nil.
+    public var colorspace: String?
+    /// JPEG chroma subsampling such as `4:2:0`; PNG: nil.
+    public var subsampling: String?
+    /// PNG Adam7 interlacing.
+    public var interlaced: Bool
+    /// JPEG EXIF orientation (1–8) when present. `width`/`height` are as stored.
+    public var orientation: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case format, width, height, colorspace, subsampling, interlaced, orientation
+        case bitDepth = "bit_depth"
+        case hasAlpha = "has_alpha"
+    }
+
+    /// Reads the header of the image in `bytes`.
+    public init(decoding bytes: [UInt8], source: String = "<memory>") throws(MediaError) {
+        guard !bytes.isEmpty else { throw .corrupt(path: source, reason: "file is empty") }
+        switch ImageFormat.detect(bytes) {
+        case .png:
+            let header = try PNGCodec.header(of: bytes, source: source)
+            self.init(
+                format: .png, width: header.width, height: header.height,
+                bitDepth: header.bitDepth, hasAlpha: header.hasAlpha, colorspace: nil,
+                subsampling: nil, interlaced: header.interlaced, orientation: nil)
+        case .jpeg:
+            let header = try JPEGCodec.header(of: bytes, source: source)
+            self.init(
+                format: .jpeg, width: header.width, height: header.height, bitDepth: 8,
+                hasAlpha: false, colorspace: header.colorspace, subsampling: header.subsampling,
+                interlaced: false, orientation: Orientation(exifOfJPEG: bytes)?.rawValue)
+        case nil: throw .unrecognizedFormat(path: source)
+        }
+    }
+
+    /// Reads the header of the image file at `path`.
+    public init(contentsOf path: String) throws(MediaError) {
+        try self.init(decoding: try AtomicFile.read(path), source: path)
+    }
+
+    public init(
+        format: ImageFormat, width: Int, height: Int, bitDepth: Int, hasAlpha: Bool,
+        colorspace: String?, subsampling: String?, interlaced: Bool, orientation: Int?
+    ) {
+        self.format = format
+        self.width = width
+        self.height = height
+        self.bitDepth = bitDepth
+        self.hasAlpha = hasAlpha
+        self.colorspace = colorspace
+        self.subsampling = subsampling
+        self.interlaced = interlaced
+        self.orientation = orientation
+    }
+}

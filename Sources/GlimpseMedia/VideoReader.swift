@@ -1,0 +1,423 @@
+// Decoding a video stream with FFmpeg (libavformat + libavcodec) into RGB frames, converted by
+// one reused swscale context per stream, in constant memory however long the video.
+// Reference: FFmpeg's doc/examples/demux_decode.c (send_packet / receive_frame loop).
+import CFFmpeg
+import Foundation
+
+/// One decoded frame and when it is shown.
+public struct VideoFrame: Sendable {
+    /// The picture, RGB, upright (rotation applied unless disabled) and scaled if asked.
+    public var image: Image
+    /// Presentation timestamp in seconds, on the container's timeline (as ffprobe's `pts_time`).
+    public var time: Double
+    /// Position of the frame among all decoded frames of this pass, from 0.
+    public var decodedIndex: Int
+}
+
+/// How a ``VideoReader`` decodes and converts frames.
+public struct VideoReadOptions: Sendable {
+    /// Output size of each frame as shown (after rotation); nil keeps the stream's size.
+    public var size: (width: Int, height: Int)?
+    /// Decoder threads; 0 lets FFmpeg choose (frame and slice threading).
+    public var threads: Int
+    /// Apply the stream's rotation metadata to frames, as the ffmpeg CLI does by default.
+    public var autorotate: Bool
+    /// Which frames to hand out.
+    public var sampling: FrameSampling
+    /// Largest frame (width × height) the reader accepts, checked before decoding.
+    public var limits: DecodeLimits
+
+    public init(
+        size: (width: Int, height: Int)? = nil, threads: Int = 0, autorotate: Bool = true,
+        sampling: FrameSampling = .all, limits: DecodeLimits = .standard
+    ) {
+        self.size = size
+        self.threads = threads
+        self.autorotate = autorotate
+        self.sampling = sampling
+        self.limits = limits
+    }
+}
+
+/// Reads frames from any container and codec FFmpeg supports.
+///
+/// ```swift
+/// let reader = try VideoReader(path: "clip.mp4", options: .init(sampling: .init(fps: 2)))
+/// while let frame = try reader.nextFrame() { … frame.image, frame.time … }
+/// ```
+/// Damaged packets are skipped as the ffmpeg CLI skips them and recorded in ``problems``;
+/// a stream that ends before its declared length is reported there too, so callers that must
+/// not pass off partial output (``VideoReader/checkIntegrity()``) can refuse it.
+public final class VideoReader {
+    /// The file being read, as given.
+    public let path: String
+    /// Stream metadata.
+    public let info: VideoInfo
+    /// Damage met so far: undecodable packets, read errors, early end of stream.
+    public private(set) var problems: [String] = []
+    /// Timestamp of the last frame decoded without error, in seconds.
+    public private(set) var lastGoodTime: Double?
+    /// Frames decoded in this pass (kept or not).
+    public private(set) var decodedCount = 0
+
+    private let options: VideoReadOptions
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var scaler: OpaquePointer?
+    private let streamIndex: Int32
+    private let timeBase: AVRational
+    private var sampler: FrameSampler
+    private var draining = false
+    private var finished = false
+    private var reachedEnd = false
+    private var hasSeeked = false
+
+    /// Opens `path` and its best video stream.
+    public init(path: String, options: VideoReadOptions = .init()) throws(MediaError) {
+        self.path = path
+        self.options = options
+        self.sampler = FrameSampler(options.sampling)
+        try options.sampling.validate()
+        if let size = options.size, size.width < 1 || size.height < 1 {
+            throw .invalidArgument("frame size must be positive, got \(size.width)x\(size.height)")
+        }
+        FFmpeg.silenceLogging()
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            (attributes[.size] as? NSNumber)?.intValue == 0
+        {
+            throw .corrupt(path: path, reason: "file is empty")
+        }
+
+        var format: UnsafeMutablePointer<AVFormatContext>?
+        var status = avformat_open_input(&format, path, nil, nil)
+        guard status >= 0, let format else {
+            throw Self.openError(path: path, status: status)
+        }
+        self.format = format
+        status = avformat_find_stream_info(format, nil)
+        guard status >= 0 else {
+            avformat_close_input(&self.format)
+            throw .corrupt(path: path, reason: "cannot read stream info: \(FFmpeg.describe(status))")
+        }
+        var decoder: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+        guard index >= 0, let decoder, let stream = format.pointee.streams[Int(index)] else {
+            let reason = Self.describeStreams(format)
+            avformat_close_input(&self.format)
+            throw .noVideoStream(path: path, reason: reason)
+        }
+        self.streamIndex = index
+        self.timeBase = stream.pointee.time_base
+        let parameters = stream.pointee.codecpar.pointee
+        let info = VideoInfo(
+            width: Int(parameters.width), height: Int(parameters.height),
+            fps: Self.frameRate(of: stream.pointee),
+            duration: Self.duration(of: stream.pointee, in: format.pointee),
+            frameCount: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
+            codec: String(cString: avcodec_get_name(parameters.codec_id)),
+            rotation: Self.rotation(of: stream),
+            container: String(cString: format.pointee.iformat.pointee.name))
+        self.info = info
+        do {
+            try options.limits.check(width: info.width, height: info.height, path: path)
+        } catch {
+            avformat_close_input(&self.format)
+            throw error
+        }
+
+        // Only the chosen stream's packets are needed: the demuxer drops the rest early.
+        for i in 0..<Int(format.pointee.nb_streams) where i != Int(index) {
+            format.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
+        }
+        codec = avcodec_alloc_context3(decoder)
+        frame = av_frame_alloc()
+        packet = av_packet_alloc()
+        guard let codec, frame != nil, packet != nil else {
+            release()
+            throw .unreadable(path: path, reason: "out of memory")
+        }
+        avcodec_parameters_to_context(codec, stream.pointee.codecpar)
+        codec.pointee.thread_count = Int32(options.threads)
+        codec.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
+        codec.pointee.pkt_timebase = stream.pointee.time_base
+        status = avcodec_open2(codec, decoder, nil)
+        guard status >= 0 else {
+            release()
+            throw .unsupported(
+                path: path, reason: "cannot open the \(info.codec) decoder: \(FFmpeg.describe(status))")
+        }
+        if let start = options.sampling.start, start > 0 {
+            try seek(to: start)
+        }
+    }
+
+    deinit { release() }
+
+    private func release() {
+        sws_freeContext(scaler)
+        scaler = nil
+        av_frame_free(&frame)
+        av_packet_free(&packet)
+        avcodec_free_context(&codec)
+        avformat_close_input(&format)
+    }
+
+    /// The next frame the sampling keeps, or nil at the end of the stream or of the range.
+    public func nextFrame() throws(MediaError) -> VideoFrame? {
+        while !finished, let decoded = try decodeNextFrame() {
+            let time = frameTime(decoded)
+            let index = decodedCount
+            decodedCount += 1
+            switch sampler.decide(time: time) {
+            case .skip: continue
+            case .stop:
+                finished = true
+                return nil
+            case .keep:
+                return VideoFrame(image: try convert(decoded), time: time, decodedIndex: index)
+            }
+        }
+        return nil
+    }
+
+    /// Moves to the last keyframe at or before `seconds`; frames before `seconds` are then
+    /// decoded but not handed out. Resets the sampling (every-n and fps counts, max frames).
+    public func seek(to seconds: Double) throws(MediaError) {
+        guard let format, let codec else { return }
+        guard seconds.isFinite, seconds >= 0 else {
+            throw .invalidArgument("seek time must be a non-negative number, got \(seconds)")
+        }
+        let target = Int64((seconds / FFmpeg.seconds(timeBase)).rounded(.down))
+        let status = av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD)
+        guard status >= 0 else {
+            throw .corrupt(path: path, reason: "cannot seek to \(seconds) s: \(FFmpeg.describe(status))")
+        }
+        avcodec_flush_buffers(codec)
+        hasSeeked = true
+        var sampling = options.sampling
+        sampling.start = seconds
+        sampler = FrameSampler(sampling)
+        draining = false
+        finished = false
+    }
+
+    /// Decodes and converts every remaining frame without keeping them, and throws when the
+    /// stream is damaged: undecodable packets, a read error, or fewer frames or less time than
+    /// the container declares. Returns the number of frames handed out.
+    @discardableResult
+    public func checkIntegrity() throws(MediaError) -> Int {
+        var count = 0
+        while try nextFrame() != nil {
+            count += 1
+        }
+        if let problem = problems.first {
+            let last = lastGoodTime.map { format3($0) + " s" } ?? "none"
+            throw .corrupt(path: path, reason: "\(problem); last good timestamp \(last)")
+        }
+        return count
+    }
+
+    // MARK: - Decoding
+
+    /// Returns the decoder's next frame (owned by the reader until the next call), or nil at end.
+    private func decodeNextFrame() throws(MediaError) -> UnsafeMutablePointer<AVFrame>? {
+        guard let format, let codec, let frame, let packet else { return nil }
+        while true {
+            let received = avcodec_receive_frame(codec, frame)
+            if received == 0 {
+                let time = frameTime(frame)
+                if frame.pointee.decode_error_flags != 0 {
+                    problems.append("damaged frame at \(format3(time)) s")
+                } else {
+                    lastGoodTime = time
+                }
+                return frame
+            }
+            if received == FFmpeg.endOfFile {
+                noteEarlyEnd()
+                return nil
+            }
+            if received != FFmpeg.again {
+                problems.append("decoder error: \(FFmpeg.describe(received))")
+                continue
+            }
+            if draining {
+                // EAGAIN while draining cannot make progress: treat as the end.
+                return nil
+            }
+            let read = av_read_frame(format, packet)
+            if read < 0 {
+                if read != FFmpeg.endOfFile {
+                    problems.append("read error: \(FFmpeg.describe(read))")
+                }
+                draining = true
+                avcodec_send_packet(codec, nil)
+                continue
+            }
+            defer { av_packet_unref(packet) }
+            guard packet.pointee.stream_index == streamIndex else { continue }
+            let sent = avcodec_send_packet(codec, packet)
+            if sent < 0 && sent != FFmpeg.again {
+                let at = packet.pointee.pts == FFmpeg.noTimestamp
+                    ? "" : " at \(format3(Double(packet.pointee.pts) * FFmpeg.seconds(timeBase))) s"
+                problems.append("undecodable packet\(at): \(FFmpeg.describe(sent))")
+            }
+        }
+    }
+
+    /// A stream whose decoded frames stop well short of what the container declares is
+    /// truncated. Only a pass from the beginning can tell.
+    private func noteEarlyEnd() {
+        guard !reachedEnd, !hasSeeked else { return }
+        reachedEnd = true
+        if let expected = info.frameCount, decodedCount < expected {
+            problems.append("stream ends early: decoded \(decodedCount) of \(expected) frames")
+        } else if let duration = info.duration, let last = lastGoodTime, info.fps > 0,
+            last + 2 / info.fps < duration - 0.5
+        {
+            problems.append(
+                "stream ends early: last frame at \(format3(last)) s of \(format3(duration)) s")
+        }
+    }
+
+    private func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
+        var pts = frame.pointee.best_effort_timestamp
+        if pts == FFmpeg.noTimestamp { pts = frame.pointee.pts }
+        if pts == FFmpeg.noTimestamp { return Double(decodedCount) / max(info.fps, 1) }
+        return Double(pts) * FFmpeg.seconds(timeBase)
+    }
+
+    // MARK: - Conversion
+
+    private func convert(_ frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Image {
+        let sourceWidth = Int(frame.pointee.width)
+        let sourceHeight = Int(frame.pointee.height)
+        try options.limits.check(width: sourceWidth, height: sourceHeight, path: path)
+        let orientation =
+            options.autorotate ? Orientation(clockwiseRotation: info.rotation) : .up
+        // The requested size is as shown; scale to the stored orientation, then rotate.
+        var (width, height) = options.size ?? (
+            orientation.swapsDimensions ? (sourceHeight, sourceWidth) : (sourceWidth, sourceHeight))
+        if orientation.swapsDimensions { swap(&width, &height) }
+
+        scaler = sws_getCachedContext(
+            scaler, Int32(sourceWidth), Int32(sourceHeight),
+            AVPixelFormat(frame.pointee.format), Int32(width), Int32(height), AV_PIX_FMT_RGB24,
+            SWS_BICUBIC, nil, nil, nil)
+        guard let scaler else {
+            throw .unsupported(path: path, reason: "cannot convert this pixel format to RGB")
+        }
+        Self.applyColorspace(of: frame, to: scaler)
+        let stride = width * 3
+        var converted: Int32 = 0
+        let pixels = [UInt8](unsafeUninitializedCapacity: stride * height) { buffer, count in
+            var destination: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
+            var destinationStride: [Int32] = [Int32(stride), 0, 0, 0]
+            converted = withUnsafePointer(to: &frame.pointee.data) { data in
+                withUnsafePointer(to: &frame.pointee.linesize) { linesize in
+                    data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
+                        linesize.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
+                            sws_scale(
+                                scaler, src, srcStride, 0, Int32(sourceHeight), &destination,
+                                &destinationStride)
+                        }
+                    }
+                }
+            }
+            count = stride * height
+        }
+        guard converted == Int32(height) else {
+            throw .corrupt(path: path, reason: "RGB conversion produced \(converted) of \(height) rows")
+        }
+        return Image(width: width, height: height, layout: .rgb, pixels: pixels)
+            .applying(orientation)
+    }
+
+    /// Use the frame's own matrix and range, as the ffmpeg CLI's scale filter does ("auto").
+    private static func applyColorspace(
+        of frame: UnsafeMutablePointer<AVFrame>, to scaler: OpaquePointer
+    ) {
+        var inverseTable: UnsafeMutablePointer<Int32>?
+        var table: UnsafeMutablePointer<Int32>?
+        var sourceRange: Int32 = 0
+        var destinationRange: Int32 = 0
+        var brightness: Int32 = 0
+        var contrast: Int32 = 0
+        var saturation: Int32 = 0
+        guard
+            sws_getColorspaceDetails(
+                scaler, &inverseTable, &sourceRange, &table, &destinationRange, &brightness,
+                &contrast, &saturation) >= 0
+        else { return }
+        let space = frame.pointee.colorspace
+        let coefficients =
+            space == AVCOL_SPC_UNSPECIFIED || space == AVCOL_SPC_RGB
+            ? sws_getCoefficients(SWS_CS_DEFAULT) : sws_getCoefficients(Int32(space.rawValue))
+        let fullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : sourceRange
+        sws_setColorspaceDetails(
+            scaler, coefficients, fullRange, table, destinationRange, brightness, contrast,
+            saturation)
+    }
+
+    // MARK: - Metadata
+
+    private static func openError(path: String, status: Int32) -> MediaError {
+        if status == -2 { return .unreadable(path: path, reason: "no such file") }
+        if status == FFmpeg.endOfFile { return .corrupt(path: path, reason: "file is empty") }
+        return .corrupt(path: path, reason: "not a readable video: \(FFmpeg.describe(status))")
+    }
+
+    private static func describeStreams(_ format: UnsafeMutablePointer<AVFormatContext>) -> String {
+        var kinds: [String: Int] = [:]
+        for i in 0..<Int(format.pointee.nb_streams) {
+            guard let stream = format.pointee.streams[i] else { continue }
+            let type = stream.pointee.codecpar.pointee.codec_type
+            let name = av_get_media_type_string(type).map { String(cString: $0) } ?? "unknown"
+            kinds[name, default: 0] += 1
+        }
+        if kinds.isEmpty { return "the file has no streams" }
+        let listed = kinds.sorted { $0.key < $1.key }
+            .map { "\($0.value) \($0.key) stream\($0.value == 1 ? "" : "s")" }
+        return "the file has " + listed.joined(separator: ", ")
+    }
+
+    private static func frameRate(of stream: AVStream) -> Double {
+        let average = FFmpeg.seconds(stream.avg_frame_rate)
+        return average > 0 ? average : FFmpeg.seconds(stream.r_frame_rate)
+    }
+
+    private static func duration(of stream: AVStream, in format: AVFormatContext) -> Double? {
+        if stream.duration != FFmpeg.noTimestamp && stream.duration > 0 {
+            return Double(stream.duration) * FFmpeg.seconds(stream.time_base)
+        }
+        if format.duration != FFmpeg.noTimestamp && format.duration > 0 {
+            return Double(format.duration) / Double(glimpse_av_time_base())
+        }
+        return nil
+    }
+
+    /// Clockwise degrees from the display matrix (FFmpeg's angle is counter-clockwise).
+    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
+        var size: Int = 0
+        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
+            size >= 9 * 4
+        else { return 0 }
+        let angle = data.withMemoryRebound(to: Int32.self, capacity: 9) {
+            av_display_rotation_get($0)
+        }
+        guard angle.isFinite else { return 0 }
+        let clockwise = Int((-angle).rounded())
+        return ((clockwise % 360) + 360) % 360 / 90 * 90
+    }
+}
+
+/// Seconds with three decimals, for messages.
+func format3(_ seconds: Double) -> String {
+    let scaled = (seconds * 1000).rounded()
+    let sign = scaled < 0 ? "-" : ""
+    let magnitude = Int(abs(scaled))
+    let fraction = String(magnitude % 1000)
+    return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+}

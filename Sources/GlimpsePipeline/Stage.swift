@@ -1,0 +1,72 @@
+// The unit of a Glimpse pipeline: a stage with typed input and output and a lifecycle, and the
+// composition that makes `decode → resize → normalize` one object.
+
+/// One step of a pipeline. `open()` acquires resources (a model, a decoder) before the first
+/// `process`, `close()` releases them; both default to doing nothing.
+///
+/// Stages are values; a pipeline owns its stages and calls them in order. A stage that is
+/// `Sendable` can be moved to another task, so independent inputs can be processed concurrently
+/// by copies of the same pipeline.
+public protocol Stage<Input, Output> {
+    associatedtype Input
+    associatedtype Output
+
+    /// A short name for progress and error messages, e.g. `decode-image`.
+    var name: String { get }
+    mutating func open() throws
+    mutating func process(_ input: Input) throws -> Output
+    mutating func close() throws
+}
+
+extension Stage {
+    public mutating func open() throws {}
+    public mutating func close() throws {}
+
+    /// This stage followed by `next`.
+    public func then<Next: Stage>(_ next: Next) -> Chain<Self, Next> where Next.Input == Output {
+        Chain(self, next)
+    }
+
+    /// Opens the stage, processes every input in order, closes it (also after an error).
+    public mutating func run<Inputs: Sequence>(over inputs: Inputs) throws -> [Output]
+    where Inputs.Element == Input {
+        try open()
+        do {
+            let outputs = try inputs.map { try process($0) }
+            try close()
+            return outputs
+        } catch {
+            try? close()
+            throw error
+        }
+    }
+}
+
+/// Two stages run one after the other; itself a stage, so chains nest.
+public struct Chain<First: Stage, Second: Stage>: Stage where First.Output == Second.Input {
+    public var first: First
+    public var second: Second
+
+    public init(_ first: First, _ second: Second) {
+        self.first = first
+        self.second = second
+    }
+
+    public var name: String { "\(first.name) → \(second.name)" }
+
+    public mutating func open() throws {
+        try first.open()
+        try second.open()
+    }
+
+    public mutating func process(_ input: First.Input) throws -> Second.Output {
+        try second.process(try first.process(input))
+    }
+
+    public mutating func close() throws {
+        try first.close()
+        try second.close()
+    }
+}
+
+extension Chain: Sendable where First: Sendable, Second: Sendable {}

@@ -1,0 +1,89 @@
+// Locating the repository's fixtures/ and running reference tools (ffmpeg, djpeg) in tests.
+import Foundation
+
+/// Paths inside the repository, found from this source file's location.
+public enum Fixtures {
+    /// The repository root (the folder holding Package.swift).
+    public static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url
+            }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// `fixtures/<relative>` as a path.
+    public static func path(_ relative: String) -> String {
+        root.appendingPathComponent("fixtures").appendingPathComponent(relative).path
+    }
+
+    /// Files in `fixtures/<folder>` with the extension, sorted by name.
+    public static func files(in folder: String, withExtension ext: String) -> [String] {
+        let directory = path(folder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix("." + ext) }.sorted().map { directory + "/" + $0 }
+    }
+
+    /// A fresh empty temporary directory.
+    public static func temporaryDirectory() -> String {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("glimpse-test-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+}
+
+/// The result of running an external program.
+public struct ProcessResult {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: String
+
+    public var text: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs `executable` (looked up on PATH) with `arguments` and collects its output.
+public func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [executable] + arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read both pipes concurrently so neither fills up and blocks the child.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus, stdout: outData,
+        stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Decodes `path` with the ffmpeg CLI to raw interleaved samples (`-pix_fmt rgb24`, `rgba`,
+/// `rgb48be`…), the reference our decoders are checked against.
+public func ffmpegRaw(_ path: String, pixelFormat: String, extra: [String] = []) throws -> [UInt8] {
+    let result = try runProcess(
+        "ffmpeg",
+        ["-v", "error", "-nostdin", "-i", path] + extra + [
+            "-f", "rawvideo", "-pix_fmt", pixelFormat, "-",
+        ])
+    guard result.status == 0 else {
+        throw NSError(
+            domain: "ffmpeg", code: Int(result.status),
+            userInfo: [NSLocalizedDescriptionKey: "ffmpeg failed on \(path): \(result.stderr)"])
+    }
+    return [UInt8](result.stdout)
+}
