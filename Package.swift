@@ -44,7 +44,6 @@ let package = Package(
         .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor", "TestSupport"]),
         .testTarget(name: "GlimpseMediaTests", dependencies: ["GlimpseMedia", "TestSupport"]),
         .testTarget(name: "GlimpsePipelineTests", dependencies: ["GlimpsePipeline", "TestSupport"]),
-        .testTarget(
-            name: "GlimpseCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "TestSupport"]),
     ]
 )

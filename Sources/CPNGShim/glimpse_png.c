@@ -73,6 +73,9 @@ glimpse_png_decoder *glimpse_png_open(const uint8_t *data, size_t size, glimpse_
     png_set_user_limits(decoder->png, 1u << 20, 1u << 20);
     png_set_chunk_cache_max(decoder->png, 1000);
     png_set_chunk_malloc_max(decoder->png, 64u << 20);
+    // Malformed ancillary chunks (wrong lengths, chunks out of order) fail the decode, as they
+    // do in the ffmpeg CLI: a file this damaged is not trusted for its pixels either.
+    png_set_benign_errors(decoder->png, 0);
     png_set_read_fn(decoder->png, decoder, read_from_memory);
     png_read_info(decoder->png, decoder->info);
 
@@ -119,7 +122,8 @@ int glimpse_png_decode(glimpse_png_decoder *decoder, int channels, uint8_t *out,
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) {
         png_set_expand_gray_1_2_4_to_8(png);
     }
-    if (channels == 4 && png_get_valid(png, info, PNG_INFO_tRNS)) {
+    int has_tRNS = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+    if (has_tRNS) {
         png_set_tRNS_to_alpha(png);
     }
     if (bit_depth == 16) {
@@ -128,8 +132,7 @@ int glimpse_png_decode(glimpse_png_decoder *decoder, int channels, uint8_t *out,
     if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) {
         png_set_gray_to_rgb(png);
     }
-    int has_alpha_channel = (color_type & PNG_COLOR_MASK_ALPHA) != 0 ||
-                            (channels == 4 && png_get_valid(png, info, PNG_INFO_tRNS));
+    int has_alpha_channel = (color_type & PNG_COLOR_MASK_ALPHA) != 0 || has_tRNS;
     if (channels == 3 && has_alpha_channel) {
         png_set_strip_alpha(png);
     } else if (channels == 4 && !has_alpha_channel) {

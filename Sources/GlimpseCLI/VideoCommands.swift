@@ -80,7 +80,7 @@ struct VideoCommand: ParsableCommand {
                 let name = String(format: "frame_%06d.png", written)
                 try frame.image.write(to: out + "/" + name)
                 let pts = String(format: "%.6f", frame.time)
-                lines += "{\"file\":\"\(name)\",\"index\":\(frame.decodedIndex),\"pts\":\(pts)}\n"
+                lines += "{\"file\":\"\(name)\",\"index\":\(frame.index),\"pts\":\(pts)}\n"
             }
             try AtomicFile.write(Array(lines.utf8), to: out + "/frames.jsonl")
             if let problem = reader.problems.first {

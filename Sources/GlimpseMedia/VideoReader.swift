@@ -10,8 +10,10 @@ public struct VideoFrame: Sendable {
     public var image: Image
     /// Presentation timestamp in seconds, on the container's timeline (as ffprobe's `pts_time`).
     public var time: Double
-    /// Position of the frame among all decoded frames of this pass, from 0.
-    public var decodedIndex: Int
+    /// Position of the frame in the stream, from 0. Counted while decoding from the start;
+    /// after a seek it is derived from the timestamp and the frame rate (exact for
+    /// constant-frame-rate streams).
+    public var index: Int
 }
 
 /// How a ``VideoReader`` decodes and converts frames.
@@ -57,8 +59,8 @@ public final class VideoReader {
     public private(set) var problems: [String] = []
     /// Timestamp of the last frame decoded without error, in seconds.
     public private(set) var lastGoodTime: Double?
-    /// Frames decoded in this pass (kept or not).
-    public private(set) var decodedCount = 0
+    /// Stream position of the next decoded frame (see ``VideoFrame/index``).
+    private var decodedCount = 0
 
     private let options: VideoReadOptions
     private var format: UnsafeMutablePointer<AVFormatContext>?
@@ -73,6 +75,8 @@ public final class VideoReader {
     private var finished = false
     private var reachedEnd = false
     private var hasSeeked = false
+    private var indexFromTime = false
+    private let startTime: Double
 
     /// Opens `path` and its best video stream.
     public init(path: String, options: VideoReadOptions = .init()) throws(MediaError) {
@@ -110,6 +114,9 @@ public final class VideoReader {
         }
         self.streamIndex = index
         self.timeBase = stream.pointee.time_base
+        self.startTime =
+            stream.pointee.start_time == FFmpeg.noTimestamp
+            ? 0 : Double(stream.pointee.start_time) * FFmpeg.seconds(stream.pointee.time_base)
         let parameters = stream.pointee.codecpar.pointee
         let info = VideoInfo(
             width: Int(parameters.width), height: Int(parameters.height),
@@ -168,6 +175,10 @@ public final class VideoReader {
     public func nextFrame() throws(MediaError) -> VideoFrame? {
         while !finished, let decoded = try decodeNextFrame() {
             let time = frameTime(decoded)
+            if indexFromTime {
+                decodedCount = Int(((time - startTime) * info.fps).rounded())
+                indexFromTime = false
+            }
             let index = decodedCount
             decodedCount += 1
             switch sampler.decide(time: time) {
@@ -176,7 +187,7 @@ public final class VideoReader {
                 finished = true
                 return nil
             case .keep:
-                return VideoFrame(image: try convert(decoded), time: time, decodedIndex: index)
+                return VideoFrame(image: try convert(decoded), time: time, index: index)
             }
         }
         return nil
@@ -196,6 +207,7 @@ public final class VideoReader {
         }
         avcodec_flush_buffers(codec)
         hasSeeked = true
+        indexFromTime = true
         var sampling = options.sampling
         sampling.start = seconds
         sampler = FrameSampler(sampling)

@@ -100,6 +100,7 @@ public final class VideoWriter {
         }
         avcodec_parameters_from_context(stream.pointee.codecpar, codec)
         stream.pointee.time_base = codec.pointee.time_base
+        stream.pointee.avg_frame_rate = rate
         frame.pointee.format = codec.pointee.pix_fmt.rawValue
         frame.pointee.width = Int32(width)
         frame.pointee.height = Int32(height)
@@ -200,6 +201,8 @@ public final class VideoWriter {
             status = avcodec_receive_packet(codec, packet)
             if status == FFmpeg.again || status == FFmpeg.endOfFile { return }
             guard status >= 0 else { throw .unwritable(path: path, reason: FFmpeg.describe(status)) }
+            // Every frame lasts one tick; the muxer needs it to give the last frame a duration.
+            if packet.pointee.duration == 0 { packet.pointee.duration = 1 }
             av_packet_rescale_ts(packet, codec.pointee.time_base, stream.pointee.time_base)
             packet.pointee.stream_index = stream.pointee.index
             status = av_interleaved_write_frame(format, packet)

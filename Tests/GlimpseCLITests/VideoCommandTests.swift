@@ -1,0 +1,69 @@
+// `glimpse video …` end to end.
+import Foundation
+import GlimpseMedia
+import TestSupport
+import XCTest
+
+final class VideoCommandTests: XCTestCase {
+    func testInfoJSONHasTheDocumentedKeys() throws {
+        let path = Fixtures.path("video/rotated_90.mp4")
+        let result = try runGlimpse(["video", "info", path, "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        for key in ["width", "height", "fps", "duration", "frame_count", "codec", "rotation"] {
+            XCTAssertNotNil(object[key], "missing \(key)")
+        }
+        XCTAssertEqual(object["width"] as? Int, 160)
+        XCTAssertEqual(object["rotation"] as? Int, 90)
+        XCTAssertEqual(object["frame_count"] as? Int, 10)
+        XCTAssertEqual(object["codec"] as? String, "h264")
+    }
+
+    func testFramesWritesPNGsAndAnIndex() throws {
+        let out = Fixtures.temporaryDirectory() + "/frames"
+        let result = try runGlimpse([
+            "video", "frames", Fixtures.path("video/h264_320x240.mp4"), "--out", out, "--every", "10",
+            "--start", "0.4", "--size", "32x24", "--max", "3",
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        XCTAssertEqual(names, ["frame_000001.png", "frame_000002.png", "frame_000003.png", "frames.jsonl"])
+        let lines = try String(contentsOfFile: out + "/frames.jsonl", encoding: .utf8)
+            .split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.map { $0["index"] as? Int }, [10, 20, 30])
+        XCTAssertEqual(lines.map { $0["pts"] as? Double }, [0.4, 0.8, 1.2])
+        let frame = try Image(contentsOf: out + "/frame_000001.png")
+        XCTAssertEqual([frame.width, frame.height], [32, 24])
+    }
+
+    func testCheckReportsFramesOrTheLastGoodTimestamp() throws {
+        let good = try runGlimpse(["video", "check", Fixtures.path("video/h264_320x240.mp4")])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertTrue(good.text.contains("frames decoded: 50"), good.text)
+        XCTAssertTrue(good.text.contains("duration: 2.000 s"), good.text)
+        XCTAssertTrue(good.text.contains("decode fps: "), good.text)
+
+        let path = Fixtures.path("video/truncated.mp4")
+        let broken = try runGlimpse(["video", "check", path])
+        XCTAssertTrue((1..<128).contains(broken.status))
+        XCTAssertTrue(broken.stderr.hasPrefix("error: \(path): "), broken.stderr)
+        XCTAssertTrue(broken.stderr.contains("last good timestamp"), broken.stderr)
+    }
+
+    func testBadVideosExitNonZeroWithOneLine() throws {
+        for name in ["audio_only.m4a", "garbage.mp4", "empty.mp4", "missing.mp4"] {
+            let path = Fixtures.path("video/" + name)
+            for arguments in [["video", "info", path], ["video", "check", path]] {
+                let result = try runGlimpse(arguments)
+                XCTAssertTrue((1..<128).contains(result.status), "\(arguments)")
+                XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+                XCTAssertTrue(result.stderr.hasPrefix("error: \(path): "), result.stderr)
+            }
+        }
+        let usage = try runGlimpse(["video", "frames", Fixtures.path("video/h264_320x240.mp4"),
+                                    "--out", Fixtures.temporaryDirectory(), "--every", "2", "--fps", "3"])
+        XCTAssertTrue((1..<128).contains(usage.status))
+        XCTAssertTrue(usage.stderr.hasPrefix("error: "), usage.stderr)
+    }
+}
