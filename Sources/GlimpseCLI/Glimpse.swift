@@ -21,11 +21,13 @@ struct Glimpse: ParsableCommand {
             if code == .success || error is CleanExit {
                 exit(withError: error)
             }
-            let message = error is LocalizedError
+            let message =
+                error is LocalizedError
                 ? (error as? LocalizedError)?.errorDescription ?? "\(error)"
                 : fullMessage(for: error)
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
-            let text = firstLine.lowercased().hasPrefix("error: ")
+            let text =
+                firstLine.lowercased().hasPrefix("error: ")
                 ? String(firstLine.dropFirst(7)) : firstLine
             Standard.error("error: \(text)")
             Foundation.exit(code == .failure || code.rawValue >= 128 ? 1 : code.rawValue)

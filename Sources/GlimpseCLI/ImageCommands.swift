@@ -29,9 +29,12 @@ struct ImageCommand: ParsableCommand {
             }
             if info.hasAlpha { details.append("alpha") }
             if info.interlaced { details.append("interlaced") }
-            if let orientation = info.orientation { details.append("EXIF orientation \(orientation)") }
-            print("\(file): \(info.format.rawValue) \(info.width)x\(info.height), "
-                + details.joined(separator: ", "))
+            if let orientation = info.orientation {
+                details.append("EXIF orientation \(orientation)")
+            }
+            print(
+                "\(file): \(info.format.rawValue) \(info.width)x\(info.height), "
+                    + details.joined(separator: ", "))
         }
     }
 

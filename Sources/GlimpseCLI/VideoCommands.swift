@@ -10,7 +10,8 @@ struct VideoCommand: ParsableCommand {
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a video's size, frame rate, duration, frame count, codec and rotation.")
+            abstract: "Print a video's size, frame rate, duration, frame count, codec and rotation."
+        )
 
         @Argument(help: "The video file.")
         var file: String
@@ -25,9 +26,10 @@ struct VideoCommand: ParsableCommand {
             }
             let duration = info.duration.map { String(format: "%.3f s", $0) } ?? "unknown"
             let frames = info.frameCount.map(String.init) ?? "unknown"
-            print("\(file): \(info.codec) \(info.width)x\(info.height)"
-                + String(format: ", %.3f fps", info.fps) + ", duration \(duration)"
-                + ", \(frames) frames, rotation \(info.rotation)")
+            print(
+                "\(file): \(info.codec) \(info.width)x\(info.height)"
+                    + String(format: ", %.3f fps", info.fps) + ", duration \(duration)"
+                    + ", \(frames) frames, rotation \(info.rotation)")
         }
     }
 
@@ -93,7 +95,8 @@ struct VideoCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Decode every frame to RGB without writing anything; fail on a broken stream.")
+            abstract: "Decode every frame to RGB without writing anything; fail on a broken stream."
+        )
 
         @Argument(help: "The video file.")
         var file: String
@@ -101,7 +104,8 @@ struct VideoCommand: ParsableCommand {
 
         func run() throws {
             let started = Date()
-            let reader = try VideoReader(path: file, options: VideoReadOptions(limits: decode.limits))
+            let reader = try VideoReader(
+                path: file, options: VideoReadOptions(limits: decode.limits))
             let frames = try reader.checkIntegrity()
             let seconds = Date().timeIntervalSince(started)
             let duration = reader.info.duration ?? reader.lastGoodTime ?? 0

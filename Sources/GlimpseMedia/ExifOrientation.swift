@@ -42,7 +42,8 @@ extension Orientation {
         func u16(_ at: Int) -> Int? {
             guard at >= 0, at + 2 <= bytes.count else { return nil }
             return little
-                ? Int(bytes[at]) | Int(bytes[at + 1]) << 8 : Int(bytes[at]) << 8 | Int(bytes[at + 1])
+                ? Int(bytes[at]) | Int(bytes[at + 1]) << 8
+                : Int(bytes[at]) << 8 | Int(bytes[at + 1])
         }
         func u32(_ at: Int) -> Int? {
             guard let a = u16(at), let b = u16(at + 2) else { return nil }

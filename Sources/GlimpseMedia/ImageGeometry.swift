@@ -20,7 +20,8 @@ extension Image {
     /// The centred `width` × `height` region (offsets rounded down, as torchvision's
     /// `center_crop`). Sides larger than the image are padded with black first.
     public func centerCropped(width: Int, height: Int) -> Image {
-        let base = width > self.width || height > self.height
+        let base =
+            width > self.width || height > self.height
             ? padded(toWidth: max(width, self.width), height: max(height, self.height)) : self
         return base.cropped(
             x: (base.width - width) / 2, y: (base.height - height) / 2, width: width,
@@ -53,7 +54,8 @@ extension Image {
         for row in 0..<height {
             let dst = ((row + top) * out.width + left) * c
             let src = row * width * c
-            out.pixels.replaceSubrange(dst..<(dst + width * c), with: pixels[src..<(src + width * c)])
+            out.pixels.replaceSubrange(
+                dst..<(dst + width * c), with: pixels[src..<(src + width * c)])
         }
         return out
     }

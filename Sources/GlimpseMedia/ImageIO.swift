@@ -9,15 +9,19 @@ extension Image {
     ///   - layout: `.rgb` or `.rgba`; nil keeps alpha only when the file has it (alpha channel
     ///     or PNG tRNS). Alpha is dropped without compositing, as Pillow's `convert("RGB")`.
     ///   - limits: the pixel budget checked against the header before allocating.
+    ///   - minimumSize: JPEG only: decode at the smallest DCT scale (1/8 … 1) that still covers
+    ///     this size, which is several times faster when a small model input is all that is
+    ///     needed. Other formats decode at full size.
     public init(
         decoding bytes: [UInt8], source: String = "<memory>", layout: PixelLayout? = nil,
-        limits: DecodeLimits = .standard
+        limits: DecodeLimits = .standard, minimumSize: (width: Int, height: Int)? = nil
     ) throws(MediaError) {
         guard !bytes.isEmpty else { throw .corrupt(path: source, reason: "file is empty") }
         switch ImageFormat.detect(bytes) {
         case .png: self = try PNGCodec.decode(bytes, source: source, layout: layout, limits: limits)
         case .jpeg:
-            self = try JPEGCodec.decode(bytes, source: source, layout: layout, limits: limits)
+            self = try JPEGCodec.decode(
+                bytes, source: source, layout: layout, limits: limits, minimumSize: minimumSize)
         case nil: throw .unrecognizedFormat(path: source)
         }
     }
@@ -42,7 +46,8 @@ extension Image {
     public func write(to path: String, quality: Int = 90) throws(MediaError) {
         let ext = path.split(separator: "/").last?.split(separator: ".").last.map(String.init) ?? ""
         guard let format = ImageFormat(pathExtension: ext), path.contains(".") else {
-            throw .unwritable(path: path, reason: "unknown image extension (use .png, .jpg or .jpeg)")
+            throw .unwritable(
+                path: path, reason: "unknown image extension (use .png, .jpg or .jpeg)")
         }
         let bytes: [UInt8]
         switch format {

@@ -45,7 +45,8 @@ enum JPEGCodec {
     /// 12-bit and lossless JPEGs are valid files TurboJPEG 2.1 cannot decode; say so plainly.
     private static func classify(_ message: String, source: String) -> MediaError {
         if message.contains("precision") || message.contains("Unsupported JPEG process") {
-            return .unsupported(path: source, reason: "JPEG: \(message) (only 8-bit JPEG is decoded)")
+            return .unsupported(
+                path: source, reason: "JPEG: \(message) (only 8-bit JPEG is decoded)")
         }
         return .corrupt(path: source, reason: "JPEG: \(message)")
     }
@@ -61,29 +62,53 @@ enum JPEGCodec {
         }
     }
 
+    /// The smallest DCT scaling (1/8, 2/8 … 8/8) whose output covers `minimum` in both
+    /// directions; decoding at 1/8 skips most of the inverse DCT work.
+    private static func scaledSize(
+        width: Int, height: Int, minimum: (width: Int, height: Int)?
+    ) -> (width: Int, height: Int) {
+        guard let minimum else { return (width, height) }
+        for eighths in 1...8 {
+            let w = (width * eighths + 7) / 8
+            let h = (height * eighths + 7) / 8
+            if w >= minimum.width && h >= minimum.height { return (w, h) }
+        }
+        return (width, height)
+    }
+
     static func decode(
-        _ bytes: [UInt8], source: String, layout: PixelLayout?, limits: DecodeLimits
+        _ bytes: [UInt8], source: String, layout: PixelLayout?, limits: DecodeLimits,
+        minimumSize: (width: Int, height: Int)? = nil
     ) throws(MediaError) -> Image {
         let handle = try Handle(decompressing: true, source: source)
-        var image = try bytes.withUnsafeBufferPointer { buffer throws(MediaError) -> Image in
-                let (width, height, _, colorspace) = try readHeader(handle, buffer, source: source)
-                try limits.check(width: width, height: height, path: source)
-                let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
-                let channels = isCMYK ? 4 : 3
-                var pixels = [UInt8](repeating: 0, count: width * height * channels)
-                let format = isCMYK ? TJPF_CMYK : TJPF_RGB
-                let status = pixels.withUnsafeMutableBufferPointer {
-                    tjDecompress2(
-                        handle.raw, buffer.baseAddress, UInt(buffer.count), $0.baseAddress,
-                        Int32(width), 0, Int32(height), Int32(format.rawValue), 0)
-                }
-                // TurboJPEG also returns -1 for warnings such as "Premature end of JPEG file":
-                // the output would be partly grey filler, so a warning is an error here too.
-                guard status == 0 else { throw classify(handle.message, source: source) }
-                let rgb = isCMYK ? rgbFromInvertedCMYK(pixels) : pixels
-                return Image(width: width, height: height, layout: .rgb, pixels: rgb)
+        let orientation = Orientation(exifOfJPEG: bytes)
+        // The minimum is asked of the picture as shown; the decoder sees it as stored.
+        let storedMinimum = minimumSize.map {
+            orientation?.swapsDimensions == true ? ($0.height, $0.width) : $0
         }
-        if let orientation = Orientation(exifOfJPEG: bytes) {
+        var image = try bytes.withUnsafeBufferPointer { buffer throws(MediaError) -> Image in
+            let (fullWidth, fullHeight, _, colorspace) = try readHeader(
+                handle, buffer, source: source)
+            try limits.check(width: fullWidth, height: fullHeight, path: source)
+            let (width, height) = scaledSize(
+                width: fullWidth, height: fullHeight, minimum: storedMinimum)
+            let isCMYK =
+                colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
+            let channels = isCMYK ? 4 : 3
+            var pixels = [UInt8](repeating: 0, count: width * height * channels)
+            let format = isCMYK ? TJPF_CMYK : TJPF_RGB
+            let status = pixels.withUnsafeMutableBufferPointer {
+                tjDecompress2(
+                    handle.raw, buffer.baseAddress, UInt(buffer.count), $0.baseAddress,
+                    Int32(width), 0, Int32(height), Int32(format.rawValue), 0)
+            }
+            // TurboJPEG also returns -1 for warnings such as "Premature end of JPEG file":
+            // the output would be partly grey filler, so a warning is an error here too.
+            guard status == 0 else { throw classify(handle.message, source: source) }
+            let rgb = isCMYK ? rgbFromInvertedCMYK(pixels) : pixels
+            return Image(width: width, height: height, layout: .rgb, pixels: rgb)
+        }
+        if let orientation {
             image = image.applying(orientation)
         }
         return layout == .rgba ? image.addingAlpha() : image
@@ -117,7 +142,8 @@ enum JPEGCodec {
         let status = rgb.pixels.withUnsafeBufferPointer {
             tjCompress2(
                 handle.raw, $0.baseAddress, Int32(rgb.width), 0, Int32(rgb.height),
-                Int32(TJPF_RGB.rawValue), &output, &size, Int32(TJSAMP_420.rawValue), Int32(quality), 0)
+                Int32(TJPF_RGB.rawValue), &output, &size, Int32(TJSAMP_420.rawValue),
+                Int32(quality), 0)
         }
         defer { if let output { tjFree(output) } }
         guard status == 0, let output else {

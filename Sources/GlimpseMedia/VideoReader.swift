@@ -103,7 +103,8 @@ public final class VideoReader {
         status = avformat_find_stream_info(format, nil)
         guard status >= 0 else {
             avformat_close_input(&self.format)
-            throw .corrupt(path: path, reason: "cannot read stream info: \(FFmpeg.describe(status))")
+            throw .corrupt(
+                path: path, reason: "cannot read stream info: \(FFmpeg.describe(status))")
         }
         var decoder: UnsafePointer<AVCodec>?
         let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
@@ -153,7 +154,8 @@ public final class VideoReader {
         guard status >= 0 else {
             release()
             throw .unsupported(
-                path: path, reason: "cannot open the \(info.codec) decoder: \(FFmpeg.describe(status))")
+                path: path,
+                reason: "cannot open the \(info.codec) decoder: \(FFmpeg.describe(status))")
         }
         if let start = options.sampling.start, start > 0 {
             try seek(to: start)
@@ -203,7 +205,8 @@ public final class VideoReader {
         let target = Int64((seconds / FFmpeg.seconds(timeBase)).rounded(.down))
         let status = av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD)
         guard status >= 0 else {
-            throw .corrupt(path: path, reason: "cannot seek to \(seconds) s: \(FFmpeg.describe(status))")
+            throw .corrupt(
+                path: path, reason: "cannot seek to \(seconds) s: \(FFmpeg.describe(status))")
         }
         avcodec_flush_buffers(codec)
         hasSeeked = true
@@ -272,7 +275,8 @@ public final class VideoReader {
             guard packet.pointee.stream_index == streamIndex else { continue }
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0 && sent != FFmpeg.again {
-                let at = packet.pointee.pts == FFmpeg.noTimestamp
+                let at =
+                    packet.pointee.pts == FFmpeg.noTimestamp
                     ? "" : " at \(format3(Double(packet.pointee.pts) * FFmpeg.seconds(timeBase))) s"
                 problems.append("undecodable packet\(at): \(FFmpeg.describe(sent))")
             }
@@ -310,8 +314,10 @@ public final class VideoReader {
         let orientation =
             options.autorotate ? Orientation(clockwiseRotation: info.rotation) : .up
         // The requested size is as shown; scale to the stored orientation, then rotate.
-        var (width, height) = options.size ?? (
-            orientation.swapsDimensions ? (sourceHeight, sourceWidth) : (sourceWidth, sourceHeight))
+        var (width, height) =
+            options.size
+            ?? (orientation.swapsDimensions
+                ? (sourceHeight, sourceWidth) : (sourceWidth, sourceHeight))
         if orientation.swapsDimensions { swap(&width, &height) }
 
         scaler = sws_getCachedContext(
@@ -341,7 +347,8 @@ public final class VideoReader {
             count = stride * height
         }
         guard converted == Int32(height) else {
-            throw .corrupt(path: path, reason: "RGB conversion produced \(converted) of \(height) rows")
+            throw .corrupt(
+                path: path, reason: "RGB conversion produced \(converted) of \(height) rows")
         }
         return Image(width: width, height: height, layout: .rgb, pixels: pixels)
             .applying(orientation)
@@ -431,5 +438,6 @@ func format3(_ seconds: Double) -> String {
     let sign = scaled < 0 ? "-" : ""
     let magnitude = Int(abs(scaled))
     let fraction = String(magnitude % 1000)
-    return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    return
+        "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
 }

@@ -50,15 +50,18 @@ public final class VideoWriter {
         self.temporaryPath = AtomicFile.temporaryPath(for: path)
         FFmpeg.silenceLogging()
 
-        let encoder = avcodec_find_encoder_by_name("libx264") ?? avcodec_find_encoder(AV_CODEC_ID_MPEG4)
+        let encoder =
+            avcodec_find_encoder_by_name("libx264") ?? avcodec_find_encoder(AV_CODEC_ID_MPEG4)
         guard let encoder else {
-            throw .unwritable(path: path, reason: "FFmpeg has neither an H.264 nor an MPEG-4 encoder")
+            throw .unwritable(
+                path: path, reason: "FFmpeg has neither an H.264 nor an MPEG-4 encoder")
         }
         codecName = String(cString: avcodec_get_name(encoder.pointee.id))
         var format: UnsafeMutablePointer<AVFormatContext>?
         var status = avformat_alloc_output_context2(&format, nil, "mp4", temporaryPath)
         guard status >= 0, let format else {
-            throw .unwritable(path: path, reason: "cannot create MP4 muxer: \(FFmpeg.describe(status))")
+            throw .unwritable(
+                path: path, reason: "cannot create MP4 muxer: \(FFmpeg.describe(status))")
         }
         self.format = format
         codec = avcodec_alloc_context3(encoder)
@@ -88,7 +91,8 @@ public final class VideoWriter {
         } else {
             guard !odd else {
                 release()
-                throw .unwritable(path: path, reason: "MPEG-4 needs even sizes, got \(width)x\(height)")
+                throw .unwritable(
+                    path: path, reason: "MPEG-4 needs even sizes, got \(width)x\(height)")
             }
             codec.pointee.flags |= AV_CODEC_FLAG_QSCALE
             codec.pointee.global_quality = Int32(max(1, min(31, quality / 4))) * FF_QP2LAMBDA
@@ -200,13 +204,17 @@ public final class VideoWriter {
         while true {
             status = avcodec_receive_packet(codec, packet)
             if status == FFmpeg.again || status == FFmpeg.endOfFile { return }
-            guard status >= 0 else { throw .unwritable(path: path, reason: FFmpeg.describe(status)) }
+            guard status >= 0 else {
+                throw .unwritable(path: path, reason: FFmpeg.describe(status))
+            }
             // Every frame lasts one tick; the muxer needs it to give the last frame a duration.
             if packet.pointee.duration == 0 { packet.pointee.duration = 1 }
             av_packet_rescale_ts(packet, codec.pointee.time_base, stream.pointee.time_base)
             packet.pointee.stream_index = stream.pointee.index
             status = av_interleaved_write_frame(format, packet)
-            guard status >= 0 else { throw .unwritable(path: path, reason: FFmpeg.describe(status)) }
+            guard status >= 0 else {
+                throw .unwritable(path: path, reason: FFmpeg.describe(status))
+            }
         }
     }
 }

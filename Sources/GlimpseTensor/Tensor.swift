@@ -160,13 +160,12 @@ public struct Tensor: Sendable {
     /// shares it. The tensor keeps its gradient node, so an optimizer can update a parameter in
     /// place; graphs recorded earlier keep the old values.
     public mutating func withUnsafeMutableBufferPointer<R>(
-        _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+        _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
         if !isKnownUniquelyReferenced(&storage) {
             storage = storage.copy()
         }
-        var buffer = storage.buffer
-        return try body(&buffer)
+        return try body(storage.buffer)
     }
 
     /// The product of `shape`; preconditions that no extent is negative.

@@ -40,11 +40,15 @@ final class ImageCommandTests: XCTestCase {
         let directory = Fixtures.temporaryDirectory()
         let source = Fixtures.path("jpeg/baseline_444.jpg")
         for quality in ["20", "95"] {
-            let result = try runGlimpse(["image", "convert", source, "\(directory)/q\(quality).jpg", "--quality", quality])
+            let result = try runGlimpse([
+                "image", "convert", source, "\(directory)/q\(quality).jpg", "--quality", quality,
+            ])
             XCTAssertEqual(result.status, 0, result.stderr)
         }
-        let small = try FileManager.default.attributesOfItem(atPath: directory + "/q20.jpg")[.size] as! Int
-        let large = try FileManager.default.attributesOfItem(atPath: directory + "/q95.jpg")[.size] as! Int
+        let small =
+            try FileManager.default.attributesOfItem(atPath: directory + "/q20.jpg")[.size] as! Int
+        let large =
+            try FileManager.default.attributesOfItem(atPath: directory + "/q95.jpg")[.size] as! Int
         XCTAssertLessThan(small, large)
     }
 
@@ -59,10 +63,13 @@ final class ImageCommandTests: XCTestCase {
         // `info` reads only the header, so it fails only where the header itself is bad.
         let badHeaders = [cases[0], cases[2], cases[5], cases[7]]
         for path in cases {
-            let commands = [["image", "convert", path, out]] + (badHeaders.contains(path) ? [["image", "info", path]] : [])
+            let commands =
+                [["image", "convert", path, out]]
+                + (badHeaders.contains(path) ? [["image", "info", path]] : [])
             for arguments in commands {
                 let result = try runGlimpse(arguments)
-                XCTAssertTrue((1..<128).contains(result.status), "\(arguments): status \(result.status)")
+                XCTAssertTrue(
+                    (1..<128).contains(result.status), "\(arguments): status \(result.status)")
                 let lines = result.stderr.split(separator: "\n")
                 XCTAssertEqual(lines.count, 1, "\(arguments): \(result.stderr)")
                 XCTAssertTrue(result.stderr.hasPrefix("error: \(path): "), result.stderr)

@@ -9,7 +9,8 @@ final class VideoCommandTests: XCTestCase {
         let path = Fixtures.path("video/rotated_90.mp4")
         let result = try runGlimpse(["video", "info", path, "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        let object = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         for key in ["width", "height", "fps", "duration", "frame_count", "codec", "rotation"] {
             XCTAssertNotNil(object[key], "missing \(key)")
         }
@@ -22,12 +23,14 @@ final class VideoCommandTests: XCTestCase {
     func testFramesWritesPNGsAndAnIndex() throws {
         let out = Fixtures.temporaryDirectory() + "/frames"
         let result = try runGlimpse([
-            "video", "frames", Fixtures.path("video/h264_320x240.mp4"), "--out", out, "--every", "10",
+            "video", "frames", Fixtures.path("video/h264_320x240.mp4"), "--out", out, "--every",
+            "10",
             "--start", "0.4", "--size", "32x24", "--max", "3",
         ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(names, ["frame_000001.png", "frame_000002.png", "frame_000003.png", "frames.jsonl"])
+        XCTAssertEqual(
+            names, ["frame_000001.png", "frame_000002.png", "frame_000003.png", "frames.jsonl"])
         let lines = try String(contentsOfFile: out + "/frames.jsonl", encoding: .utf8)
             .split(separator: "\n")
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
@@ -61,8 +64,10 @@ final class VideoCommandTests: XCTestCase {
                 XCTAssertTrue(result.stderr.hasPrefix("error: \(path): "), result.stderr)
             }
         }
-        let usage = try runGlimpse(["video", "frames", Fixtures.path("video/h264_320x240.mp4"),
-                                    "--out", Fixtures.temporaryDirectory(), "--every", "2", "--fps", "3"])
+        let usage = try runGlimpse([
+            "video", "frames", Fixtures.path("video/h264_320x240.mp4"),
+            "--out", Fixtures.temporaryDirectory(), "--every", "2", "--fps", "3",
+        ])
         XCTAssertTrue((1..<128).contains(usage.status))
         XCTAssertTrue(usage.stderr.hasPrefix("error: "), usage.stderr)
     }

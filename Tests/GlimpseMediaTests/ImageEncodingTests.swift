@@ -6,7 +6,9 @@ import XCTest
 
 final class ImageEncodingTests: XCTestCase {
     func testPNGRoundTripIsLossless() throws {
-        for path in ["png/pngsuite/basn6a08.png", "png/pngsuite/basn2c08.png", "jpeg/baseline_420.jpg"] {
+        for path in [
+            "png/pngsuite/basn6a08.png", "png/pngsuite/basn2c08.png", "jpeg/baseline_420.jpg",
+        ] {
             let image = try Image(contentsOf: Fixtures.path(path))
             let decoded = try Image(decoding: image.encoded(as: .png), layout: image.layout)
             XCTAssertEqual(decoded, image, path)

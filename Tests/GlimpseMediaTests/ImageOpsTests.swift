@@ -18,7 +18,8 @@ final class ImageOpsTests: XCTestCase {
 
     /// Values from Tests/GlimpseMediaTests/reference/resize_reference.py (numpy).
     func testResizeMatchesNumpyReference() throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("reference/resize.json")))
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: Fixtures.path("reference/resize.json")))
         let cases = try JSONDecoder().decode([ResizeCase].self, from: data)
         XCTAssertEqual(cases.count, 16)
         for c in cases {

@@ -6,8 +6,10 @@ import XCTest
 
 final class JPEGDecodingTests: XCTestCase {
     /// djpeg's output as interleaved RGB (PGM gray is replicated to three channels).
-    func djpegRGB(_ path: String) throws -> (width: Int, height: Int, pixels: [UInt8]) {
-        let result = try runProcess("djpeg", ["-pnm", path])
+    static func djpegRGB(_ path: String, extra: [String] = []) throws
+        -> (width: Int, height: Int, pixels: [UInt8])
+    {
+        let result = try runProcess("djpeg", ["-pnm"] + extra + [path])
         XCTAssertEqual(result.status, 0, result.stderr)
         let data = [UInt8](result.stdout)
         // Header: "P5|P6\n<w> <h>\n255\n" (djpeg writes exactly this form).
@@ -39,7 +41,7 @@ final class JPEGDecodingTests: XCTestCase {
         for name in names {
             let path = Fixtures.path("jpeg/\(name).jpg")
             let image = try Image(contentsOf: path)
-            let reference = try djpegRGB(path)
+            let reference = try Self.djpegRGB(path)
             XCTAssertEqual(image.width, reference.width, name)
             XCTAssertEqual(image.height, reference.height, name)
             XCTAssertEqual(image.layout, .rgb, name)
@@ -49,7 +51,8 @@ final class JPEGDecodingTests: XCTestCase {
     }
 
     func testLossyDecodesStayCloseToTheSourcePicture() throws {
-        let source = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("jpeg/source_97x61.rgb"))))
+        let source = try [UInt8](
+            Data(contentsOf: URL(fileURLWithPath: Fixtures.path("jpeg/source_97x61.rgb"))))
         // 4:4:4 and CMYK keep full colour resolution; the sharp test pattern defeats 4:2:0.
         for name in ["baseline_444", "cmyk"] {
             let image = try Image(contentsOf: Fixtures.path("jpeg/\(name).jpg"))
@@ -66,8 +69,10 @@ final class JPEGDecodingTests: XCTestCase {
         XCTAssertEqual(info.height, 61)
         XCTAssertEqual(info.subsampling, "4:2:2")
         XCTAssertEqual(try ImageInfo(contentsOf: Fixtures.path("jpeg/cmyk.jpg")).colorspace, "cmyk")
-        XCTAssertEqual(try ImageInfo(contentsOf: Fixtures.path("jpeg/grayscale.jpg")).colorspace, "gray")
-        XCTAssertEqual(try ImageInfo(contentsOf: Fixtures.path("jpeg/orientation_6.jpg")).orientation, 6)
+        XCTAssertEqual(
+            try ImageInfo(contentsOf: Fixtures.path("jpeg/grayscale.jpg")).colorspace, "gray")
+        XCTAssertEqual(
+            try ImageInfo(contentsOf: Fixtures.path("jpeg/orientation_6.jpg")).orientation, 6)
     }
 
     /// The stored picture, turned as EXIF says, by an index mapping written out here
@@ -76,7 +81,9 @@ final class JPEGDecodingTests: XCTestCase {
         let stored = try Image(contentsOf: Fixtures.path("jpeg/baseline_420.jpg"))
         let w = stored.width
         let h = stored.height
-        func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(stored.pixels[((y * w + x) * 3)..<((y * w + x) * 3 + 3)]) }
+        func pixel(_ x: Int, _ y: Int) -> [UInt8] {
+            Array(stored.pixels[((y * w + x) * 3)..<((y * w + x) * 3 + 3)])
+        }
         let cases: [(String, Int, Int, (Int, Int) -> [UInt8])] = [
             ("orientation_3", w, h, { x, y in pixel(w - 1 - x, h - 1 - y) }),
             // 6: rotate 90° clockwise: the shown top row is the stored left column, bottom-up.
@@ -99,7 +106,9 @@ final class JPEGDecodingTests: XCTestCase {
         let dir = Fixtures.path("jpeg")
         assertMediaError(
             try Image(contentsOf: dir + "/precision12.jpg"),
-            { if case .unsupported(_, let reason) = $0 { reason.contains("8-bit") } else { false } },
+            {
+                if case .unsupported(_, let reason) = $0 { reason.contains("8-bit") } else { false }
+            },
             "12-bit")
         assertMediaError(
             try Image(contentsOf: dir + "/truncated.jpg"),
@@ -113,5 +122,24 @@ final class JPEGDecodingTests: XCTestCase {
         assertMediaError(
             try Image(contentsOf: dir + "/huge_dimensions.jpg"),
             { if case .tooLarge(_, 65000, 65000, _) = $0 { true } else { false } }, "bomb")
+    }
+}
+
+final class JPEGScaledDecodingTests: XCTestCase {
+    /// `djpeg -scale M/8` is the reference for DCT-scaled decoding.
+    func testScaledDecodeMatchesDjpegScale() throws {
+        let path = Fixtures.path("jpeg/baseline_444.jpg")  // 97x61
+        let bytes = try AtomicFile.read(path)
+        let image = try Image(decoding: bytes, minimumSize: (20, 10))
+        // 2/8 gives 25x16, the smallest scale covering 20x10 (1/8 gives 13x8).
+        XCTAssertEqual([image.width, image.height], [25, 16])
+        let reference = try JPEGDecodingTests.djpegRGB(path, extra: ["-scale", "2/8"])
+        XCTAssertEqual([reference.width, reference.height], [25, 16])
+        XCTAssertLessThanOrEqual(maxAbsoluteDifference(image.pixels, reference.pixels), 1)
+        // PNG ignores the hint.
+        let png = try Image(
+            decoding: try AtomicFile.read(Fixtures.path("png/pngsuite/basn2c08.png")),
+            minimumSize: (4, 4))
+        XCTAssertEqual(png.width, 32)
     }
 }

@@ -55,8 +55,10 @@ final class PNGDecodingTests: XCTestCase {
                 for (layout, expected) in [(PixelLayout.rgba, rgba), (.rgb, rgb)] {
                     let image = try Image(contentsOf: path, layout: layout)
                     if image.pixels != expected {
-                        let worst = image.pixels.count == expected.count
-                            ? "by up to \(maxAbsoluteDifference(image.pixels, expected))" : "in size"
+                        let worst =
+                            image.pixels.count == expected.count
+                            ? "by up to \(maxAbsoluteDifference(image.pixels, expected))"
+                            : "in size"
                         failures.append("\(path) as \(layout) differs from ffmpeg \(worst)")
                     }
                 }
@@ -68,10 +70,13 @@ final class PNGDecodingTests: XCTestCase {
     }
 
     func testAlphaIsKeptOnlyWhenTheFileHasIt() throws {
-        XCTAssertEqual(try Image(contentsOf: Fixtures.path("png/pngsuite/basn6a08.png")).layout, .rgba)
-        XCTAssertEqual(try Image(contentsOf: Fixtures.path("png/pngsuite/basn2c08.png")).layout, .rgb)
+        XCTAssertEqual(
+            try Image(contentsOf: Fixtures.path("png/pngsuite/basn6a08.png")).layout, .rgba)
+        XCTAssertEqual(
+            try Image(contentsOf: Fixtures.path("png/pngsuite/basn2c08.png")).layout, .rgb)
         // tRNS counts as alpha.
-        XCTAssertEqual(try Image(contentsOf: Fixtures.path("png/testpngs/rgb-8-tRNS.png")).layout, .rgba)
+        XCTAssertEqual(
+            try Image(contentsOf: Fixtures.path("png/testpngs/rgb-8-tRNS.png")).layout, .rgba)
     }
 
     func testHeaderInfo() throws {
@@ -96,10 +101,13 @@ final class PNGDecodingTests: XCTestCase {
         let bad = Fixtures.path("png/bad")
         assertMediaError(
             try Image(contentsOf: bad + "/empty.png"),
-            { if case .corrupt(let p, _) = $0 { p.hasSuffix("empty.png") } else { false } }, "empty")
+            { if case .corrupt(let p, _) = $0 { p.hasSuffix("empty.png") } else { false } }, "empty"
+        )
         assertMediaError(
             try Image(contentsOf: bad + "/truncated.png"),
-            { if case .corrupt(_, let reason) = $0 { reason.contains("truncated") } else { false } },
+            {
+                if case .corrupt(_, let reason) = $0 { reason.contains("truncated") } else { false }
+            },
             "truncated")
         assertMediaError(
             try Image(contentsOf: bad + "/garbage.png"),
@@ -125,7 +133,8 @@ final class PNGDecodingTests: XCTestCase {
         let jpeg = try Image(contentsOf: Fixtures.path("jpeg/baseline_420.jpg"))
         XCTAssertEqual(jpegNamedPNG, jpeg)
         let pngNamedJPEG = try Image(contentsOf: Fixtures.path("jpeg/png_named.jpg"))
-        XCTAssertEqual(pngNamedJPEG, try Image(contentsOf: Fixtures.path("png/pngsuite/basn2c08.png")))
+        XCTAssertEqual(
+            pngNamedJPEG, try Image(contentsOf: Fixtures.path("png/pngsuite/basn2c08.png")))
     }
 }
 

@@ -16,12 +16,16 @@ final class VideoReaderTests: XCTestCase {
     func ffprobeTimes(_ path: String) throws -> [Double] {
         let result = try runProcess(
             "ffprobe",
-            ["-v", "error", "-select_streams", "v:0", "-show_entries",
-             "frame=best_effort_timestamp_time", "-of", "json", path])
+            [
+                "-v", "error", "-select_streams", "v:0", "-show_entries",
+                "frame=best_effort_timestamp_time", "-of", "json", path,
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         let frames = object?["frames"] as? [[String: Any]] ?? []
-        return frames.compactMap { ($0["best_effort_timestamp_time"] as? String).flatMap(Double.init) }
+        return frames.compactMap {
+            ($0["best_effort_timestamp_time"] as? String).flatMap(Double.init)
+        }
     }
 
     func decodeAll(_ path: String, options: VideoReadOptions = .init()) throws -> [VideoFrame] {
@@ -42,11 +46,14 @@ final class VideoReaderTests: XCTestCase {
                 XCTAssertEqual(frame.time, time, accuracy: 1e-4, "\(name) pts")
             }
             // The CLI applies rotation like we do; passthrough keeps every decoded frame.
-            let reference = try ffmpegRaw(path, pixelFormat: "rgb24", extra: ["-fps_mode", "passthrough"])
+            let reference = try ffmpegRaw(
+                path, pixelFormat: "rgb24", extra: ["-fps_mode", "passthrough"])
             let ours = frames.flatMap(\.image.pixels)
             XCTAssertEqual(ours.count, reference.count, "\(name) raw size")
             if ours != reference, ours.count == reference.count {
-                XCTFail("\(name): pixels differ from ffmpeg by up to \(maxAbsoluteDifference(ours, reference))")
+                XCTFail(
+                    "\(name): pixels differ from ffmpeg by up to \(maxAbsoluteDifference(ours, reference))"
+                )
             }
         }
     }
@@ -71,16 +78,21 @@ final class VideoReaderTests: XCTestCase {
     }
 
     func testSamplingEveryNthFrame() throws {
-        let frames = try decodeAll(video("h264_320x240.mp4"), options: .init(sampling: .init(every: 5)))
+        let frames = try decodeAll(
+            video("h264_320x240.mp4"), options: .init(sampling: .init(every: 5)))
         XCTAssertEqual(frames.map(\.index), Array(stride(from: 0, to: 50, by: 5)))
-        for frame in frames { XCTAssertEqual(frame.time, Double(frame.index) * 0.04, accuracy: 1e-6) }
+        for frame in frames {
+            XCTAssertEqual(frame.time, Double(frame.index) * 0.04, accuracy: 1e-6)
+        }
     }
 
     func testSamplingAtATargetRate() throws {
-        let frames = try decodeAll(video("h264_320x240.mp4"), options: .init(sampling: .init(fps: 5)))
+        let frames = try decodeAll(
+            video("h264_320x240.mp4"), options: .init(sampling: .init(fps: 5)))
         XCTAssertEqual(frames.map(\.index), Array(stride(from: 0, to: 50, by: 5)))
         // A rate that does not divide the stream's: the first frame at or after each 1/7 s.
-        let seven = try decodeAll(video("h264_320x240.mp4"), options: .init(sampling: .init(fps: 7)))
+        let seven = try decodeAll(
+            video("h264_320x240.mp4"), options: .init(sampling: .init(fps: 7)))
         XCTAssertEqual(seven.count, 14)
         for (k, frame) in seven.enumerated() {
             XCTAssertGreaterThanOrEqual(frame.time + 1e-6, Double(k) / 7)
@@ -117,33 +129,44 @@ final class VideoReaderTests: XCTestCase {
 
     func testScalingHappensInSwscale() throws {
         let frames = try decodeAll(
-            video("h264_320x240.mp4"), options: .init(size: (64, 48), sampling: .init(maxFrames: 3)))
+            video("h264_320x240.mp4"), options: .init(size: (64, 48), sampling: .init(maxFrames: 3))
+        )
         let reference = try ffmpegRaw(
             video("h264_320x240.mp4"), pixelFormat: "rgb24",
             extra: ["-frames:v", "3", "-vf", "scale=64:48:flags=bicubic"])
         XCTAssertEqual(frames.map(\.image.width), [64, 64, 64])
-        XCTAssertLessThanOrEqual(maxAbsoluteDifference(frames.flatMap(\.image.pixels), reference), 2)
+        XCTAssertLessThanOrEqual(
+            maxAbsoluteDifference(frames.flatMap(\.image.pixels), reference), 2)
     }
 
     func testBadVideosGiveTypedErrors() throws {
         assertMediaError(
             try VideoReader(path: video("audio_only.m4a")),
-            { if case .noVideoStream(_, let reason) = $0 { reason.contains("audio") } else { false } },
+            {
+                if case .noVideoStream(_, let reason) = $0 {
+                    reason.contains("audio")
+                } else {
+                    false
+                }
+            },
             "audio only")
         assertMediaError(
             try VideoReader(path: video("garbage.mp4")),
             { if case .corrupt = $0 { true } else { false } }, "garbage")
         assertMediaError(
             try VideoReader(path: video("empty.mp4")),
-            { if case .corrupt(_, let reason) = $0 { reason.contains("empty") } else { false } }, "empty")
+            { if case .corrupt(_, let reason) = $0 { reason.contains("empty") } else { false } },
+            "empty")
         assertMediaError(
             try VideoReader(path: video("missing.mp4")),
             { if case .unreadable = $0 { true } else { false } }, "missing")
         assertMediaError(
-            try VideoReader(path: video("h264_320x240.mp4"), options: .init(limits: .init(maxPixels: 1000))),
+            try VideoReader(
+                path: video("h264_320x240.mp4"), options: .init(limits: .init(maxPixels: 1000))),
             { if case .tooLarge(_, 320, 240, 1000) = $0 { true } else { false } }, "limit")
         assertMediaError(
-            try VideoReader(path: video("h264_320x240.mp4"), options: .init(sampling: .init(every: 0))),
+            try VideoReader(
+                path: video("h264_320x240.mp4"), options: .init(sampling: .init(every: 0))),
             { if case .invalidArgument = $0 { true } else { false } }, "every 0")
     }
 
@@ -151,7 +174,13 @@ final class VideoReaderTests: XCTestCase {
         let reader = try VideoReader(path: video("truncated.mp4"))
         assertMediaError(
             try reader.checkIntegrity(),
-            { if case .corrupt(_, let reason) = $0 { reason.contains("last good timestamp") } else { false } },
+            {
+                if case .corrupt(_, let reason) = $0 {
+                    reason.contains("last good timestamp")
+                } else {
+                    false
+                }
+            },
             "truncated")
         XCTAssertLessThan(reader.lastGoodTime ?? 99, 2.0)
         XCTAssertEqual(try VideoReader(path: video("h264_320x240.mp4")).checkIntegrity(), 50)

@@ -10,7 +10,9 @@ final class VideoWriterTests: XCTestCase {
         var pixels: [UInt8] = []
         for y in 0..<height {
             for x in 0..<width {
-                pixels += [UInt8((x * 4 + t * 8) % 256), UInt8((y * 4) % 256), UInt8((x + y + t) % 256)]
+                pixels += [
+                    UInt8((x * 4 + t * 8) % 256), UInt8((y * 4) % 256), UInt8((x + y + t) % 256),
+                ]
             }
         }
         return Image(width: width, height: height, pixels: pixels)
@@ -27,8 +29,11 @@ final class VideoWriterTests: XCTestCase {
 
             let probe = try runProcess(
                 "ffprobe",
-                ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-                 "stream=codec_name,nb_read_frames,avg_frame_rate,width,height", "-of", "csv=p=0", path])
+                [
+                    "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                    "stream=codec_name,nb_read_frames,avg_frame_rate,width,height", "-of",
+                    "csv=p=0", path,
+                ])
             XCTAssertEqual(probe.status, 0, probe.stderr)
             XCTAssertEqual(
                 probe.text.trimmingCharacters(in: .whitespacesAndNewlines),

@@ -38,9 +38,12 @@ final class StageTests: XCTestCase {
 
     func testLifecycleOrder() throws {
         let journal = Journal()
-        var chain = Recording(label: "a", journal: journal).then(Recording(label: "b", journal: journal))
+        var chain = Recording(label: "a", journal: journal).then(
+            Recording(label: "b", journal: journal))
         XCTAssertEqual(try chain.run(over: [1, 10]), [3, 12])
-        XCTAssertEqual(journal.entries, ["open a", "open b", "a 1", "b 2", "a 10", "b 11", "close a", "close b"])
+        XCTAssertEqual(
+            journal.entries,
+            ["open a", "open b", "a 1", "b 2", "a 10", "b 11", "close a", "close b"])
     }
 
     func testErrorsPropagateAndStillClose() {

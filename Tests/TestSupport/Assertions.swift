@@ -33,7 +33,8 @@ public func assertMediaError<T>(
     } catch let error as MediaError {
         XCTAssertTrue(matches(error), "\(what): unexpected error \(error)", file: file, line: line)
         XCTAssertFalse(
-            (error.errorDescription ?? "").isEmpty, "\(what): empty message", file: file, line: line)
+            (error.errorDescription ?? "").isEmpty, "\(what): empty message", file: file, line: line
+        )
     } catch {
         XCTFail("\(what): not a MediaError: \(error)", file: file, line: line)
     }

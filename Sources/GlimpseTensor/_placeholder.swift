@@ -1,1 +1,0 @@
-// Temporary placeholder so the package resolves while the tensor module is written; the lead engineer removes it.
