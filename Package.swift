@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GlimpseMedia", targets: ["GlimpseMedia"]),
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
+        .library(name: "GlimpseLayers", targets: ["GlimpseLayers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -29,13 +30,17 @@ let package = Package(
         // libpng reports errors by longjmp: this shim keeps setjmp/longjmp inside C.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
-        .target(name: "GlimpseMedia", dependencies: ["CPNGShim", "CTurboJPEG", "CFFmpeg"]),
-        .target(name: "GlimpseTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "GlimpseSupport"),
+        .target(
+            name: "GlimpseMedia",
+            dependencies: ["CPNGShim", "CTurboJPEG", "CFFmpeg", "GlimpseSupport"]),
+        .target(name: "GlimpseTensor", dependencies: ["COpenBLAS", "GlimpseSupport"]),
+        .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
         .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia"]),
         .executableTarget(
             name: "GlimpseCLI",
             dependencies: [
-                "GlimpseMedia", "GlimpsePipeline",
+                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -49,6 +54,9 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(
             name: "GlimpseTensorTests", dependencies: ["GlimpseTensor", "TestSupport"],
+            exclude: ["reference"]),
+        .testTarget(
+            name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],
             exclude: ["reference"]),
         .testTarget(
             name: "GlimpseMediaTests", dependencies: ["GlimpseMedia", "TestSupport"],

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import GlimpseMedia
+import GlimpseSupport
 
 struct VideoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -31,7 +31,7 @@ extension Image {
         contentsOf path: String, layout: PixelLayout? = nil, limits: DecodeLimits = .standard
     ) throws(MediaError) {
         try self.init(
-            decoding: try AtomicFile.read(path), source: path, layout: layout, limits: limits)
+            decoding: try MediaFile.read(path), source: path, layout: layout, limits: limits)
     }
 
     /// The image encoded as `format`; `quality` (1–100) applies to JPEG, which drops alpha.
@@ -54,7 +54,7 @@ extension Image {
         case .png: bytes = try PNGCodec.encode(self, destination: path)
         case .jpeg: bytes = try JPEGCodec.encode(self, quality: quality, destination: path)
         }
-        try AtomicFile.write(bytes, to: path)
+        try MediaFile.write(bytes, to: path)
     }
 }
 
@@ -104,7 +104,7 @@ public struct ImageInfo: Codable, Equatable, Sendable {
 
     /// Reads the header of the image file at `path`.
     public init(contentsOf path: String) throws(MediaError) {
-        try self.init(decoding: try AtomicFile.read(path), source: path)
+        try self.init(decoding: try MediaFile.read(path), source: path)
     }
 
     public init(

@@ -3,6 +3,7 @@
 // Reference: FFmpeg's doc/examples/mux.c (encode, rescale timestamps, interleave, trailer).
 import CFFmpeg
 import Foundation
+import GlimpseSupport
 
 /// Writes a sequence of equally sized RGB images as a video.
 ///
@@ -184,13 +185,8 @@ public final class VideoWriter {
         guard status >= 0 else { throw .unwritable(path: path, reason: FFmpeg.describe(status)) }
         status = avio_closep(&format.pointee.pb)
         guard status >= 0 else { throw .unwritable(path: path, reason: FFmpeg.describe(status)) }
-        let fd = open(temporaryPath, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
-        guard rename(temporaryPath, path) == 0 else {
-            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
+        if let failure = AtomicFile.commit(temporaryPath, to: path) {
+            throw .unwritable(path: path, reason: failure)
         }
         finished = true
         release()

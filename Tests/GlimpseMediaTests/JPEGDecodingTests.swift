@@ -129,7 +129,7 @@ final class JPEGScaledDecodingTests: XCTestCase {
     /// `djpeg -scale M/8` is the reference for DCT-scaled decoding.
     func testScaledDecodeMatchesDjpegScale() throws {
         let path = Fixtures.path("jpeg/baseline_444.jpg")  // 97x61
-        let bytes = try AtomicFile.read(path)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let image = try Image(decoding: bytes, minimumSize: (20, 10))
         // 2/8 gives 25x16, the smallest scale covering 20x10 (1/8 gives 13x8).
         XCTAssertEqual([image.width, image.height], [25, 16])
@@ -138,7 +138,7 @@ final class JPEGScaledDecodingTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxAbsoluteDifference(image.pixels, reference.pixels), 1)
         // PNG ignores the hint.
         let png = try Image(
-            decoding: try AtomicFile.read(Fixtures.path("png/pngsuite/basn2c08.png")),
+            decoding: [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("png/pngsuite/basn2c08.png")))),
             minimumSize: (4, 4))
         XCTAssertEqual(png.width, 32)
     }

@@ -1,33 +1,48 @@
 // Writing outputs so that a reader never sees a partial file: temp file, fsync, rename.
+// Shared by every module that writes files (images, videos, checkpoints, reports).
 import Foundation
+
+/// A file that could not be read or written, with the reason from the system.
+public struct FileError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+    public var errorDescription: String? { description }
+}
 
 /// Whole-file reads and atomic writes with errors that name the file.
 public enum AtomicFile {
     /// Reads a whole file.
-    public static func read(_ path: String) throws(MediaError) -> [UInt8] {
+    public static func read(_ path: String) throws(FileError) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason =
                 FileManager.default.fileExists(atPath: path)
                 ? "permission denied or not a regular file" : "no such file"
-            throw .unreadable(path: path, reason: reason)
+            throw FileError(path: path, reason: reason)
         }
         defer { try? handle.close() }
         do {
             return [UInt8](try handle.readToEnd() ?? Data())
         } catch {
-            throw .unreadable(path: path, reason: "\(error.localizedDescription)")
+            throw FileError(path: path, reason: error.localizedDescription)
         }
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory is written,
     /// flushed to disk and renamed over `path`, so `path` holds either the old or the new bytes.
     public static func write<Bytes: ContiguousBytes>(_ bytes: Bytes, to path: String)
-        throws(MediaError)
+        throws(FileError)
     {
         let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
+            throw FileError(path: path, reason: String(cString: strerror(errno)))
         }
         var failure: String?
         bytes.withUnsafeBytes { raw in
@@ -44,13 +59,29 @@ public enum AtomicFile {
         }
         if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)
-        if failure == nil && rename(temporary, path) != 0 {
-            failure = String(cString: strerror(errno))
-        }
+        if failure == nil { failure = commit(temporary, to: path) }
         if let failure {
             unlink(temporary)
-            throw .unwritable(path: path, reason: failure)
+            throw FileError(path: path, reason: failure)
         }
+    }
+
+    /// Syncs a finished temporary file and renames it to `path` (for writers such as FFmpeg's
+    /// muxer that produce the temporary file themselves). Returns an error text or nil.
+    public static func commit(_ temporary: String, to path: String) -> String? {
+        let fd = open(temporary, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+        guard rename(temporary, path) == 0 else { return String(cString: strerror(errno)) }
+        // Make the rename itself durable.
+        let directory = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+        return nil
     }
 
     /// A unique sibling path for a temporary file that becomes `path` when complete.
