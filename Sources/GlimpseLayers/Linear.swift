@@ -9,7 +9,9 @@ public struct Linear: Layer {
     public let outputFeatures: Int
 
     /// Weights and bias drawn from U(−1/√in, 1/√in), as PyTorch's default.
-    public init(_ inputFeatures: Int, _ outputFeatures: Int, bias: Bool = true, in scope: ParameterScope) {
+    public init(
+        _ inputFeatures: Int, _ outputFeatures: Int, bias: Bool = true, in scope: ParameterScope
+    ) {
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
         let bound = 1 / Float(inputFeatures).squareRoot()

@@ -1,4 +1,5 @@
-// The protocol every optimizer conforms to, and the state it saves in a checkpoint.
+// The protocol every optimizer conforms to, the state it saves in a checkpoint, and the
+// gradient preparation (clipping, weight decay) all optimizers share.
 import GlimpseTensor
 
 /// What an optimizer must save so that a resumed run continues exactly: its step count and
@@ -14,11 +15,23 @@ public struct OptimizerState: Sendable {
     }
 }
 
+/// How gradients are bounded before an update.
+public enum GradientClipping: Sendable, Equatable {
+    case none
+    /// Scale all gradients together so their global L2 norm is at most this
+    /// (PyTorch's `clip_grad_norm_`).
+    case globalNorm(Float)
+    /// Clamp every gradient element to [−v, v] (PyTorch's `clip_grad_value_`, min-char-rnn's
+    /// `np.clip(dparam, -5, 5)`).
+    case value(Float)
+}
+
 /// Updates parameters from their accumulated gradients.
 ///
 /// ```swift
 /// var optimizer = Adam(parameters: store.parameters, learningRate: 1e-3)
-/// let loss = model(x).crossEntropy(y); loss.backward()
+/// optimizer.clipping = .globalNorm(5)
+/// loss.backward()
 /// optimizer.step()            // updates every parameter and clears its gradient
 /// ```
 public protocol Optimizer {
@@ -26,6 +39,10 @@ public protocol Optimizer {
     var parameters: [Parameter] { get }
     /// The step size; schedules change it between steps.
     var learningRate: Float { get set }
+    /// Bounds applied to the gradients at each step.
+    var clipping: GradientClipping { get set }
+    /// The L2 norm of all gradients at the last step, before clipping (for progress lines).
+    var lastGradientNorm: Float { get }
     /// Applies one update from the current gradients (parameters without one are skipped) and
     /// clears them.
     mutating func step()
@@ -33,4 +50,93 @@ public protocol Optimizer {
     var state: OptimizerState { get }
     /// Restores a saved state; throws if a tensor is missing or has the wrong shape.
     mutating func restore(_ state: OptimizerState) throws(ParameterError)
+}
+
+/// The bookkeeping every optimizer shares: per-parameter state slots, step count, clipping
+/// and (coupled, L2) weight decay, PyTorch's conventions throughout.
+struct OptimizerCore {
+    let parameters: [Parameter]
+    var weightDecay: Float
+    var clipping: GradientClipping = .none
+    var step = 0
+    var lastGradientNorm: Float = 0
+    /// slot name → one buffer per parameter (same count as the parameter).
+    var slots: [String: [[Float]]]
+
+    init(parameters: [Parameter], weightDecay: Float, slotNames: [String]) {
+        self.parameters = parameters
+        self.weightDecay = weightDecay
+        var slots: [String: [[Float]]] = [:]
+        for name in slotNames {
+            slots[name] = parameters.map { [Float](repeating: 0, count: $0.value.count) }
+        }
+        self.slots = slots
+    }
+
+    /// The gradients to apply, after clipping and weight decay, or nil for parameters that got
+    /// none. Clears every gradient and advances the step count.
+    mutating func takeGradients() -> [[Float]?] {
+        var gradients = parameters.map { $0.gradient?.scalars }
+        var squared: Float = 0
+        for gradient in gradients {
+            guard let gradient else { continue }
+            for g in gradient { squared += g * g }
+        }
+        lastGradientNorm = squared.squareRoot()
+        switch clipping {
+        case .none: break
+        case .globalNorm(let maximum):
+            // PyTorch: clip_coef = max_norm / (total_norm + 1e-6), applied when below 1.
+            let scale = maximum / (lastGradientNorm + 1e-6)
+            if scale < 1 {
+                for k in gradients.indices where gradients[k] != nil {
+                    for i in gradients[k]!.indices { gradients[k]![i] *= scale }
+                }
+            }
+        case .value(let limit):
+            for k in gradients.indices where gradients[k] != nil {
+                for i in gradients[k]!.indices {
+                    gradients[k]![i] = Swift.min(Swift.max(gradients[k]![i], -limit), limit)
+                }
+            }
+        }
+        if weightDecay != 0 {
+            for (k, parameter) in parameters.enumerated() where gradients[k] != nil {
+                parameter.value.withUnsafeBufferPointer { p in
+                    for i in p.indices { gradients[k]![i] += weightDecay * p[i] }
+                }
+            }
+        }
+        for parameter in parameters { parameter.zeroGradient() }
+        step += 1
+        return gradients
+    }
+
+    var state: OptimizerState {
+        var tensors: [String: Tensor] = [:]
+        for (slot, buffers) in slots {
+            for (parameter, buffer) in zip(parameters, buffers) {
+                tensors["\(slot).\(parameter.name)"] = Tensor(
+                    shape: parameter.shape, scalars: buffer)
+            }
+        }
+        return OptimizerState(step: step, tensors: tensors)
+    }
+
+    mutating func restore(_ state: OptimizerState) throws(ParameterError) {
+        var restored = slots
+        for slot in slots.keys {
+            for (k, parameter) in parameters.enumerated() {
+                let key = "\(slot).\(parameter.name)"
+                guard let tensor = state.tensors[key] else { throw .missing(key) }
+                guard tensor.shape == parameter.shape else {
+                    throw .shapeMismatch(
+                        name: key, checkpoint: tensor.shape, model: parameter.shape)
+                }
+                restored[slot]![k] = tensor.scalars
+            }
+        }
+        slots = restored
+        step = state.step
+    }
 }

@@ -17,7 +17,9 @@ public final class Parameter: @unchecked Sendable {
         set {
             precondition(
                 newValue.shape == shape, "\(name): new value \(newValue.shape), expected \(shape)")
-            storage.withLock { $0 = newValue.requiresGradient ? newValue : newValue.requiringGradient() }
+            storage.withLock {
+                $0 = newValue.requiresGradient ? newValue : newValue.requiringGradient()
+            }
         }
     }
 
@@ -35,6 +37,12 @@ public final class Parameter: @unchecked Sendable {
 
     /// Discards the accumulated gradient.
     public func zeroGradient() { value.zeroGradient() }
+
+    /// Changes the value in place (an optimizer step), keeping the parameter's gradient leaf.
+    /// Storage still referenced by a recorded graph is copied first, so that graph is unchanged.
+    public func update(_ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        storage.withLock { $0.withUnsafeMutableBufferPointer(body) }
+    }
 }
 
 /// Errors raised when parameters are looked up or loaded.

@@ -41,9 +41,12 @@ final class LinearTests: XCTestCase {
         XCTAssertThrowsError(try store.load(["fc.weight": .zeros([2, 3])])) {
             XCTAssertEqual($0 as? ParameterError, .missing("fc.bias"))
         }
-        XCTAssertThrowsError(try store.load(["fc.weight": .zeros([3, 2]), "fc.bias": .zeros([2])])) {
+        XCTAssertThrowsError(
+            try store.load(["fc.weight": .zeros([3, 2]), "fc.bias": .zeros([2])])
+        ) {
             XCTAssertEqual(
-                $0 as? ParameterError, .shapeMismatch(name: "fc.weight", checkpoint: [3, 2], model: [2, 3]))
+                $0 as? ParameterError,
+                .shapeMismatch(name: "fc.weight", checkpoint: [3, 2], model: [2, 3]))
         }
         XCTAssertThrowsError(
             try store.load(["fc.weight": .zeros([2, 3]), "fc.bias": .zeros([2]), "x": .zeros([1])])
@@ -56,6 +59,7 @@ final class LinearTests: XCTestCase {
         let a = ParameterStore(seed: 7)
         let b = ParameterStore(seed: 7)
         XCTAssertEqual(
-            Linear(5, 4, in: a.root).weight.value.scalars, Linear(5, 4, in: b.root).weight.value.scalars)
+            Linear(5, 4, in: a.root).weight.value.scalars,
+            Linear(5, 4, in: b.root).weight.value.scalars)
     }
 }
