@@ -46,7 +46,8 @@ let package = Package(
         .executableTarget(
             name: "GlimpseBench",
             dependencies: [
-                "GlimpseMedia", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .target(

@@ -6,7 +6,7 @@ enum FFmpeg {
     static func describe(_ code: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         av_strerror(code, &buffer, buffer.count)
-        return String(cString: buffer)
+        return string(from: buffer)
     }
 
     static let again = glimpse_averror_eagain()
