@@ -35,7 +35,7 @@ let package = Package(
             name: "GlimpseMedia",
             dependencies: ["CPNGShim", "CTurboJPEG", "CFFmpeg", "GlimpseSupport"]),
         .target(name: "GlimpseTensor", dependencies: ["COpenBLAS", "GlimpseSupport"]),
-        .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
+        .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
         .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia"]),
         .executableTarget(
             name: "GlimpseCLI",

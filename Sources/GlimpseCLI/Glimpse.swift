@@ -8,7 +8,7 @@ struct Glimpse: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glimpse",
         abstract: "Multimodal (vision + sequence) pipelines in one native binary.",
-        subcommands: [ImageCommand.self, VideoCommand.self])
+        subcommands: [ImageCommand.self, VideoCommand.self, ModelCommand.self])
 
     /// Runs the command; any failure becomes one `error:` line on stderr and exit status 1
     /// (usage errors: 64, as swift-argument-parser chooses).

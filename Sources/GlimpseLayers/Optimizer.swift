@@ -62,6 +62,8 @@ struct OptimizerCore {
     var lastGradientNorm: Float = 0
     /// slot name → one buffer per parameter (same count as the parameter).
     var slots: [String: [[Float]]]
+    /// The slot names in a fixed order, so restoring reports the same first problem every time.
+    let slotNames: [String]
 
     init(parameters: [Parameter], weightDecay: Float, slotNames: [String]) {
         self.parameters = parameters
@@ -71,6 +73,7 @@ struct OptimizerCore {
             slots[name] = parameters.map { [Float](repeating: 0, count: $0.value.count) }
         }
         self.slots = slots
+        self.slotNames = slotNames
     }
 
     /// The gradients to apply, after clipping and weight decay, or nil for parameters that got
@@ -114,8 +117,8 @@ struct OptimizerCore {
 
     var state: OptimizerState {
         var tensors: [String: Tensor] = [:]
-        for (slot, buffers) in slots {
-            for (parameter, buffer) in zip(parameters, buffers) {
+        for slot in slotNames {
+            for (parameter, buffer) in zip(parameters, slots[slot]!) {
                 tensors["\(slot).\(parameter.name)"] = Tensor(
                     shape: parameter.shape, scalars: buffer)
             }
@@ -125,7 +128,7 @@ struct OptimizerCore {
 
     mutating func restore(_ state: OptimizerState) throws(ParameterError) {
         var restored = slots
-        for slot in slots.keys {
+        for slot in slotNames {
             for (k, parameter) in parameters.enumerated() {
                 let key = "\(slot).\(parameter.name)"
                 guard let tensor = state.tensors[key] else { throw .missing(key) }
