@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
         .library(name: "GlimpseLayers", targets: ["GlimpseLayers"]),
+        .library(name: "GlimpseLanguageModel", targets: ["GlimpseLanguageModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -36,11 +37,16 @@ let package = Package(
             dependencies: ["CPNGShim", "CTurboJPEG", "CFFmpeg", "GlimpseSupport"]),
         .target(name: "GlimpseTensor", dependencies: ["COpenBLAS", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
+        .target(
+            name: "GlimpseLanguageModel",
+            dependencies: ["GlimpseLayers", "GlimpseTensor", "GlimpseSupport"]),
         .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia"]),
         .executableTarget(
             name: "GlimpseCLI",
             dependencies: [
-                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport",
+                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
+                "GlimpseSupport",
+                "GlimpseLanguageModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -59,6 +65,9 @@ let package = Package(
         .testTarget(
             name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],
             exclude: ["reference"]),
+        .testTarget(
+            name: "GlimpseLanguageModelTests",
+            dependencies: ["GlimpseLanguageModel", "TestSupport"]),
         .testTarget(
             name: "GlimpseMediaTests", dependencies: ["GlimpseMedia", "TestSupport"],
             exclude: ["reference"]),

@@ -29,9 +29,13 @@ struct CoreBench: ParsableCommand {
                 let gflops = sgemmGFLOPS(size)
                 figures["sgemm_\(size)_t\(threads)_gflops"] = gflops
                 if threads == 2 { figures["sgemm_\(size)_gflops"] = gflops }
-                var line = String(format: "sgemm %4d, %d thread%@ %8.1f GFLOP/s", size, threads, threads == 1 ? " " : "s", gflops)
+                var line = String(
+                    format: "sgemm %4d, %d thread%@ %8.1f GFLOP/s", size, threads,
+                    threads == 1 ? " " : "s", gflops)
                 if size == 4096 && threads == 2 {
-                    line += String(format: "   OpenBLAS best %.0f (%.2fx)", Reference.sgemm4096, gflops / Reference.sgemm4096)
+                    line += String(
+                        format: "   OpenBLAS best %.0f (%.2fx)", Reference.sgemm4096,
+                        gflops / Reference.sgemm4096)
                 }
                 lines.append(line)
             }

@@ -8,7 +8,9 @@ struct Glimpse: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glimpse",
         abstract: "Multimodal (vision + sequence) pipelines in one native binary.",
-        subcommands: [ImageCommand.self, VideoCommand.self, ModelCommand.self])
+        subcommands: [
+            ImageCommand.self, VideoCommand.self, ModelCommand.self, LanguageModelCommand.self,
+        ])
 
     /// Runs the command; any failure becomes one `error:` line on stderr and exit status 1
     /// (usage errors: 64, as swift-argument-parser chooses).

@@ -1,0 +1,243 @@
+// Training a character-level language model with truncated backpropagation through time:
+// B parallel streams, chunks of T characters, recurrent state carried (detached) between
+// chunks, Adagrad or Adam, element-wise gradient clipping, progress lines, samples, atomic
+// checkpoints and exact resume.
+import Foundation
+import GlimpseLayers
+import GlimpseSupport
+import GlimpseTensor
+
+/// What to train, where, and for how long.
+public struct CharLMTrainingOptions: Sendable {
+    public var textPath: String
+    /// The model directory: config.json, vocab.json and checkpoint/.
+    public var outputDirectory: String
+    public var configuration: CharLMConfiguration
+    /// Stop after this many steps in all (counting steps before a resume).
+    public var steps: Int
+    /// Stop (and save) once this much wall-clock time has passed in this run.
+    public var maxSeconds: Double?
+    /// Continue from the checkpoint in `outputDirectory` (its configuration wins).
+    public var resume: Bool
+    public var printEvery = 100
+    public var sampleEvery = 1000
+    public var sampleLength = 200
+    public var checkpointEvery = 1000
+
+    public init(
+        textPath: String, outputDirectory: String, configuration: CharLMConfiguration,
+        steps: Int, maxSeconds: Double? = nil, resume: Bool = false
+    ) {
+        self.textPath = textPath
+        self.outputDirectory = outputDirectory
+        self.configuration = configuration
+        self.steps = steps
+        self.maxSeconds = maxSeconds
+        self.resume = resume
+    }
+}
+
+/// The outcome of a training run.
+public struct CharLMTrainingReport: Sendable {
+    /// Steps taken in all, including those before a resume.
+    public var steps: Int
+    /// Mean loss in nats per character over the last 100 steps (fewer if fewer were run).
+    public var finalLoss: Float
+    /// Mean loss of the first 100 steps of this run, for comparison.
+    public var initialLoss: Float
+    public var charactersPerSecond: Double
+}
+
+/// Runs training; `log` receives progress lines and samples.
+public enum CharLMTraining {
+    public static func run(
+        _ options: CharLMTrainingOptions, log: (String) -> Void
+    ) throws -> CharLMTrainingReport {
+        let files = ModelDirectory(options.outputDirectory)
+        var configuration = options.configuration
+        if options.resume {
+            configuration = try files.configuration()
+            log("resuming \(files.checkpoint) with its configuration")
+        }
+        try configuration.validate()
+        switch configuration.cell {
+        case .lstm: return try Run<LSTMCell>(options, configuration, files).train(log: log)
+        case .gru: return try Run<GRUCell>(options, configuration, files).train(log: log)
+        case .rnn: return try Run<RNNCell>(options, configuration, files).train(log: log)
+        }
+    }
+
+    /// The saved run state besides tensors: carried recurrent states and the loss history.
+    struct Progress: Codable {
+        var states: [[Float]]
+        var stateShapes: [[Int]]
+        var recentLosses: [Float]
+        var smoothLoss: Float
+        var textCharacters: Int
+    }
+
+    struct Run<Cell: LanguageModelCell> {
+        let options: CharLMTrainingOptions
+        let configuration: CharLMConfiguration
+        let files: ModelDirectory
+
+        init(
+            _ options: CharLMTrainingOptions, _ configuration: CharLMConfiguration,
+            _ files: ModelDirectory
+        ) {
+            self.options = options
+            self.configuration = configuration
+            self.files = files
+        }
+
+        func train(log: (String) -> Void) throws -> CharLMTrainingReport {
+            let text = String(decoding: try AtomicFile.read(options.textPath), as: UTF8.self)
+            let vocabulary =
+                options.resume ? try files.vocabulary() : CharacterVocabulary(text: text)
+            let ids = try vocabulary.encode(text, context: options.textPath)
+            let batches = TextBatches(
+                ids: ids, batchSize: configuration.batchSize,
+                sequenceLength: configuration.sequenceLength)
+            guard batches.chunksPerEpoch > 0 else {
+                throw LanguageModelError.textTooShort(
+                    path: options.textPath, characters: ids.count,
+                    needed: configuration.sequenceLength * configuration.batchSize + 1)
+            }
+            let model = CharLanguageModel<Cell>(
+                configuration: configuration, vocabulary: vocabulary)
+            var optimizer = makeOptimizer(model.store)
+            optimizer.clipping = .value(configuration.clipValue)
+            var sampler = SplitMix64(seed: configuration.seed &+ 1)
+            var step = 0
+            var states: [Cell.State]?
+            var recent: [Float] = []
+            var smooth = Float(Foundation.log(Double(vocabulary.count)))  // loss of a uniform guess
+
+            if options.resume {
+                let checkpoint = try Checkpoint(contentsOf: files.checkpoint)
+                try checkpoint.restore(into: model.store, optimizer: &optimizer)
+                step = checkpoint.training.step
+                sampler.state = checkpoint.training.generators["sample"] ?? sampler.state
+                if let progress = try checkpoint.extra(Progress.self) {
+                    guard progress.textCharacters == ids.count else {
+                        throw LanguageModelError.invalidModel(
+                            path: files.checkpoint,
+                            reason: "trained on a text of \(progress.textCharacters) characters, "
+                                + "\(options.textPath) has \(ids.count)")
+                    }
+                    recent = progress.recentLosses
+                    smooth = progress.smoothLoss
+                    states = restoreStates(progress)
+                }
+                log("resumed at step \(step)")
+            } else {
+                try files.create(configuration: configuration, vocabulary: vocabulary)
+            }
+
+            let started = Date()
+            let firstStep = step
+            var firstLosses: [Float] = []
+            var lastSaved = step
+            func save() throws {
+                var checkpoint = Checkpoint(
+                    store: model.store, optimizer: optimizer.state,
+                    training: TrainingState(
+                        step: step, epoch: step / batches.chunksPerEpoch,
+                        learningRate: optimizer.learningRate,
+                        generators: ["sample": sampler.state]),
+                    config: try files.configurationJSON(configuration))
+                try checkpoint.setExtra(
+                    Progress(
+                        states: (states ?? []).flatMap { $0.tensors.map(\.scalars) },
+                        stateShapes: (states ?? []).flatMap { $0.tensors.map(\.shape) },
+                        recentLosses: recent, smoothLoss: smooth, textCharacters: ids.count))
+                try checkpoint.save(to: files.checkpoint)
+                lastSaved = step
+            }
+
+            while step < options.steps {
+                if let limit = options.maxSeconds, Date().timeIntervalSince(started) >= limit {
+                    log("stopping after \(String(format: "%.1f", limit)) s (--max-seconds)")
+                    break
+                }
+                let chunk = batches.chunk(step)
+                if chunk.startsEpoch { states = nil }
+                let (logits, next) = model.logits(
+                    chunk.inputs, steps: configuration.sequenceLength,
+                    batchSize: configuration.batchSize, states: states)
+                let loss = crossEntropy(logits: logits, targets: chunk.targets)
+                loss.backward()
+                optimizer.step()
+                states = next.map { $0.detached() }
+                step += 1
+
+                let value = loss.scalar
+                recent.append(value)
+                if recent.count > 100 { recent.removeFirst(recent.count - 100) }
+                if firstLosses.count < 100 { firstLosses.append(value) }
+                smooth = 0.999 * smooth + 0.001 * value
+                if step % options.printEvery == 0 || step == options.steps {
+                    let elapsed = Date().timeIntervalSince(started)
+                    let rate = Double(step - firstStep) / max(elapsed, 1e-9)
+                    let remaining = Double(options.steps - step) / max(rate, 1e-9)
+                    log(
+                        String(
+                            format: "step %d/%d  loss %.4f  smooth %.4f  %.0f chars/s  eta %@",
+                            step, options.steps, value, smooth,
+                            rate * Double(configuration.sequenceLength * configuration.batchSize),
+                            duration(remaining)))
+                }
+                if options.sampleEvery > 0 && step % options.sampleEvery == 0 {
+                    let sample = try model.sample(
+                        length: options.sampleLength, prime: "", temperature: 1,
+                        seed: sampler.next())
+                    log("----\n\(sample)\n----")
+                }
+                if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 {
+                    try save()
+                }
+            }
+            if lastSaved != step || !FileManager.default.fileExists(atPath: files.checkpoint) {
+                try save()
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            return CharLMTrainingReport(
+                steps: step,
+                finalLoss: recent.isEmpty ? .nan : recent.reduce(0, +) / Float(recent.count),
+                initialLoss: firstLosses.isEmpty
+                    ? .nan : firstLosses.reduce(0, +) / Float(firstLosses.count),
+                charactersPerSecond: Double(
+                    (step - firstStep) * configuration.sequenceLength * configuration.batchSize)
+                    / max(elapsed, 1e-9))
+        }
+
+        func makeOptimizer(_ store: ParameterStore) -> any Optimizer {
+            switch configuration.optimizer {
+            case .adagrad:
+                // min-char-rnn's Adagrad: ε = 1e-8.
+                Adagrad(
+                    parameters: store.parameters, learningRate: configuration.learningRate,
+                    epsilon: 1e-8)
+            case .adam:
+                Adam(parameters: store.parameters, learningRate: configuration.learningRate)
+            }
+        }
+
+        func restoreStates(_ progress: Progress) -> [Cell.State]? {
+            guard !progress.states.isEmpty else { return nil }
+            let tensors = zip(progress.states, progress.stateShapes).map {
+                Tensor(shape: $1, scalars: $0)
+            }
+            let perState = tensors.count / (configuration.layers)
+            return stride(from: 0, to: tensors.count, by: perState).map {
+                Cell.State(tensors: Array(tensors[$0..<($0 + perState)]))
+            }
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let total = Int(seconds.rounded())
+        return String(format: "%d:%02d", total / 60, total % 60)
+    }
+}

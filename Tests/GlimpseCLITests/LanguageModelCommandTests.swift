@@ -1,0 +1,57 @@
+// `glimpse lm train` and `glimpse lm sample` end to end.
+import Foundation
+import TestSupport
+import XCTest
+
+final class LanguageModelCommandTests: XCTestCase {
+    func testTrainPrintsProgressAndFinalLossThenSamples() throws {
+        let out = Fixtures.temporaryDirectory() + "/model"
+        let train = try runGlimpse([
+            "lm", "train", Fixtures.path("text/sonnets.txt"), "--out", out, "--cell", "gru",
+            "--hidden", "32", "--embedding", "16", "--steps", "40", "--print-every", "20",
+            "--sample-every", "40", "--seed", "5",
+        ])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let lines = train.text.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("step 20/40  loss ") }, train.text)
+        let last = try XCTUnwrap(lines.last)
+        XCTAssertTrue(last.hasPrefix("final loss "), String(last))
+        XCTAssertNotNil(Float(last.dropFirst("final loss ".count)))
+        for file in [
+            "config.json", "vocab.json", "checkpoint/model.safetensors", "checkpoint/state.json",
+        ] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
+        }
+        let sample = try runGlimpse([
+            "lm", "sample", out, "--length", "30", "--prime", "Love", "--seed", "2",
+        ])
+        XCTAssertEqual(sample.status, 0, sample.stderr)
+        XCTAssertTrue(sample.text.hasPrefix("Love"))
+        XCTAssertEqual(sample.text.unicodeScalars.count, 4 + 30 + 1)  // prime, sample, newline
+    }
+
+    func testMaxSecondsStopsAndSaves() throws {
+        let out = Fixtures.temporaryDirectory() + "/model"
+        let train = try runGlimpse([
+            "lm", "train", Fixtures.path("text/sonnets.txt"), "--out", out, "--steps", "100000",
+            "--max-seconds", "1", "--sample-every", "0",
+        ])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.text.contains("--max-seconds"), train.text)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/checkpoint/state.json"))
+    }
+
+    func testBadInputsGiveOneErrorLine() throws {
+        let missing = try runGlimpse([
+            "lm", "train", "/nonexistent.txt", "--out", Fixtures.temporaryDirectory(),
+        ])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.hasPrefix("error: /nonexistent.txt: "), missing.stderr)
+        let notAModel = Fixtures.temporaryDirectory()
+        let sample = try runGlimpse(["lm", "sample", notAModel])
+        XCTAssertEqual(sample.status, 1)
+        XCTAssertEqual(sample.stderr.split(separator: "\n").count, 1, sample.stderr)
+        XCTAssertTrue(
+            sample.stderr.hasPrefix("error: \(notAModel): missing config.json"), sample.stderr)
+    }
+}
