@@ -37,6 +37,12 @@ let package = Package(
             dependencies: ["CPNGShim", "CTurboJPEG", "CFFmpeg", "GlimpseSupport"]),
         .target(name: "GlimpseTensor", dependencies: ["COpenBLAS", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
+        .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
+        .target(
+            name: "GlimpseCaption",
+            dependencies: [
+                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseScenes", "GlimpseSupport",
+            ]),
         .target(
             name: "GlimpseLanguageModel",
             dependencies: ["GlimpseLayers", "GlimpseTensor", "GlimpseSupport"]),
@@ -46,7 +52,7 @@ let package = Package(
             dependencies: [
                 "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
                 "GlimpseSupport",
-                "GlimpseLanguageModel",
+                "GlimpseLanguageModel", "GlimpseScenes", "GlimpseCaption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -65,6 +71,10 @@ let package = Package(
         .testTarget(
             name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],
             exclude: ["reference"]),
+        .testTarget(
+            name: "GlimpseScenesTests", dependencies: ["GlimpseScenes", "TestSupport"]),
+        .testTarget(
+            name: "GlimpseCaptionTests", dependencies: ["GlimpseCaption", "TestSupport"]),
         .testTarget(
             name: "GlimpseLanguageModelTests",
             dependencies: ["GlimpseLanguageModel", "TestSupport"]),
