@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
         .library(name: "GlimpseLayers", targets: ["GlimpseLayers"]),
         .library(name: "GlimpseLanguageModel", targets: ["GlimpseLanguageModel"]),
+        .library(name: "GlimpseVision", targets: ["GlimpseVision"]),
+        .library(name: "GlimpseCaption", targets: ["GlimpseCaption"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -38,10 +40,12 @@ let package = Package(
         .target(name: "GlimpseTensor", dependencies: ["COpenBLAS", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
+        .target(name: "GlimpseVision", dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers"]),
         .target(
             name: "GlimpseCaption",
             dependencies: [
                 "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseScenes", "GlimpseSupport",
+                "GlimpseVision",
             ]),
         .target(
             name: "GlimpseLanguageModel",
@@ -71,6 +75,8 @@ let package = Package(
         .testTarget(
             name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],
             exclude: ["reference"]),
+        .testTarget(
+            name: "GlimpseVisionTests", dependencies: ["GlimpseVision", "TestSupport"]),
         .testTarget(
             name: "GlimpseScenesTests", dependencies: ["GlimpseScenes", "TestSupport"]),
         .testTarget(

@@ -1,0 +1,170 @@
+// `glimpse caption IMAGE...`, `glimpse caption train` and `glimpse caption eval`.
+import ArgumentParser
+import Foundation
+import GlimpseCaption
+import GlimpseMedia
+import GlimpseScenes
+import GlimpseTensor
+
+struct CaptionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caption",
+        abstract: "Caption images (CNN + LSTM with soft attention), train and evaluate models.",
+        subcommands: [Run.self, Train.self, Evaluate.self], defaultSubcommand: Run.self)
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Caption image files, folders or glob patterns (the default subcommand).",
+            discussion: "Folders and patterns stream one JSON object per line; a bad file is "
+                + "reported and skipped, and the run exits 1 after listing them.")
+
+        @Argument(help: "Image files, folders, or patterns such as 'photos/*.jpg'.")
+        var images: [String]
+        @Option(help: "Model directory (default: the shipped models/captioner).")
+        var model: String?
+        @Option(help: "Beam width; 1 decodes greedily.")
+        var beam = 3
+        @Flag(help: "One JSON object per line: {\"image\", \"caption\", \"log_prob\"}.")
+        var json = false
+        @Option(help: "Write a sheet of per-word attention heatmaps (first image) to this PNG.")
+        var attentionMap: String?
+        @Option(help: "Images per encoder batch.")
+        var batch = 32
+
+        func validate() throws {
+            guard beam >= 1 else { throw ValidationError("--beam must be at least 1, got \(beam)") }
+            guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        }
+
+        func run() throws {
+            let captioner = try CaptionModel(contentsOf: try ModelLocation.resolve(model, name: "captioner"))
+            let (paths, streaming) = try ImageArguments.expand(images)
+            let asJSON = json || streaming
+            var failures: [String] = []
+            var mapWritten = false
+            for start in stride(from: 0, to: paths.count, by: batch) {
+                var loaded: [(path: String, image: Image)] = []
+                for path in paths[start..<min(paths.count, start + batch)] {
+                    do {
+                        loaded.append((path, try Image(contentsOf: path, layout: .rgb)))
+                    } catch {
+                        Standard.error("error: \(error.localizedDescription)")
+                        failures.append(path)
+                    }
+                }
+                guard !loaded.isEmpty else { continue }
+                let features = withoutGradients { captioner.features(of: loaded.map(\.image)) }
+                let captions = captioner.captions(for: features, beamWidth: beam)
+                for ((path, image), caption) in zip(loaded, captions) {
+                    if asJSON {
+                        try Standard.printJSON(
+                            CaptionLine(image: path, caption: caption.text, logProb: caption.logProbability))
+                    } else {
+                        print("\(path): \(caption.text)")
+                    }
+                    if let attentionMap, !mapWritten {
+                        try AttentionMapWriter.write(
+                            caption: caption, image: image, model: captioner, to: attentionMap)
+                        mapWritten = true
+                    }
+                }
+            }
+            if !failures.isEmpty {
+                throw ValidationFailure(
+                    "\(failures.count) of \(paths.count) images could not be captioned: "
+                        + failures.joined(separator: ", "))
+            }
+        }
+    }
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a captioning model; resumable with --resume.")
+
+        @Option(help: "Dataset: a `glimpse data scenes` folder, COCO or Karpathy JSON, or JSONL.")
+        var data: String
+        @Option(help: "Model directory to write.")
+        var out: String
+        @Option(help: "Decoder: attention or show_and_tell.")
+        var decoder: DecoderKind = .attention
+        @Option(help: "Training epochs.")
+        var epochs = 10
+        @Option(help: "Images per step.")
+        var batch = 32
+        @Option(help: "Adam learning rate.")
+        var lr: Float = 2e-3
+        @Option(help: "Stop after this many seconds and save a resumable checkpoint.")
+        var maxSeconds: Double?
+        @Option(help: "Seed for initialisation, shuffling and caption choice.")
+        var seed: UInt64 = 1
+        @Option(help: "Print a progress line every N steps.")
+        var printEvery = 50
+        @Flag(help: "Continue the run saved in --out.")
+        var resume = false
+
+        func run() throws {
+            var options = CaptionTrainingOptions(dataPath: data, outputDirectory: out)
+            options.configuration.decoder = decoder
+            options.configuration.seed = seed
+            options.epochs = epochs
+            options.batchSize = batch
+            options.learningRate = lr
+            options.maxSeconds = maxSeconds
+            options.seed = seed
+            options.resume = resume
+            options.printEvery = max(1, printEvery)
+            let report = try CaptionTraining.run(options) { print($0) }
+            print(String(format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps, report.imagesPerSecond))
+        }
+    }
+
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "eval",
+            abstract: "Score a model: BLEU-1..4, CIDEr-D, ROUGE-L, and fact accuracy on scenes.")
+
+        @Option(help: "Dataset to evaluate on (all of its images).")
+        var data: String
+        @Option(help: "Model directory (default: the shipped models/captioner).")
+        var model: String?
+        @Option(help: "Beam width; 1 decodes greedily.")
+        var beam = 3
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func run() throws {
+            let captioner = try CaptionModel(contentsOf: try ModelLocation.resolve(model, name: "captioner"))
+            let report = try CaptionEvaluation.run(model: captioner, dataPath: data, beamWidth: beam)
+            if json {
+                try Standard.printJSON(report)
+                return
+            }
+            let s = report.scores
+            print(String(format: "BLEU-1 %.4f  BLEU-2 %.4f  BLEU-3 %.4f  BLEU-4 %.4f", s.bleu[0], s.bleu[1], s.bleu[2], s.bleu[3]))
+            print(String(format: "CIDEr-D %.4f  ROUGE-L %.4f", s.cider, s.rougeL))
+            if let facts = report.factAccuracy { print(String(format: "fact accuracy %.4f", facts)) }
+        }
+    }
+}
+
+extension DecoderKind: ExpressibleByArgument {}
+
+/// One `--json` line of `glimpse caption`.
+struct CaptionLine: Encodable {
+    var image: String
+    var caption: String
+    var logProb: Float
+
+    enum CodingKeys: String, CodingKey {
+        case image, caption
+        case logProb = "log_prob"
+    }
+}
+
+/// A failure that is not about one file.
+struct ValidationFailure: Error, LocalizedError {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var errorDescription: String? { message }
+}

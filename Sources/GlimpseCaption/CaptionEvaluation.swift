@@ -1,0 +1,73 @@
+// `glimpse caption eval`: caption every image of a dataset and score the captions against
+// its references, plus fact accuracy when the dataset carries its scene graphs.
+import Foundation
+import GlimpseMedia
+import GlimpseScenes
+import GlimpseTensor
+
+/// Scores of one evaluation run (JSON keys as `glimpse caption eval --json` documents).
+public struct CaptionEvaluationReport: Encodable, Sendable {
+    public var scores: CaptionScores
+    /// Share of captions whose every stated object, attribute and relation is true and which
+    /// mention every object; nil when the dataset has no scenes.json.
+    public var factAccuracy: Double?
+    public var images: Int
+
+    public func encode(to encoder: any Encoder) throws {
+        try scores.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(factAccuracy, forKey: .factAccuracy)
+        try container.encode(images, forKey: .images)
+    }
+
+    enum Keys: String, CodingKey {
+        case factAccuracy = "fact_accuracy"
+        case images
+    }
+}
+
+/// Evaluation of a model on a dataset.
+public enum CaptionEvaluation {
+    /// Captions every image of `dataPath` (beam width `beamWidth`) and scores them.
+    public static func run(
+        model: CaptionModel, dataPath: String, beamWidth: Int
+    ) throws -> CaptionEvaluationReport {
+        let examples = try CaptionDataset.load(dataPath)
+        let captions = try generate(model: model, examples: examples, beamWidth: beamWidth)
+        let scores = CaptionScores.compute(
+            candidates: captions, references: examples.map(\.captions))
+        var facts: Double?
+        var isDirectory: ObjCBool = false
+        let scenesPath = dataPath + "/scenes.json"
+        if FileManager.default.fileExists(atPath: dataPath, isDirectory: &isDirectory),
+            isDirectory.boolValue, FileManager.default.fileExists(atPath: scenesPath)
+        {
+            let scenes = try SceneSet(contentsOf: scenesPath)
+            var matched: [Scene] = []
+            for example in examples {
+                guard let scene = scenes.scene(imageID: example.imageID) else {
+                    throw CaptionError.invalidData(
+                        path: scenesPath, reason: "no scene for image \(example.imageID)")
+                }
+                matched.append(scene)
+            }
+            facts = factAccuracy(captions: captions, scenes: matched)
+        }
+        return CaptionEvaluationReport(scores: scores, factAccuracy: facts, images: examples.count)
+    }
+
+    /// Captions for every example, encoded in batches.
+    public static func generate(
+        model: CaptionModel, examples: [CaptionExample], beamWidth: Int, batchSize: Int = 64
+    ) throws -> [String] {
+        var captions: [String] = []
+        for start in stride(from: 0, to: examples.count, by: batchSize) {
+            let images = try examples[start..<min(examples.count, start + batchSize)].map {
+                try Image(contentsOf: $0.imagePath, layout: .rgb)
+            }
+            let features = withoutGradients { model.features(of: images) }
+            captions += model.captions(for: features, beamWidth: beamWidth).map(\.text)
+        }
+        return captions
+    }
+}

@@ -1,0 +1,94 @@
+// A captioning model: preprocessing, the shared CNN encoder, a decoder and its vocabulary,
+// loaded from or saved to a model directory:
+//   config.json  vocab.json  encoder.safetensors (encoder.*)  decoder.safetensors (decoder.*)
+import Foundation
+import GlimpseLayers
+import GlimpseMedia
+import GlimpseSupport
+import GlimpseTensor
+import GlimpseVision
+
+/// Encoder + decoder + vocabulary, ready to train or caption.
+public struct CaptionModel {
+    public let configuration: CaptionModelConfiguration
+    public let vocabulary: CaptionVocabulary
+    /// Every parameter: `encoder.*` and `decoder.*`.
+    public let store: ParameterStore
+    public let encoder: ImageEncoder
+    public let decoder: CaptionDecoder
+
+    /// A freshly initialised model (weights from `configuration.seed`).
+    public init(configuration: CaptionModelConfiguration, vocabulary: CaptionVocabulary) {
+        self.configuration = configuration
+        self.vocabulary = vocabulary
+        store = ParameterStore(seed: configuration.seed)
+        encoder = ImageEncoder(configuration.encoder, in: store.scope("encoder"))
+        decoder = CaptionDecoder(
+            configuration, vocabularySize: vocabulary.count, in: store.scope("decoder"))
+    }
+
+    static let configurationFile = "config.json"
+    static let vocabularyFile = "vocab.json"
+    static let encoderFile = "encoder.safetensors"
+    static let decoderFile = "decoder.safetensors"
+
+    /// Loads a model directory, checking every tensor against the configuration.
+    public init(contentsOf directory: String) throws(CaptionError) {
+        let configuration: CaptionModelConfiguration = try Self.readJSON(
+            directory, Self.configurationFile)
+        let vocabulary: CaptionVocabulary = try Self.readJSON(directory, Self.vocabularyFile)
+        self.init(configuration: configuration, vocabulary: vocabulary)
+        var tensors: [String: Tensor] = [:]
+        for file in [Self.encoderFile, Self.decoderFile] {
+            do {
+                tensors.merge(try Safetensors.read(path: directory + "/" + file).tensors) { a, _ in a }
+            } catch {
+                throw .invalidModel(path: directory, reason: error.localizedDescription)
+            }
+        }
+        do {
+            try store.load(tensors)
+        } catch {
+            throw .invalidModel(
+                path: directory,
+                reason: "\(error) — does vocab.json (\(vocabulary.count) words) belong to these weights?")
+        }
+    }
+
+    /// Writes the model directory: JSON files and weights, each atomically.
+    public func save(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(configuration), to: directory + "/" + Self.configurationFile)
+        try AtomicFile.write(try encoder.encode(vocabulary), to: directory + "/" + Self.vocabularyFile)
+        let config = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        for (file, prefix) in [(Self.encoderFile, "encoder."), (Self.decoderFile, "decoder.")] {
+            try Safetensors.write(
+                store.tensors.filter { $0.key.hasPrefix(prefix) }, metadata: ["config": config],
+                to: directory + "/" + file)
+        }
+    }
+
+    private static func readJSON<T: Decodable>(_ directory: String, _ file: String)
+        throws(CaptionError) -> T
+    {
+        let path = directory + "/" + file
+        let bytes: [UInt8]
+        do {
+            bytes = try AtomicFile.read(path)
+        } catch {
+            throw .invalidModel(path: directory, reason: "missing \(file)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw .invalidModel(path: path, reason: "unreadable: \(error)")
+        }
+    }
+
+    /// Feature grids of images, preprocessed as the model was trained.   -> [N, P, E]
+    public func features(of images: [Image]) -> Tensor {
+        encoder(configuration.encoder.preprocessing.tensor(images))
+    }
+}

@@ -1,0 +1,257 @@
+// Training a captioning model: batches of images with one sampled reference caption each,
+// teacher forcing, Adam with global-norm clipping and a step learning-rate schedule,
+// validation BLEU-4/CIDEr-D after every epoch, the best model kept, progress lines, atomic
+// checkpoints and exact resume.
+import Foundation
+import GlimpseLayers
+import GlimpseMedia
+import GlimpseSupport
+import GlimpseTensor
+import GlimpseVision
+
+/// What to train on, where, and for how long.
+public struct CaptionTrainingOptions: Sendable {
+    /// A dataset accepted by ``CaptionDataset/load(_:imageDirectory:)``.
+    public var dataPath: String
+    /// The model directory: the best model's files plus `checkpoint/` for resuming.
+    public var outputDirectory: String
+    public var configuration = CaptionModelConfiguration()
+    public var epochs = 10
+    public var batchSize = 32
+    public var learningRate: Float = 2e-3
+    /// The learning rate is multiplied by `learningRateDecay` every `decayEvery` epochs.
+    public var learningRateDecay: Float = 0.8
+    public var decayEvery = 3
+    public var clipNorm: Float = 5
+    /// Share of images held out for validation when the data has no split (deterministic).
+    public var validationFraction = 0.05
+    /// Stop (after saving) once this much wall-clock time has passed in this run.
+    public var maxSeconds: Double?
+    public var resume = false
+    public var seed: UInt64 = 1
+    public var printEvery = 50
+
+    public init(dataPath: String, outputDirectory: String) {
+        self.dataPath = dataPath
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// The outcome of a training run.
+public struct CaptionTrainingReport: Sendable {
+    public var epochs: Int
+    public var steps: Int
+    public var bestCIDEr: Double
+    public var lastScores: CaptionScores?
+    public var imagesPerSecond: Double
+}
+
+/// Runs caption training; `log` receives progress lines.
+public enum CaptionTraining {
+    /// The position and history saved with a checkpoint.
+    struct Progress: Codable {
+        var stepInEpoch: Int
+        var validation: [String]
+        var bestCIDEr: Double
+    }
+
+    public static func run(
+        _ options: CaptionTrainingOptions, log: (String) -> Void
+    ) throws -> CaptionTrainingReport {
+        let examples = try CaptionDataset.load(options.dataPath)
+        let (train, validation) = split(examples, fraction: options.validationFraction)
+        guard !train.isEmpty else {
+            throw CaptionError.invalidData(path: options.dataPath, reason: "no training images")
+        }
+        let checkpointPath = options.outputDirectory + "/checkpoint"
+        var configuration = options.configuration
+        var vocabulary = CaptionVocabulary(
+            captions: train.flatMap(\.captions), minCount: configuration.minWordCount)
+        if options.resume {
+            let saved = try CaptionModel(contentsOf: options.outputDirectory)
+            configuration = saved.configuration
+            vocabulary = saved.vocabulary
+        }
+        let model = CaptionModel(configuration: configuration, vocabulary: vocabulary)
+        let preprocessing = configuration.encoder.preprocessing
+
+        log("loading \(train.count) training and \(validation.count) validation images")
+        let trainInputs = try loadImages(train, preprocessing: preprocessing)
+        let validationImages = try validation.map { example throws -> Image in
+            try Image(contentsOf: example.imagePath, layout: .rgb)
+        }
+        let encoded = train.map { example in
+            example.captions.map {
+                [CaptionVocabulary.start] + vocabulary.encode($0).prefix(configuration.maxLength)
+                    + [CaptionVocabulary.end]
+            }
+        }
+
+        var optimizer = Adam(parameters: model.store.parameters, learningRate: options.learningRate)
+        optimizer.clipping = .globalNorm(options.clipNorm)
+        let schedule = StepLearningRate(
+            initial: options.learningRate, stepSize: max(1, options.decayEvery),
+            gamma: options.learningRateDecay)
+        let batchesPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+        var step = 0
+        var epoch = 0
+        var stepInEpoch = 0
+        var bestCIDEr = -Double.infinity
+        var lastScores: CaptionScores?
+        if options.resume {
+            let checkpoint = try Checkpoint(contentsOf: checkpointPath)
+            try checkpoint.restore(into: model.store, optimizer: &optimizer)
+            step = checkpoint.training.step
+            epoch = checkpoint.training.epoch
+            if let progress = try checkpoint.extra(Progress.self) {
+                stepInEpoch = progress.stepInEpoch
+                bestCIDEr = progress.bestCIDEr
+            }
+            log("resumed at epoch \(epoch + 1), step \(step)")
+        }
+
+        func saveCheckpoint() throws {
+            var checkpoint = Checkpoint(
+                store: model.store, optimizer: optimizer.state,
+                training: TrainingState(
+                    step: step, epoch: epoch, learningRate: optimizer.learningRate,
+                    bestMetric: bestCIDEr.isFinite ? bestCIDEr : nil))
+            try checkpoint.setExtra(
+                Progress(stepInEpoch: stepInEpoch, validation: [], bestCIDEr: bestCIDEr))
+            try FileManager.default.createDirectory(
+                atPath: options.outputDirectory, withIntermediateDirectories: true)
+            try checkpoint.save(to: checkpointPath)
+        }
+
+        let started = Date()
+        var imagesSeen = 0
+        var stopped = false
+        epochs: while epoch < options.epochs {
+            optimizer.learningRate = schedule.learningRate(atStep: epoch)
+            let order = shuffled(train.count, seed: options.seed, epoch: epoch)
+            while stepInEpoch < batchesPerEpoch {
+                if let limit = options.maxSeconds, Date().timeIntervalSince(started) >= limit {
+                    log("stopping after \(Int(limit)) s (--max-seconds); resume with --resume")
+                    stopped = true
+                    break epochs
+                }
+                let batch = Array(
+                    order[(stepInEpoch * options.batchSize)..<min(
+                        train.count, (stepInEpoch + 1) * options.batchSize)])
+                var chooser = SplitMix64(seed: options.seed &* 1_000_003 &+ UInt64(step))
+                let captions = batch.map { encoded[$0][Int(chooser.next() % UInt64(encoded[$0].count))] }
+                let images = gather(trainInputs, indices: batch)  // [B, 3, H, W]
+                let (loss, wordLoss) = model.decoder.loss(
+                    features: model.encoder(images), captions: captions,
+                    attentionRegularization: configuration.attentionRegularization)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                stepInEpoch += 1
+                imagesSeen += batch.count
+                if step % options.printEvery == 0 || stepInEpoch == batchesPerEpoch {
+                    let elapsed = Date().timeIntervalSince(started)
+                    let rate = Double(imagesSeen) / max(elapsed, 1e-9)
+                    let remaining =
+                        Double((options.epochs - epoch) * batchesPerEpoch - stepInEpoch)
+                        * Double(options.batchSize) / max(rate, 1e-9)
+                    log(
+                        String(
+                            format: "epoch %d/%d  step %d/%d  loss %.4f  %.0f img/s  eta %@",
+                            epoch + 1, options.epochs, stepInEpoch, batchesPerEpoch, wordLoss,
+                            rate, clock(remaining)))
+                }
+            }
+            // End of epoch: validate, keep the best model.
+            stepInEpoch = 0
+            epoch += 1
+            if !validation.isEmpty {
+                let scores = evaluate(model, images: validationImages, references: validation.map(\.captions))
+                lastScores = scores
+                log(
+                    String(
+                        format: "epoch %d validation  BLEU-4 %.4f  CIDEr-D %.4f", epoch,
+                        scores.bleu[3], scores.cider))
+                if scores.cider > bestCIDEr {
+                    bestCIDEr = scores.cider
+                    try model.save(to: options.outputDirectory)
+                    log("saved best model (CIDEr-D \(String(format: "%.4f", scores.cider)))")
+                }
+            } else {
+                try model.save(to: options.outputDirectory)
+            }
+            try saveCheckpoint()
+        }
+        if stopped {
+            try saveCheckpoint()
+            if !FileManager.default.fileExists(
+                atPath: options.outputDirectory + "/" + CaptionModel.decoderFile)
+            {
+                try model.save(to: options.outputDirectory)
+            }
+        }
+        return CaptionTrainingReport(
+            epochs: epoch, steps: step, bestCIDEr: bestCIDEr, lastScores: lastScores,
+            imagesPerSecond: Double(imagesSeen) / max(Date().timeIntervalSince(started), 1e-9))
+    }
+
+    /// Greedy captions of `images` scored against `references`.
+    static func evaluate(
+        _ model: CaptionModel, images: [Image], references: [[String]], beamWidth: Int = 1
+    ) -> CaptionScores {
+        var candidates: [String] = []
+        for start in stride(from: 0, to: images.count, by: 64) {
+            let batch = Array(images[start..<min(images.count, start + 64)])
+            let features = withoutGradients { model.features(of: batch) }
+            candidates += model.captions(for: features, beamWidth: beamWidth).map(\.text)
+        }
+        return CaptionScores.compute(candidates: candidates, references: references)
+    }
+
+    /// Train and validation examples: the data's own split when it has one, else every
+    /// ⌈1/fraction⌉-th image.
+    static func split(_ examples: [CaptionExample], fraction: Double)
+        -> (train: [CaptionExample], validation: [CaptionExample])
+    {
+        if examples.contains(where: { $0.split != nil }) {
+            return (
+                examples.filter { $0.split == "train" || $0.split == "restval" },
+                examples.filter { $0.split == "val" }
+            )
+        }
+        guard fraction > 0 else { return (examples, []) }
+        let every = max(2, Int((1 / fraction).rounded(.up)))
+        return (
+            examples.enumerated().filter { $0.offset % every != every - 1 }.map(\.element),
+            examples.enumerated().filter { $0.offset % every == every - 1 }.map(\.element)
+        )
+    }
+
+    /// Decodes and preprocesses every image once.   -> [N, 3, H, W]
+    static func loadImages(_ examples: [CaptionExample], preprocessing: Preprocessing) throws -> Tensor {
+        var scalars: [Float] = []
+        scalars.reserveCapacity(examples.count * 3 * preprocessing.width * preprocessing.height)
+        for example in examples {
+            let image = try Image(contentsOf: example.imagePath, layout: .rgb)
+            scalars += preprocessing.tensor([image]).scalars
+        }
+        return Tensor(
+            shape: [examples.count, 3, preprocessing.height, preprocessing.width], scalars: scalars)
+    }
+
+    /// A permutation of 0..<count fixed by the seed and the epoch (Fisher–Yates).
+    static func shuffled(_ count: Int, seed: UInt64, epoch: Int) -> [Int] {
+        var generator = SplitMix64(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        var order = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+        }
+        return order
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let total = Int(seconds.rounded())
+        return String(format: "%d:%02d", total / 60, total % 60)
+    }
+}

@@ -1,0 +1,61 @@
+// The shared CNN feature extractor: a few conv + ReLU + max-pool blocks turning a normalised
+// RGB image into a spatial grid of feature vectors (for attention) and their mean (for
+// decoders that take one vector). Captioning, frame labelling and VQA all use it.
+// N = batch, C = channels, H×W = input size, P = grid locations (H/2^B · W/2^B for B blocks).
+import GlimpseLayers
+import GlimpseTensor
+
+/// The encoder's shape (`Codable`, snake_case keys).
+public struct EncoderConfiguration: Codable, Equatable, Sendable {
+    /// Output channels of each conv block; each block halves the resolution: `[32, 64, 128]`.
+    public var channels: [Int] = [32, 64, 128]
+    /// The input it was built for.
+    public var preprocessing = Preprocessing()
+
+    public init() {}
+
+    /// Channels of each feature vector (E).
+    public var featureSize: Int { channels.last ?? 3 }
+    /// Grid width of the feature map.
+    public var gridWidth: Int { preprocessing.width >> channels.count }
+    /// Grid height of the feature map.
+    public var gridHeight: Int { preprocessing.height >> channels.count }
+    /// P: locations in the feature grid.
+    public var locations: Int { gridWidth * gridHeight }
+}
+
+/// conv3×3(pad 1) → ReLU → max-pool 2×2 per block; keys `conv1.weight`, `conv1.bias`, ….
+public struct ImageEncoder: Layer {
+    public let configuration: EncoderConfiguration
+    let convolutions: [Conv2D]
+    let pool = MaxPool2D(kernelSize: 2)
+
+    public init(_ configuration: EncoderConfiguration, in scope: ParameterScope) {
+        precondition(!configuration.channels.isEmpty, "the encoder needs at least one block")
+        precondition(
+            configuration.gridWidth > 0 && configuration.gridHeight > 0,
+            "input \(configuration.preprocessing.width)x\(configuration.preprocessing.height) is "
+                + "too small for \(configuration.channels.count) pooling blocks")
+        self.configuration = configuration
+        var inChannels = 3
+        var convolutions: [Conv2D] = []
+        for (index, channels) in configuration.channels.enumerated() {
+            convolutions.append(
+                Conv2D(
+                    inChannels: inChannels, outChannels: channels, kernelSize: 3, padding: 1,
+                    in: scope.scope("conv\(index + 1)")))
+            inChannels = channels
+        }
+        self.convolutions = convolutions
+    }
+
+    /// The feature grid, location-major.   images [N, 3, H, W] -> [N, P, E]
+    public func callAsFunction(_ images: Tensor) -> Tensor {
+        var x = images
+        for convolution in convolutions {
+            x = pool(relu(convolution(x)))  // [N, C, H/2, W/2]
+        }
+        let (n, c) = (x.shape[0], x.shape[1])
+        return x.permuted([0, 2, 3, 1]).reshaped(to: [n, x.shape[2] * x.shape[3], c])
+    }
+}

@@ -1,0 +1,53 @@
+// How an image becomes a model's input: stored with every model so inference cannot silently
+// differ from training.
+import GlimpseMedia
+import GlimpseTensor
+
+/// Resize policy, mean and standard deviation of a vision model's input
+/// (`Codable`, snake_case keys, saved in the model's config.json).
+public struct Preprocessing: Codable, Equatable, Sendable {
+    /// How the image reaches the input size.
+    public enum ResizeMode: String, Codable, Sendable {
+        /// Resize to exactly width × height (aspect ratio not kept).
+        case stretch
+        /// Resize the shorter side to the input size, then take the centre.
+        case shorterSideCenterCrop = "shorter_side_center_crop"
+    }
+
+    /// Input width in pixels: `64`.
+    public var width = 64
+    /// Input height in pixels: `64`.
+    public var height = 64
+    /// `"stretch"` or `"shorter_side_center_crop"`.
+    public var resize: ResizeMode = .stretch
+    /// Resampling filter: `"area"` (best for reductions) or `"bilinear"`.
+    public var method: ResizeMethod = .area
+    /// Per-channel mean of pixel / 255: `[0.5, 0.5, 0.5]`.
+    public var mean: [Float] = [0.5, 0.5, 0.5]
+    /// Per-channel standard deviation of pixel / 255: `[0.25, 0.25, 0.25]`.
+    public var std: [Float] = [0.25, 0.25, 0.25]
+
+    public init() {}
+
+    /// The image resized and cropped to the input size.
+    public func resized(_ image: Image) -> Image {
+        let rgb = image.converted(to: .rgb)
+        switch resize {
+        case .stretch:
+            return rgb.resized(width: width, height: height, method: method)
+        case .shorterSideCenterCrop:
+            return rgb.resized(shorterSide: max(width, height), method: method)
+                .centerCropped(width: width, height: height)
+        }
+    }
+
+    /// A batch of images as the model's input tensor.   -> [N, 3, H, W]
+    public func tensor(_ images: [Image]) -> Tensor {
+        var scalars: [Float] = []
+        scalars.reserveCapacity(images.count * 3 * width * height)
+        for image in images {
+            scalars += NormalizedImage(resized(image), mean: mean, std: std).values
+        }
+        return Tensor(shape: [images.count, 3, height, width], scalars: scalars)
+    }
+}
