@@ -80,7 +80,8 @@ let package = Package(
         .testTarget(
             name: "GlimpseScenesTests", dependencies: ["GlimpseScenes", "TestSupport"]),
         .testTarget(
-            name: "GlimpseCaptionTests", dependencies: ["GlimpseCaption", "TestSupport"]),
+            name: "GlimpseCaptionTests", dependencies: ["GlimpseCaption", "TestSupport"],
+            exclude: ["reference"]),
         .testTarget(
             name: "GlimpseLanguageModelTests",
             dependencies: ["GlimpseLanguageModel", "TestSupport"]),
