@@ -114,7 +114,10 @@ struct CaptionCommand: ParsableCommand {
             options.seed = seed
             options.resume = resume
             options.printEvery = max(1, printEvery)
-            let report = try CaptionTraining.run(options) { print($0) }
+            let report = try CaptionTraining.run(options) {
+                print($0)
+                fflush(nil)  // progress lines appear as they happen, also in a pipe
+            }
             print(String(format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps, report.imagesPerSecond))
         }
     }

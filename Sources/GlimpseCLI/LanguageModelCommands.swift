@@ -66,7 +66,10 @@ struct LanguageModelCommand: ParsableCommand {
             options.printEvery = max(1, printEvery)
             options.sampleEvery = sampleEvery
             options.checkpointEvery = max(1, checkpointEvery)
-            let report = try CharLMTraining.run(options) { print($0) }
+            let report = try CharLMTraining.run(options) {
+                print($0)
+                fflush(nil)  // progress lines appear as they happen, also in a pipe
+            }
             print(String(format: "final loss %.4f", report.finalLoss))
         }
     }

@@ -1,0 +1,92 @@
+// LSTM cell (Hochreiter & Schmidhuber 1997; forget gate of Gers et al. 2000) with PyTorch's
+// nn.LSTMCell parameters: gate order i, f, g, o in `weight_ih` [4H, in], `weight_hh` [4H, H],
+// `bias_ih`, `bias_hh` [4H]. The gate nonlinearities and state update are one fused op
+// (`lstmCell(gates:cell:)` in GlimpseTensor).
+import GlimpseTensor
+
+/// The state (h, c) of an LSTM.   hidden, cell: [N, H]
+public struct LSTMState: Sendable {
+    public var hidden: Tensor
+    public var cell: Tensor
+
+    public init(hidden: Tensor, cell: Tensor) {
+        precondition(
+            hidden.shape == cell.shape && hidden.rank == 2,
+            "LSTM state needs hidden and cell of one [N, H] shape, got \(hidden.shape), "
+                + "\(cell.shape)")
+        self.hidden = hidden
+        self.cell = cell
+    }
+
+    /// The same values cut from the gradient graph, to carry state across truncated
+    /// backpropagation-through-time windows.
+    public func detached() -> LSTMState {
+        LSTMState(hidden: hidden.detached(), cell: cell.detached())
+    }
+}
+
+/// One LSTM step, as PyTorch's nn.LSTMCell:
+///
+///     [aᵢ | a_f | a_g | a_o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh      [N, 4H]
+///     i = σ(aᵢ), f = σ(a_f), g = tanh(a_g), o = σ(a_o)
+///     c′ = f⊙c + i⊙g,   h′ = o⊙tanh(c′)
+public struct LSTMCell: RecurrentCell {
+    public typealias State = LSTMState
+
+    public let weightIH: Parameter  // [4H, in]
+    public let weightHH: Parameter  // [4H, H]
+    public let biasIH: Parameter?  // [4H]
+    public let biasHH: Parameter?  // [4H]
+    public let inputSize: Int
+    public let hiddenSize: Int
+    private let weights: GateWeights
+
+    /// Creates `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh` (each followed by `nameSuffix`,
+    /// as `_l0` in nn.LSTM) in `scope`.
+    public init(
+        inputSize: Int, hiddenSize: Int, bias: Bool = true,
+        initialization: RecurrentInitialization = .uniform, in scope: ParameterScope,
+        nameSuffix: String = ""
+    ) {
+        weights = GateWeights(
+            gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias,
+            initialization: initialization, scope: scope, suffix: nameSuffix)
+        (weightIH, weightHH) = (weights.weightIH, weights.weightHH)
+        (biasIH, biasHH) = (weights.biasIH, weights.biasHH)
+        (self.inputSize, self.hiddenSize) = (inputSize, hiddenSize)
+    }
+
+    public func zeroState(batchSize: Int) -> LSTMState {
+        LSTMState(hidden: .zeros([batchSize, hiddenSize]), cell: .zeros([batchSize, hiddenSize]))
+    }
+
+    public func output(of state: LSTMState) -> Tensor { state.hidden }
+
+    /// One step.   input: [N, in], state: [N, H] each -> state′
+    public func callAsFunction(_ input: Tensor, _ state: LSTMState) -> LSTMState {
+        checkStep(input, state.hidden)
+        let recurrence = weights.recurrence(input.unsqueezed(axis: 0))  // one step
+        return step(recurrence(step: 0, state.hidden), state)
+    }
+
+    /// Steps over inputs [T, N, in] with one input GEMM for all of them.
+    public func run(
+        _ inputs: Tensor, from state: LSTMState, reversed: Bool
+    ) -> (outputs: Tensor, state: LSTMState) {
+        checkSequence(inputs)
+        let recurrence = weights.recurrence(inputs)
+        var state = state
+        var outputs = [Tensor?](repeating: nil, count: inputs.shape[0])
+        for t in timeOrder(inputs.shape[0], reversed: reversed) {
+            state = step(recurrence(step: t, state.hidden), state)  // gates: [N, 4H]
+            outputs[t] = state.hidden
+        }
+        return (stack(outputs.map { $0! }, axis: 0), state)
+    }
+
+    /// The cell update from pre-activation gates [N, 4H].
+    private func step(_ gates: Tensor, _ state: LSTMState) -> LSTMState {
+        let (hidden, cell) = lstmCell(gates: gates, cell: state.cell)
+        return LSTMState(hidden: hidden, cell: cell)
+    }
+}

@@ -1,0 +1,111 @@
+// The decoders: gradients, a loss that training lowers, greedy and beam search, save and load.
+import Foundation
+import GlimpseCaption
+import GlimpseLayers
+import GlimpseMedia
+import GlimpseTensor
+import GlimpseVision
+import TestSupport
+import XCTest
+
+final class CaptionModelTests: XCTestCase {
+    /// A tiny model: 16×16 inputs, a 4×4 grid of 8 features, 12-word vocabulary.
+    func tinyModel(_ decoder: DecoderKind, seed: UInt64 = 1) -> CaptionModel {
+        var configuration = CaptionModelConfiguration()
+        configuration.decoder = decoder
+        configuration.encoder.channels = [4, 8]
+        configuration.encoder.preprocessing.width = 16
+        configuration.encoder.preprocessing.height = 16
+        configuration.embedding = 6
+        configuration.hidden = 10
+        configuration.attention = 7
+        configuration.maxLength = 6
+        configuration.seed = seed
+        let vocabulary = CaptionVocabulary(
+            captions: ["a red circle", "a blue square", "a green triangle", "left right"])
+        return CaptionModel(configuration: configuration, vocabulary: vocabulary)
+    }
+
+    /// Red, blue or green 16×16 pictures, each captioned with its colour.
+    func colourSet() -> (images: [Image], captions: [[Int]], model: CaptionModel) {
+        let model = tinyModel(.attention)
+        let colours: [([UInt8], String)] = [
+            ([220, 30, 30], "a red circle"), ([30, 30, 220], "a blue square"),
+            ([30, 200, 30], "a green triangle"),
+        ]
+        let images = colours.map { Image(width: 16, height: 16, filledWith: $0.0) }
+        let captions = colours.map {
+            [CaptionVocabulary.start] + model.vocabulary.encode($0.1) + [CaptionVocabulary.end]
+        }
+        return (images, captions, model)
+    }
+
+    func testDecoderGradientsMatchFiniteDifferences() {
+        for kind in DecoderKind.allCases {
+            let model = tinyModel(kind)
+            let features = sample([2, 16, 8], seed: 3)
+            let captions = [[1, 4, 5, 2], [1, 6, 2]]
+            checkGradients([features], relativeTolerance: 2e-2, absoluteTolerance: 2e-3) {
+                model.decoder.loss(features: $0[0], captions: captions, attentionRegularization: 0.5).total
+            }
+            // Every decoder parameter receives a gradient.
+            model.decoder.loss(features: features, captions: captions, attentionRegularization: 0.5)
+                .total.backward()
+            for parameter in model.store.parameters where parameter.name.hasPrefix("decoder.") {
+                XCTAssertNotNil(parameter.gradient, "\(kind): \(parameter.name)")
+            }
+        }
+    }
+
+    func testTrainingLearnsAColourToCaptionMapping() {
+        let (images, captions, model) = colourSet()
+        let input = model.configuration.encoder.preprocessing.tensor(images)
+        var adam = Adam(parameters: model.store.parameters, learningRate: 0.02)
+        var first: Float = 0
+        var last: Float = 0
+        for step in 0..<150 {
+            let (loss, words) = model.decoder.loss(
+                features: model.encoder(input), captions: captions, attentionRegularization: 0)
+            loss.backward()
+            adam.step()
+            if step == 0 { first = words }
+            last = words
+        }
+        XCTAssertGreaterThan(first, 2)  // about ln 15 at the start
+        XCTAssertLessThan(last, 0.05)
+        let features = withoutGradients { model.features(of: images) }
+        XCTAssertEqual(
+            model.captions(for: features).map(\.text),
+            ["a red circle", "a blue square", "a green triangle"])
+        // Beam search finds captions at least as likely as greedy decoding.
+        let greedy = model.captions(for: features, beamWidth: 1)
+        let beam = model.captions(for: features, beamWidth: 3)
+        for (g, b) in zip(greedy, beam) {
+            XCTAssertGreaterThanOrEqual(
+                b.logProbability / Float(b.tokens.count + 1),
+                g.logProbability / Float(g.tokens.count + 1) - 1e-4)
+            XCTAssertEqual(b.attention.count, b.tokens.count)
+            XCTAssertEqual(b.attention.first?.count, 16)
+        }
+    }
+
+    func testSaveAndLoadRoundTripAndRefuseMismatches() throws {
+        let model = tinyModel(.attention, seed: 4)
+        let directory = Fixtures.temporaryDirectory() + "/model"
+        try model.save(to: directory)
+        let loaded = try CaptionModel(contentsOf: directory)
+        XCTAssertEqual(loaded.configuration, model.configuration)
+        for parameter in model.store.parameters {
+            XCTAssertEqual(loaded.store[parameter.name]?.value.scalars, parameter.value.scalars)
+        }
+        // A vocabulary that does not belong to the weights.
+        try #"["<pad>", "<start>", "<end>", "<unk>", "a"]"#.write(
+            toFile: directory + "/vocab.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CaptionModel(contentsOf: directory)) {
+            XCTAssertTrue("\($0.localizedDescription)".contains("shape mismatch"), "\($0)")
+        }
+        XCTAssertThrowsError(try CaptionModel(contentsOf: Fixtures.temporaryDirectory())) {
+            XCTAssertTrue("\($0.localizedDescription)".contains("missing config.json"), "\($0)")
+        }
+    }
+}
