@@ -2,6 +2,7 @@
 // shapes (../shared/perf/torch_bench.py, reference-2026-11-21.md).
 import ArgumentParser
 import Foundation
+import GlimpseLayers
 import GlimpseTensor
 
 struct CoreBench: ParsableCommand {
@@ -13,9 +14,18 @@ struct CoreBench: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    /// Medians from ../shared/perf/reference-2026-11-21.md (2 threads, this machine type).
+    /// Medians from ../shared/perf/reference-2026-11-21.md (2 threads, this machine type):
+    /// the best peer for each workload.
     enum Reference {
         static let sgemm4096 = 379.0  // OpenBLAS's own best kernel (numpy, SkylakeX/Cooperlake)
+        static let cnnTrain = 413.8  // PyTorch channels_last SGD, img/s
+        static let cnnInferB64 = 1987.1  // torch.compile, img/s
+        static let cnnInferB1 = 0.931  // PyTorch channels_last, ms
+        static let lstmTrain = 2429.9  // PyTorch nn.LSTM fwd+bwd, seq/s
+        static let lstmInfer = 7833.7  // PyTorch nn.LSTM forward, seq/s
+        static let satTrain = 402.1  // JAX lax.scan, seq/s
+        static let satGreedyB1 = 1.383  // JAX, ms
+        static let satGreedyB32 = 2580.4  // JAX, seq/s
     }
 
     func run() throws {
@@ -41,6 +51,24 @@ struct CoreBench: ParsableCommand {
             }
         }
         BLAS.threadCount = saved
+        func report(_ key: String, _ label: String, _ value: Double, _ unit: String, _ peer: Double, lowerIsBetter: Bool = false) {
+            figures[key] = value
+            let ratio = lowerIsBetter ? peer / value : value / peer
+            lines.append(
+                label.padding(toLength: 44, withPad: " ", startingAt: 0)
+                    + String(format: "%9.2f %@   best peer %.2f (%.2fx)", value, unit, peer, ratio))
+        }
+        let cnn = Workloads.cnn(runs: runs)
+        report("cnn_train_img_s", "CNN train b64 64x64 (Adam)", cnn.train, "img/s", Reference.cnnTrain)
+        report("cnn_infer_b64_img_s", "CNN infer b64", cnn.inferB64, "img/s", Reference.cnnInferB64)
+        report("cnn_infer_b1_ms", "CNN infer b1", cnn.inferB1, "ms", Reference.cnnInferB1, lowerIsBetter: true)
+        let lstm = Workloads.lstm(runs: runs)
+        report("lstm_train_seq_s", "LSTM 128->256 b32 T32 fwd+bwd", lstm.train, "seq/s", Reference.lstmTrain)
+        report("lstm_infer_seq_s", "LSTM forward", lstm.infer, "seq/s", Reference.lstmInfer)
+        let sat = Workloads.attentionDecoder(runs: runs)
+        report("sat_train_seq_s", "attention decoder train b32 T16", sat.train, "seq/s", Reference.satTrain)
+        report("sat_greedy_b1_ms", "attention greedy 16 tokens b1", sat.greedyB1, "ms", Reference.satGreedyB1, lowerIsBetter: true)
+        report("sat_greedy_b32_seq_s", "attention greedy 16 tokens b32", sat.greedyB32, "seq/s", Reference.satGreedyB32)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
