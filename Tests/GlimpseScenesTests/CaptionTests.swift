@@ -1,0 +1,91 @@
+// Reference captions: exact templates on hand-built scenes, and over many generated scenes the
+// form (lower-case words, single spaces) and truth (every caption passes the fact checker).
+import GlimpseScenes
+import XCTest
+
+final class CaptionTests: XCTestCase {
+    func testOneObject() {
+        var scene = HandScenes.pair
+        scene.objects.removeLast()
+        XCTAssertEqual(
+            scene.captions,
+            [
+                "a small red circle", "there is a small red circle",
+                "the image shows a small red circle",
+            ])
+    }
+
+    func testTwoObjectsOnOneRow() {
+        XCTAssertEqual(
+            HandScenes.pair.captions,
+            [
+                "a small red circle to the left of a large blue square",
+                "a large blue square to the right of a small red circle",
+                "there is a large blue square to the right of a small red circle",
+                "the image shows a small red circle to the left of a large blue square",
+            ])
+    }
+
+    func testThreeObjectsChainOnTheAxisThatSeparatesThem() {
+        XCTAssertEqual(
+            HandScenes.triple.captions,
+            [
+                "a small green triangle to the left of a large yellow diamond above a small "
+                    + "white square",
+                "a small white square below a large yellow diamond to the right of a small "
+                    + "green triangle",
+                "there is a small white square below a large yellow diamond to the right of a "
+                    + "small green triangle",
+                "the image shows a small green triangle to the left of a large yellow diamond "
+                    + "above a small white square",
+            ])
+    }
+
+    func testGeneratedCaptionsAreWellFormedAndAllTrue() {
+        let scenes = SceneGenerator(seed: 4).scenes(0..<400)
+        var checked = 0
+        var relationsSeen = Set<SpatialRelation>()
+        for scene in scenes {
+            let captions = scene.captions
+            XCTAssertEqual(captions.count, scene.objects.count == 1 ? 3 : 4)
+            XCTAssertEqual(Set(captions).count, captions.count, "duplicate captions")
+            for caption in captions {
+                XCTAssertTrue(
+                    caption.allSatisfy { ("a"..."z").contains($0) || $0 == " " }, caption)
+                XCTAssertFalse(caption.contains("  ") || caption.hasPrefix(" "), caption)
+                let verdict = checkFacts(caption: caption, scene: scene)
+                XCTAssertTrue(verdict.isAccurate, "\(caption): \(verdict.problems)")
+                XCTAssertEqual(verdict.relations.count, scene.objects.count - 1, caption)
+                for stated in verdict.relations { relationsSeen.insert(stated.relation) }
+                checked += 1
+            }
+            // The first caption names the objects left to right.
+            let first = checkFacts(caption: captions[0], scene: scene)
+            XCTAssertEqual(first.matching, Array(scene.objects.indices))
+        }
+        XCTAssertGreaterThan(checked, 1400)
+        XCTAssertEqual(relationsSeen, Set(SpatialRelation.allCases))
+        let all = scenes.flatMap { scene in scene.captions.map { ($0, scene) } }
+        XCTAssertEqual(factAccuracy(captions: all.map(\.0), scenes: all.map(\.1)), 1)
+    }
+
+    func testRelationDefinition() {
+        let a = SceneObject(shape: .circle, color: .red, size: .small, x: 10, y: 10, radius: 5)
+        var b = a
+        b.x = 18
+        XCTAssertTrue(SpatialRelation.leftOf.holds(a, b, threshold: 8))
+        XCTAssertTrue(SpatialRelation.rightOf.holds(b, a, threshold: 8))
+        XCTAssertFalse(SpatialRelation.above.holds(a, b, threshold: 8))
+        b.x = 17
+        XCTAssertFalse(SpatialRelation.leftOf.holds(a, b, threshold: 8))
+        b.y = 30
+        XCTAssertTrue(SpatialRelation.above.holds(a, b, threshold: 8))
+        XCTAssertTrue(SpatialRelation.below.holds(b, a, threshold: 8))
+        for relation in SpatialRelation.allCases {
+            XCTAssertEqual(relation.inverse.inverse, relation)
+            XCTAssertEqual(
+                relation.holds(a, b, threshold: 8), relation.inverse.holds(b, a, threshold: 8))
+        }
+        XCTAssertEqual(HandScenes.pair.relationThreshold, 8)
+    }
+}
