@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "GlimpseBench",
             dependencies: [
-                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers",
+                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseCaption", "GlimpseScenes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
