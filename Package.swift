@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "GlimpseTensor", dependencies: ["COpenBLAS", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
-        .target(name: "GlimpseVision", dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers"]),
+        .target(
+            name: "GlimpseVision", dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers"]),
         .target(
             name: "GlimpseCaption",
             dependencies: [

@@ -56,9 +56,12 @@ struct CaptionBench: ParsableCommand {
             _ = captioner.captions(for: features, beamWidth: 1)
         }
 
-        let images = captioner.configuration.encoder.preprocessing.tensor(scenes.map { $0.render() })
+        let images = captioner.configuration.encoder.preprocessing.tensor(
+            scenes.map { $0.render() })
         let captions = scenes.map {
-            [CaptionVocabulary.start] + captioner.vocabulary.encode($0.captions[0]) + [CaptionVocabulary.end]
+            [CaptionVocabulary.start] + captioner.vocabulary.encode($0.captions[0]) + [
+                CaptionVocabulary.end
+            ]
         }
         var adam = Adam(parameters: captioner.store.parameters)
         let train = Measure.median(runs: runs) {
@@ -68,9 +71,23 @@ struct CaptionBench: ParsableCommand {
             ).total.backward()
             adam.step()
         }
-        print(String(format: "pipeline PNG -> caption, beam %d, batch 1   %8.1f img/s  (%.2f ms)", beam, 1 / single, single * 1000))
-        print(String(format: "pipeline PNG -> caption, beam %d, batch 32  %8.1f img/s", beam, 32 / batch))
-        print(String(format: "pipeline PNG -> caption, greedy, batch 32  %8.1f img/s   PyTorch estimate %.0f (%.2fx)", 32 / greedy, Reference.greedyEstimate, 32 / greedy / Reference.greedyEstimate))
-        print(String(format: "training (encoder + attention decoder) b32 %8.1f img/s   PyTorch estimate %.0f (%.2fx)", 32 / train, Reference.trainEstimate, 32 / train / Reference.trainEstimate))
+        print(
+            String(
+                format: "pipeline PNG -> caption, beam %d, batch 1   %8.1f img/s  (%.2f ms)", beam,
+                1 / single, single * 1000))
+        print(
+            String(
+                format: "pipeline PNG -> caption, beam %d, batch 32  %8.1f img/s", beam, 32 / batch)
+        )
+        print(
+            String(
+                format:
+                    "pipeline PNG -> caption, greedy, batch 32  %8.1f img/s   PyTorch estimate %.0f (%.2fx)",
+                32 / greedy, Reference.greedyEstimate, 32 / greedy / Reference.greedyEstimate))
+        print(
+            String(
+                format:
+                    "training (encoder + attention decoder) b32 %8.1f img/s   PyTorch estimate %.0f (%.2fx)",
+                32 / train, Reference.trainEstimate, 32 / train / Reference.trainEstimate))
     }
 }

@@ -51,7 +51,10 @@ struct CoreBench: ParsableCommand {
             }
         }
         BLAS.threadCount = saved
-        func report(_ key: String, _ label: String, _ value: Double, _ unit: String, _ peer: Double, lowerIsBetter: Bool = false) {
+        func report(
+            _ key: String, _ label: String, _ value: Double, _ unit: String, _ peer: Double,
+            lowerIsBetter: Bool = false
+        ) {
             figures[key] = value
             let ratio = lowerIsBetter ? peer / value : value / peer
             lines.append(
@@ -59,16 +62,27 @@ struct CoreBench: ParsableCommand {
                     + String(format: "%9.2f %@   best peer %.2f (%.2fx)", value, unit, peer, ratio))
         }
         let cnn = Workloads.cnn(runs: runs)
-        report("cnn_train_img_s", "CNN train b64 64x64 (Adam)", cnn.train, "img/s", Reference.cnnTrain)
+        report(
+            "cnn_train_img_s", "CNN train b64 64x64 (Adam)", cnn.train, "img/s", Reference.cnnTrain)
         report("cnn_infer_b64_img_s", "CNN infer b64", cnn.inferB64, "img/s", Reference.cnnInferB64)
-        report("cnn_infer_b1_ms", "CNN infer b1", cnn.inferB1, "ms", Reference.cnnInferB1, lowerIsBetter: true)
+        report(
+            "cnn_infer_b1_ms", "CNN infer b1", cnn.inferB1, "ms", Reference.cnnInferB1,
+            lowerIsBetter: true)
         let lstm = Workloads.lstm(runs: runs)
-        report("lstm_train_seq_s", "LSTM 128->256 b32 T32 fwd+bwd", lstm.train, "seq/s", Reference.lstmTrain)
+        report(
+            "lstm_train_seq_s", "LSTM 128->256 b32 T32 fwd+bwd", lstm.train, "seq/s",
+            Reference.lstmTrain)
         report("lstm_infer_seq_s", "LSTM forward", lstm.infer, "seq/s", Reference.lstmInfer)
         let sat = Workloads.attentionDecoder(runs: runs)
-        report("sat_train_seq_s", "attention decoder train b32 T16", sat.train, "seq/s", Reference.satTrain)
-        report("sat_greedy_b1_ms", "attention greedy 16 tokens b1", sat.greedyB1, "ms", Reference.satGreedyB1, lowerIsBetter: true)
-        report("sat_greedy_b32_seq_s", "attention greedy 16 tokens b32", sat.greedyB32, "seq/s", Reference.satGreedyB32)
+        report(
+            "sat_train_seq_s", "attention decoder train b32 T16", sat.train, "seq/s",
+            Reference.satTrain)
+        report(
+            "sat_greedy_b1_ms", "attention greedy 16 tokens b1", sat.greedyB1, "ms",
+            Reference.satGreedyB1, lowerIsBetter: true)
+        report(
+            "sat_greedy_b32_seq_s", "attention greedy 16 tokens b32", sat.greedyB32, "seq/s",
+            Reference.satGreedyB32)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

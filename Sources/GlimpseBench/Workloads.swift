@@ -49,7 +49,8 @@ enum Workloads {
 
     /// (b) The Show-Attend-Tell decoder of torch_bench.py: features 8×8×128, vocabulary 1000,
     /// embedding 128, hidden 256, attention 256, 16 steps, teacher forcing, Adam; greedy decoding.
-    static func attentionDecoder(runs: Int) -> (train: Double, greedyB1: Double, greedyB32: Double) {
+    static func attentionDecoder(runs: Int) -> (train: Double, greedyB1: Double, greedyB32: Double)
+    {
         let store = ParameterStore(seed: 0)
         let (v, e, h, d, a) = (1000, 128, 256, 128, 256)
         let embedding = Embedding(count: v, dimension: e, in: store.scope("embed"))
@@ -73,7 +74,8 @@ enum Workloads {
             var outputs: [Tensor] = []
             for t in 0..<16 {
                 let (context, _) = attention(features, projected: projected, hidden: state.hidden)
-                let input = concat([embedded.slice(axis: 0, range: (t * 32)..<((t + 1) * 32)), context], axis: 1)
+                let input = concat(
+                    [embedded.slice(axis: 0, range: (t * 32)..<((t + 1) * 32)), context], axis: 1)
                 state = cell(input, state)
                 outputs.append(state.hidden)
             }
@@ -88,7 +90,8 @@ enum Workloads {
                 var state = start(features)
                 var next = [Int](repeating: 1, count: n)
                 for _ in 0..<16 {
-                    let (context, _) = attention(features, projected: projected, hidden: state.hidden)
+                    let (context, _) = attention(
+                        features, projected: projected, hidden: state.hidden)
                     state = cell(concat([embedding(next), context], axis: 1), state)
                     let logits = output(state.hidden)
                     let (_, indices) = logits.max(alongAxis: 1)

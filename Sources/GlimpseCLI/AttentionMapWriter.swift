@@ -8,7 +8,8 @@ enum AttentionMapWriter {
     ) throws {
         guard !caption.attention.isEmpty else {
             throw ValidationFailure(
-                "\(path): the \(model.configuration.decoder.rawValue) decoder has no attention to draw")
+                "\(path): the \(model.configuration.decoder.rawValue) decoder has no attention to draw"
+            )
         }
         let encoder = model.configuration.encoder
         let sheet = AttentionMapSheet.render(

@@ -38,7 +38,8 @@ struct CaptionCommand: ParsableCommand {
         }
 
         func run() throws {
-            let captioner = try CaptionModel(contentsOf: try ModelLocation.resolve(model, name: "captioner"))
+            let captioner = try CaptionModel(
+                contentsOf: try ModelLocation.resolve(model, name: "captioner"))
             let (paths, streaming) = try ImageArguments.expand(images)
             let asJSON = json || streaming
             var failures: [String] = []
@@ -59,7 +60,9 @@ struct CaptionCommand: ParsableCommand {
                 for ((path, image), caption) in zip(loaded, captions) {
                     if asJSON {
                         try Standard.printJSON(
-                            CaptionLine(image: path, caption: caption.text, logProb: caption.logProbability))
+                            CaptionLine(
+                                image: path, caption: caption.text, logProb: caption.logProbability)
+                        )
                     } else {
                         print("\(path): \(caption.text)")
                     }
@@ -118,7 +121,10 @@ struct CaptionCommand: ParsableCommand {
                 print($0)
                 fflush(nil)  // progress lines appear as they happen, also in a pipe
             }
-            print(String(format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps, report.imagesPerSecond))
+            print(
+                String(
+                    format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps,
+                    report.imagesPerSecond))
         }
     }
 
@@ -137,16 +143,23 @@ struct CaptionCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let captioner = try CaptionModel(contentsOf: try ModelLocation.resolve(model, name: "captioner"))
-            let report = try CaptionEvaluation.run(model: captioner, dataPath: data, beamWidth: beam)
+            let captioner = try CaptionModel(
+                contentsOf: try ModelLocation.resolve(model, name: "captioner"))
+            let report = try CaptionEvaluation.run(
+                model: captioner, dataPath: data, beamWidth: beam)
             if json {
                 try Standard.printJSON(report)
                 return
             }
             let s = report.scores
-            print(String(format: "BLEU-1 %.4f  BLEU-2 %.4f  BLEU-3 %.4f  BLEU-4 %.4f", s.bleu[0], s.bleu[1], s.bleu[2], s.bleu[3]))
+            print(
+                String(
+                    format: "BLEU-1 %.4f  BLEU-2 %.4f  BLEU-3 %.4f  BLEU-4 %.4f", s.bleu[0],
+                    s.bleu[1], s.bleu[2], s.bleu[3]))
             print(String(format: "CIDEr-D %.4f  ROUGE-L %.4f", s.cider, s.rougeL))
-            if let facts = report.factAccuracy { print(String(format: "fact accuracy %.4f", facts)) }
+            if let facts = report.factAccuracy {
+                print(String(format: "fact accuracy %.4f", facts))
+            }
         }
     }
 }

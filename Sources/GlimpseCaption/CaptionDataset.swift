@@ -106,7 +106,9 @@ public enum CaptionDataset {
             for annotation in annotations {
                 guard let id = annotation["image_id"] as? Int,
                     let caption = annotation["caption"] as? String
-                else { throw .invalidData(path: path, reason: "annotation without image_id/caption") }
+                else {
+                    throw .invalidData(path: path, reason: "annotation without image_id/caption")
+                }
                 captions[id, default: []].append(caption)
             }
             let directory = imageDirectory ?? base

@@ -24,7 +24,8 @@ public struct DecoderContext {
             features: gather(features, indices: rows),
             projected: projected.map { gather($0, indices: rows) },
             state: LSTMState(
-                hidden: gather(state.hidden, indices: rows), cell: gather(state.cell, indices: rows)))
+                hidden: gather(state.hidden, indices: rows), cell: gather(state.cell, indices: rows)
+            ))
     }
 }
 
@@ -53,7 +54,9 @@ public struct CaptionDecoder {
         _ configuration: CaptionModelConfiguration, vocabularySize: Int, in scope: ParameterScope
     ) {
         kind = configuration.decoder
-        let (e, m, h) = (configuration.encoder.featureSize, configuration.embedding, configuration.hidden)
+        let (e, m, h) = (
+            configuration.encoder.featureSize, configuration.embedding, configuration.hidden
+        )
         embedding = Embedding(count: vocabularySize, dimension: m, in: scope.scope("embedding"))
         initHidden = Linear(e, h, in: scope.scope("init_h"))
         initCell = Linear(e, h, in: scope.scope("init_c"))

@@ -41,7 +41,9 @@ public struct CaptionModel {
         var tensors: [String: Tensor] = [:]
         for file in [Self.encoderFile, Self.decoderFile] {
             do {
-                tensors.merge(try Safetensors.read(path: directory + "/" + file).tensors) { a, _ in a }
+                tensors.merge(try Safetensors.read(path: directory + "/" + file).tensors) { a, _ in
+                    a
+                }
             } catch {
                 throw .invalidModel(path: directory, reason: error.localizedDescription)
             }
@@ -51,17 +53,22 @@ public struct CaptionModel {
         } catch {
             throw .invalidModel(
                 path: directory,
-                reason: "\(error) — does vocab.json (\(vocabulary.count) words) belong to these weights?")
+                reason:
+                    "\(error) — does vocab.json (\(vocabulary.count) words) belong to these weights?"
+            )
         }
     }
 
     /// Writes the model directory: JSON files and weights, each atomically.
     public func save(to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(configuration), to: directory + "/" + Self.configurationFile)
-        try AtomicFile.write(try encoder.encode(vocabulary), to: directory + "/" + Self.vocabularyFile)
+        try AtomicFile.write(
+            try encoder.encode(configuration), to: directory + "/" + Self.configurationFile)
+        try AtomicFile.write(
+            try encoder.encode(vocabulary), to: directory + "/" + Self.vocabularyFile)
         let config = String(decoding: try encoder.encode(configuration), as: UTF8.self)
         for (file, prefix) in [(Self.encoderFile, "encoder."), (Self.decoderFile, "decoder.")] {
             try Safetensors.write(

@@ -52,7 +52,9 @@ extension CaptionModel {
                     finished[i] = true
                 } else {
                     results[i].tokens.append(best)
-                    if let alphas { results[i].attention.append(Array(alphas[(i * p)..<((i + 1) * p)])) }
+                    if let alphas {
+                        results[i].attention.append(Array(alphas[(i * p)..<((i + 1) * p)]))
+                    }
                 }
             }
             if finished.allSatisfy({ $0 }) { break }
@@ -84,8 +86,10 @@ extension CaptionModel {
             // The best `width` extensions over all beams.
             var candidates: [(beam: Int, token: Int, score: Float)] = []
             for (b, hypothesis) in beams.enumerated() {
-                for token in 0..<v where token != CaptionVocabulary.pad && token != CaptionVocabulary.start {
-                    candidates.append((b, token, hypothesis.score + logProbabilities[b * v + token]))
+                for token in 0..<v
+                where token != CaptionVocabulary.pad && token != CaptionVocabulary.start {
+                    candidates.append(
+                        (b, token, hypothesis.score + logProbabilities[b * v + token]))
                 }
             }
             candidates.sort { $0.score > $1.score }
@@ -96,7 +100,8 @@ extension CaptionModel {
                 var extended = beams[candidate.beam]
                 extended.score = candidate.score
                 if let alphas {
-                    extended.attention.append(Array(alphas[(candidate.beam * p)..<((candidate.beam + 1) * p)]))
+                    extended.attention.append(
+                        Array(alphas[(candidate.beam * p)..<((candidate.beam + 1) * p)]))
                 }
                 if candidate.token == CaptionVocabulary.end {
                     extended.attention.removeLast(alphas == nil ? 0 : 1)
@@ -109,7 +114,10 @@ extension CaptionModel {
             }
             // Stop when no open beam can beat the best finished caption's normalised score.
             let bestFinished = finished.map { normalized($0, ended: true) }.max() ?? -.infinity
-            if next.isEmpty || (finished.count >= width && next.allSatisfy { normalized($0, ended: false) < bestFinished }) {
+            if next.isEmpty
+                || (finished.count >= width
+                    && next.allSatisfy { normalized($0, ended: false) < bestFinished })
+            {
                 break
             }
             beams = next

@@ -136,10 +136,13 @@ public enum CaptionTraining {
                     break epochs
                 }
                 let batch = Array(
-                    order[(stepInEpoch * options.batchSize)..<min(
-                        train.count, (stepInEpoch + 1) * options.batchSize)])
+                    order[
+                        (stepInEpoch * options.batchSize)..<min(
+                            train.count, (stepInEpoch + 1) * options.batchSize)])
                 var chooser = SplitMix64(seed: options.seed &* 1_000_003 &+ UInt64(step))
-                let captions = batch.map { encoded[$0][Int(chooser.next() % UInt64(encoded[$0].count))] }
+                let captions = batch.map {
+                    encoded[$0][Int(chooser.next() % UInt64(encoded[$0].count))]
+                }
                 let images = gather(trainInputs, indices: batch)  // [B, 3, H, W]
                 let (loss, wordLoss) = model.decoder.loss(
                     features: model.encoder(images), captions: captions,
@@ -166,7 +169,8 @@ public enum CaptionTraining {
             stepInEpoch = 0
             epoch += 1
             if !validation.isEmpty {
-                let scores = evaluate(model, images: validationImages, references: validation.map(\.captions))
+                let scores = evaluate(
+                    model, images: validationImages, references: validation.map(\.captions))
                 lastScores = scores
                 log(
                     String(
@@ -228,7 +232,9 @@ public enum CaptionTraining {
     }
 
     /// Decodes and preprocesses every image once.   -> [N, 3, H, W]
-    static func loadImages(_ examples: [CaptionExample], preprocessing: Preprocessing) throws -> Tensor {
+    static func loadImages(_ examples: [CaptionExample], preprocessing: Preprocessing) throws
+        -> Tensor
+    {
         var scalars: [Float] = []
         scalars.reserveCapacity(examples.count * 3 * preprocessing.width * preprocessing.height)
         for example in examples {

@@ -28,7 +28,8 @@ public struct CaptionVocabulary: Codable, Equatable, Sendable {
 
     init(words: [String]) {
         self.words = words
-        ids = Dictionary(words.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        ids = Dictionary(
+            words.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public init(from decoder: any Decoder) throws {

@@ -40,7 +40,8 @@ public struct CharLanguageModel<Cell: LanguageModelCell> {
         _ ids: [Int], steps: Int, batchSize: Int, states: [Cell.State]?
     ) -> (logits: Tensor, states: [Cell.State]) {
         precondition(ids.count == steps * batchSize, "\(ids.count) ids for \(steps)×\(batchSize)")
-        let x = embedding(ids).reshaped(to: [steps, batchSize, configuration.embedding])  // [T, N, E]
+        // [T, N, E]
+        let x = embedding(ids).reshaped(to: [steps, batchSize, configuration.embedding])
         let (outputs, states) = network(x, initialStates: states)  // [T, N, H]
         let flat = outputs.reshaped(to: [steps * batchSize, configuration.hidden])
         return (decoder(flat), states)  // [T·N, V]

@@ -32,7 +32,8 @@ final class CaptionCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.text.split(separator: "\n")
         XCTAssertEqual(lines.count, 2)
-        let first = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        let first = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         XCTAssertEqual(first["image"] as? String, image)
         XCTAssertNotNil(first["caption"] as? String)
         XCTAssertNotNil(first["log_prob"] as? Double)
@@ -47,13 +48,16 @@ final class CaptionCommandTests: XCTestCase {
             try FileManager.default.copyItem(
                 atPath: Fixtures.path("png/pngsuite/basn2c08.png"), toPath: folder + "/" + name)
         }
-        try FileManager.default.copyItem(atPath: Fixtures.path("png/bad/truncated.png"), toPath: folder + "/bad.png")
+        try FileManager.default.copyItem(
+            atPath: Fixtures.path("png/bad/truncated.png"), toPath: folder + "/bad.png")
         let result = try runGlimpse(["caption", folder, "--model", model, "--beam", "1"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.text.split(separator: "\n").count, 2, "the good images are captioned")
         let errors = result.stderr.split(separator: "\n")
         XCTAssertTrue(errors.first?.hasPrefix("error: \(folder)/bad.png: ") ?? false, result.stderr)
-        XCTAssertTrue(errors.last?.contains("1 of 3 images could not be captioned: \(folder)/bad.png") ?? false, result.stderr)
+        XCTAssertTrue(
+            errors.last?.contains("1 of 3 images could not be captioned: \(folder)/bad.png")
+                ?? false, result.stderr)
     }
 
     func testBadModelsAndImagesGiveOneErrorLine() throws {
@@ -72,7 +76,12 @@ final class CaptionCommandTests: XCTestCase {
             (["caption", image, "--model", mismatched], "shape mismatch"),
             (["caption", Fixtures.path("png/bad/garbage.png"), "--model", model], "garbage.png"),
             (["caption", "eval", "--data", emptyCaptions, "--model", model], "file is empty"),
-            (["caption", "train", "--data", emptyCaptions, "--out", Fixtures.temporaryDirectory()], "file is empty"),
+            (
+                [
+                    "caption", "train", "--data", emptyCaptions, "--out",
+                    Fixtures.temporaryDirectory(),
+                ], "file is empty"
+            ),
         ]
         for (arguments, expected) in cases {
             let result = try runGlimpse(arguments)
@@ -84,7 +93,9 @@ final class CaptionCommandTests: XCTestCase {
 
     func testTrainResumeAndEvaluateOnScenes() throws {
         let data = Fixtures.temporaryDirectory() + "/scenes"
-        XCTAssertEqual(try runGlimpse(["data", "scenes", "--out", data, "--count", "40", "--seed", "3"]).status, 0)
+        XCTAssertEqual(
+            try runGlimpse(["data", "scenes", "--out", data, "--count", "40", "--seed", "3"])
+                .status, 0)
         let out = Fixtures.temporaryDirectory() + "/model"
         let first = try runGlimpse([
             "caption", "train", "--data", data, "--out", out, "--epochs", "1", "--batch", "16",
@@ -92,14 +103,18 @@ final class CaptionCommandTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.text.contains("epoch 1 validation  BLEU-4 "), first.text)
         let resumed = try runGlimpse([
-            "caption", "train", "--data", data, "--out", out, "--epochs", "2", "--batch", "16", "--resume",
+            "caption", "train", "--data", data, "--out", out, "--epochs", "2", "--batch", "16",
+            "--resume",
         ])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.text.contains("resumed at epoch 2"), resumed.text)
         XCTAssertTrue(resumed.text.contains("epoch 2/2"), resumed.text)
-        let evaluation = try runGlimpse(["caption", "eval", "--data", data, "--model", out, "--json", "--beam", "1"])
+        let evaluation = try runGlimpse([
+            "caption", "eval", "--data", data, "--model", out, "--json", "--beam", "1",
+        ])
         XCTAssertEqual(evaluation.status, 0, evaluation.stderr)
-        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: evaluation.stdout) as? [String: Any])
+        let report = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: evaluation.stdout) as? [String: Any])
         for key in ["bleu1", "bleu2", "bleu3", "bleu4", "cider", "rouge_l", "fact_accuracy"] {
             XCTAssertNotNil(report[key], key)
         }

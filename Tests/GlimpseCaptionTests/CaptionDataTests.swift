@@ -8,12 +8,14 @@ final class CaptionDataTests: XCTestCase {
     func testVocabularyOrderSpecialsAndUnknownWords() throws {
         let vocabulary = CaptionVocabulary(
             captions: ["A red circle.", "a blue circle", "a red square"], minCount: 2)
-        XCTAssertEqual(vocabulary.words, ["<pad>", "<start>", "<end>", "<unk>", "a", "circle", "red"])
+        XCTAssertEqual(
+            vocabulary.words, ["<pad>", "<start>", "<end>", "<unk>", "a", "circle", "red"])
         XCTAssertEqual(vocabulary.encode("a red triangle"), [4, 6, CaptionVocabulary.unknown])
         XCTAssertEqual(vocabulary.decode([4, 6, 5, CaptionVocabulary.end, 4]), "a red circle")
         let json = try JSONEncoder().encode(vocabulary)
         XCTAssertEqual(try JSONDecoder().decode(CaptionVocabulary.self, from: json), vocabulary)
-        XCTAssertThrowsError(try JSONDecoder().decode(CaptionVocabulary.self, from: Data(#"["a","b"]"#.utf8)))
+        XCTAssertThrowsError(
+            try JSONDecoder().decode(CaptionVocabulary.self, from: Data(#"["a","b"]"#.utf8)))
     }
 
     func write(_ text: String, _ name: String, in directory: String) throws -> String {
@@ -30,9 +32,11 @@ final class CaptionDataTests: XCTestCase {
                 + #" {"image_id": 9, "caption": "three"}]}"#, "coco.json", in: directory)
         let karpathy = try write(
             #"{"images": [{"filepath": "val2014", "filename": "a.png", "cocoid": 7, "split": "val","#
-                + #" "sentences": [{"raw": "one", "tokens": ["one"]}]}]}"#, "dataset_coco.json", in: directory)
+                + #" "sentences": [{"raw": "one", "tokens": ["one"]}]}]}"#, "dataset_coco.json",
+            in: directory)
         let jsonl = try write(
-            #"{"image": "a.png", "captions": ["one", "two"]}"# + "\n\n" + #"{"image": "/abs/b.png", "captions": ["three"]}"#,
+            #"{"image": "a.png", "captions": ["one", "two"]}"# + "\n\n"
+                + #"{"image": "/abs/b.png", "captions": ["three"]}"#,
             "data.jsonl", in: directory)
         let fromCOCO = try CaptionDataset.load(coco)
         XCTAssertEqual(fromCOCO.map(\.imagePath), [directory + "/a.png", directory + "/b.png"])

@@ -5,7 +5,8 @@ import XCTest
 final class CaptionErrorTests: XCTestCase {
     func testMessagesNameThePath() {
         XCTAssertEqual(
-            CaptionError.invalidData(path: "captions.json", reason: "no annotations").errorDescription,
+            CaptionError.invalidData(path: "captions.json", reason: "no annotations")
+                .errorDescription,
             "captions.json: no annotations")
     }
 }

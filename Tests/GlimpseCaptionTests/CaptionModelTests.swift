@@ -46,7 +46,9 @@ final class CaptionModelTests: XCTestCase {
             let features = sample([2, 16, 8], seed: 3)
             let captions = [[1, 4, 5, 2], [1, 6, 2]]
             checkGradients([features], relativeTolerance: 2e-2, absoluteTolerance: 2e-3) {
-                model.decoder.loss(features: $0[0], captions: captions, attentionRegularization: 0.5).total
+                model.decoder.loss(
+                    features: $0[0], captions: captions, attentionRegularization: 0.5
+                ).total
             }
             // Every decoder parameter receives a gradient.
             model.decoder.loss(features: features, captions: captions, attentionRegularization: 0.5)

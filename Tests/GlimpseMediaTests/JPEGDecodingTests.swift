@@ -138,7 +138,9 @@ final class JPEGScaledDecodingTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxAbsoluteDifference(image.pixels, reference.pixels), 1)
         // PNG ignores the hint.
         let png = try Image(
-            decoding: [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("png/pngsuite/basn2c08.png")))),
+            decoding: [UInt8](
+                try Data(
+                    contentsOf: URL(fileURLWithPath: Fixtures.path("png/pngsuite/basn2c08.png")))),
             minimumSize: (4, 4))
         XCTAssertEqual(png.width, 32)
     }

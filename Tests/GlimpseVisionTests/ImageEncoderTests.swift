@@ -17,20 +17,26 @@ final class ImageEncoderTests: XCTestCase {
         let encoder = ImageEncoder(configuration, in: store.scope("encoder"))
         XCTAssertEqual(
             store.parameters.map(\.name),
-            ["encoder.conv1.weight", "encoder.conv1.bias", "encoder.conv2.weight", "encoder.conv2.bias"])
+            [
+                "encoder.conv1.weight", "encoder.conv1.bias", "encoder.conv2.weight",
+                "encoder.conv2.bias",
+            ])
         let images = sample([2, 3, 8, 16], seed: 2)
         let grid = encoder(images)
         XCTAssertEqual(grid.shape, [2, 8, 6])
         // Location p = y·W + x holds the channel vector of the last feature map at (y, x).
         var x = images
         for index in 0..<2 {
-            let conv = Conv2D(inChannels: index == 0 ? 3 : 4, outChannels: [4, 6][index], kernelSize: 3, padding: 1, in: ParameterStore().root)
+            let conv = Conv2D(
+                inChannels: index == 0 ? 3 : 4, outChannels: [4, 6][index], kernelSize: 3,
+                padding: 1, in: ParameterStore().root)
             try? conv.weight.value = store["encoder.conv\(index + 1).weight"]!.value.detached()
             conv.bias!.value = store["encoder.conv\(index + 1).bias"]!.value.detached()
             x = maxPool2d(relu(conv(x)), kernel: (2, 2), stride: (2, 2))
         }
         for (y, xPosition, channel) in [(0, 0, 0), (1, 3, 5), (0, 2, 3)] {
-            XCTAssertEqual(grid[1, y * 4 + xPosition, channel], x[1, channel, y, xPosition], accuracy: 1e-6)
+            XCTAssertEqual(
+                grid[1, y * 4 + xPosition, channel], x[1, channel, y, xPosition], accuracy: 1e-6)
         }
         grid.sum().backward()
         for parameter in store.parameters { XCTAssertNotNil(parameter.gradient, parameter.name) }
