@@ -28,11 +28,15 @@ public struct CaptionEvaluationReport: Encodable, Sendable {
 
 /// Evaluation of a model on a dataset.
 public enum CaptionEvaluation {
-    /// Captions every image of `dataPath` (beam width `beamWidth`) and scores them.
+    /// Captions every image of `dataPath` (only the `test` split of a Karpathy split file) with
+    /// beam width `beamWidth` and scores them.
     public static func run(
         model: CaptionModel, dataPath: String, beamWidth: Int
     ) throws -> CaptionEvaluationReport {
-        let examples = try CaptionDataset.load(dataPath)
+        var examples = try CaptionDataset.load(dataPath)
+        if examples.contains(where: { $0.split == "test" }) {
+            examples = examples.filter { $0.split == "test" }
+        }
         let captions = try generate(model: model, examples: examples, beamWidth: beamWidth)
         let scores = CaptionScores.compute(
             candidates: captions, references: examples.map(\.captions))
