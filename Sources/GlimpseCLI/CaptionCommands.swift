@@ -158,7 +158,11 @@ struct CaptionCommand: ParsableCommand {
                     s.bleu[1], s.bleu[2], s.bleu[3]))
             print(String(format: "CIDEr-D %.4f  ROUGE-L %.4f", s.cider, s.rougeL))
             if let facts = report.factAccuracy {
-                print(String(format: "fact accuracy %.4f", facts))
+                let groups = (report.factAccuracyByObjectCount ?? [:]).sorted { $0.key < $1.key }
+                    .map { "\($0.key) objects " + String(format: "%.4f", $0.value) }
+                print(
+                    String(format: "fact accuracy %.4f", facts) + "  ("
+                        + groups.joined(separator: ", ") + ")")
             }
         }
     }

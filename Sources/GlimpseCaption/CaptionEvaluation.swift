@@ -11,17 +11,22 @@ public struct CaptionEvaluationReport: Encodable, Sendable {
     /// Share of captions whose every stated object, attribute and relation is true and which
     /// mention every object; nil when the dataset has no scenes.json.
     public var factAccuracy: Double?
+    /// Fact accuracy of the scenes with 1, 2, 3 and 4 objects (keys "1"…"4").
+    public var factAccuracyByObjectCount: [String: Double]?
     public var images: Int
 
     public func encode(to encoder: any Encoder) throws {
         try scores.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
         try container.encodeIfPresent(factAccuracy, forKey: .factAccuracy)
+        try container.encodeIfPresent(
+            factAccuracyByObjectCount, forKey: .factAccuracyByObjectCount)
         try container.encode(images, forKey: .images)
     }
 
     enum Keys: String, CodingKey {
         case factAccuracy = "fact_accuracy"
+        case factAccuracyByObjectCount = "fact_accuracy_by_objects"
         case images
     }
 }
@@ -41,6 +46,7 @@ public enum CaptionEvaluation {
         let scores = CaptionScores.compute(
             candidates: captions, references: examples.map(\.captions))
         var facts: Double?
+        var byCount: [String: Double]?
         var isDirectory: ObjCBool = false
         let scenesPath = dataPath + "/scenes.json"
         if FileManager.default.fileExists(atPath: dataPath, isDirectory: &isDirectory),
@@ -56,8 +62,22 @@ public enum CaptionEvaluation {
                 matched.append(scene)
             }
             facts = factAccuracy(captions: captions, scenes: matched)
+            var grouped: [Int: (captions: [String], scenes: [Scene])] = [:]
+            for (caption, scene) in zip(captions, matched) {
+                grouped[scene.objects.count, default: ([], [])].captions.append(caption)
+                grouped[scene.objects.count, default: ([], [])].scenes.append(scene)
+            }
+            byCount = Dictionary(
+                uniqueKeysWithValues: grouped.map {
+                    (
+                        String($0.key),
+                        factAccuracy(captions: $0.value.captions, scenes: $0.value.scenes)
+                    )
+                })
         }
-        return CaptionEvaluationReport(scores: scores, factAccuracy: facts, images: examples.count)
+        return CaptionEvaluationReport(
+            scores: scores, factAccuracy: facts, factAccuracyByObjectCount: byCount,
+            images: examples.count)
     }
 
     /// Captions for every example, encoded in batches.
