@@ -118,22 +118,19 @@ public func log(_ x: Tensor) -> Tensor {
     record(Kernels.map(x) { log($0) }, x) { $0 / x }
 }
 
-/// tanh x elementwise.   ∂x = ∂y·(1 − y²)
+/// tanh x elementwise (branch-free, vectorising; absolute error about 10⁻⁷).
+/// ∂x = ∂y·(1 − y²)
 public func tanh(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { tanh($0) }
+    let y = Kernels.map(x) { Kernels.fastTanh($0) }
     return record(y, x) { upstream in
         Kernels.zip(upstream, y) { g, v in g * (1 - v * v) }
     }
 }
 
-/// σ(x) = 1 / (1 + e⁻ˣ) elementwise, computed without overflow for large |x|.
-/// ∂x = ∂y·y·(1 − y)
+/// σ(x) = 1 / (1 + e⁻ˣ) elementwise, without overflow for large |x| (the exponential is
+/// clamped; branch-free, vectorising; relative error about 10⁻⁷).   ∂x = ∂y·y·(1 − y)
 public func sigmoid(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { v in
-        if v >= 0 { return 1 / (1 + exp(-v)) }
-        let e = exp(v)
-        return e / (1 + e)
-    }
+    let y = Kernels.map(x) { Kernels.fastSigmoid($0) }
     return record(y, x) { upstream in
         Kernels.zip(upstream, y) { g, v in g * v * (1 - v) }
     }

@@ -20,7 +20,11 @@ final class ElementwiseTests: XCTestCase {
     }
 
     func testSigmoidSaturatesWithoutOverflow() {
-        XCTAssertEqual(sigmoid(Tensor([-200, 200])).scalars, [0, 1])
+        // No NaN or infinity; the exponential is clamped, so σ(−200) is 6·10⁻³⁹ rather than 0.
+        let y = sigmoid(Tensor([-200, 200])).scalars
+        XCTAssertEqual(y[0], 0, accuracy: 1e-30)
+        XCTAssertEqual(y[1], 1)
+        XCTAssertEqual(tanh(Tensor([-200, 200])).scalars, [-1, 1])
     }
 
     func testScalarOperators() {
