@@ -23,8 +23,9 @@ public struct CaptionModelConfiguration: Codable, Equatable, Sendable {
     public var attention = 128
     /// Words seen fewer times than this become `<unk>`: `1`.
     public var minWordCount = 1
-    /// Longest caption generated, in words: `24`.
-    public var maxLength = 24
+    /// Longest caption, in words, for training (longer ones are cut) and generation: `32`
+    /// (a four-object scene caption has up to 31).
+    public var maxLength = 32
     /// λ of the doubly stochastic attention regulariser λ·Σᵢ(1 − Σₜ αₜᵢ)²: `1`.
     public var attentionRegularization: Float = 1
     /// Seed of the initial weights: `1`.
