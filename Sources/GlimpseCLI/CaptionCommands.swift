@@ -97,36 +97,23 @@ struct CaptionCommand: ParsableCommand {
         var batch = 32
         @Option(help: "Adam learning rate.")
         var lr: Float = 2e-3
-        @Option(help: "Stop after this many seconds and save a resumable checkpoint.")
-        var maxSeconds: Double?
-        @Option(help: "Seed for initialisation, shuffling and caption choice.")
-        var seed: UInt64 = 1
         @Option(help: "Print a progress line every N steps.")
         var printEvery = 50
-        @Flag(help: "Continue the run saved in --out.")
-        var resume = false
-        @Option(
-            help:
-                "OpenBLAS threads. Small models train fastest on 1: threads only spin on their products."
-        )
-        var blasThreads = 1
+        @OptionGroup var training: TrainingArguments
 
         func run() throws {
-            BLAS.threadCount = max(1, blasThreads)
+            training.configureBLAS()
             var options = CaptionTrainingOptions(dataPath: data, outputDirectory: out)
             options.configuration.decoder = decoder
-            options.configuration.seed = seed
+            options.configuration.seed = training.seed
             options.epochs = epochs
             options.batchSize = batch
             options.learningRate = lr
-            options.maxSeconds = maxSeconds
-            options.seed = seed
-            options.resume = resume
+            options.maxSeconds = training.maxSeconds
+            options.seed = training.seed
+            options.resume = training.resume
             options.printEvery = max(1, printEvery)
-            let report = try CaptionTraining.run(options) {
-                print($0)
-                fflush(nil)  // progress lines appear as they happen, also in a pipe
-            }
+            let report = try CaptionTraining.run(options, log: TrainingArguments.log)
             print(
                 String(
                     format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps,

@@ -2,7 +2,6 @@
 import ArgumentParser
 import Foundation
 import GlimpseLanguageModel
-import GlimpseTensor
 
 struct LanguageModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,26 +36,16 @@ struct LanguageModelCommand: ParsableCommand {
         var lr: Float?
         @Option(help: "Training steps in all (a resumed run counts earlier steps).")
         var steps = 2000
-        @Option(help: "Stop after this many seconds and save.")
-        var maxSeconds: Double?
-        @Option(help: "Seed for initialisation and sampling.")
-        var seed: UInt64 = 1
         @Option(help: "Print a progress line every N steps.")
         var printEvery = 100
         @Option(help: "Print a sample every N steps (0: never).")
         var sampleEvery = 1000
         @Option(help: "Save a checkpoint every N steps.")
         var checkpointEvery = 500
-        @Flag(help: "Continue the run saved in --out.")
-        var resume = false
-        @Option(
-            help:
-                "OpenBLAS threads. Small models train fastest on 1: threads only spin on their products."
-        )
-        var blasThreads = 1
+        @OptionGroup var training: TrainingArguments
 
         func run() throws {
-            BLAS.threadCount = max(1, blasThreads)
+            training.configureBLAS()
             var configuration = CharLMConfiguration()
             configuration.cell = cell
             configuration.hidden = hidden
@@ -66,17 +55,14 @@ struct LanguageModelCommand: ParsableCommand {
             configuration.batchSize = batch
             configuration.optimizer = optimizer
             configuration.learningRate = lr ?? (optimizer == .adam ? 2e-3 : 0.1)
-            configuration.seed = seed
+            configuration.seed = training.seed
             var options = CharLMTrainingOptions(
                 textPath: text, outputDirectory: out, configuration: configuration, steps: steps,
-                maxSeconds: maxSeconds, resume: resume)
+                maxSeconds: training.maxSeconds, resume: training.resume)
             options.printEvery = max(1, printEvery)
             options.sampleEvery = sampleEvery
             options.checkpointEvery = max(1, checkpointEvery)
-            let report = try CharLMTraining.run(options) {
-                print($0)
-                fflush(nil)  // progress lines appear as they happen, also in a pipe
-            }
+            let report = try CharLMTraining.run(options, log: TrainingArguments.log)
             print(String(format: "final loss %.4f", report.finalLoss))
         }
     }
