@@ -97,6 +97,8 @@ struct CaptionCommand: ParsableCommand {
         var batch = 32
         @Option(help: "Adam learning rate.")
         var lr: Float = 2e-3
+        @Option(help: "λ of the doubly stochastic attention regulariser λ·Σᵢ(1 − Σₜ αₜᵢ)².")
+        var attentionRegularization: Float = 1
         @Option(help: "Print a progress line every N steps.")
         var printEvery = 50
         @OptionGroup var training: TrainingArguments
@@ -106,6 +108,7 @@ struct CaptionCommand: ParsableCommand {
             var options = CaptionTrainingOptions(dataPath: data, outputDirectory: out)
             options.configuration.decoder = decoder
             options.configuration.seed = training.seed
+            options.configuration.attentionRegularization = attentionRegularization
             options.epochs = epochs
             options.batchSize = batch
             options.learningRate = lr
