@@ -30,7 +30,7 @@ final class ImageEncoderTests: XCTestCase {
             let conv = Conv2D(
                 inChannels: index == 0 ? 3 : 4, outChannels: [4, 6][index], kernelSize: 3,
                 padding: 1, in: ParameterStore().root)
-            try? conv.weight.value = store["encoder.conv\(index + 1).weight"]!.value.detached()
+            conv.weight.value = store["encoder.conv\(index + 1).weight"]!.value.detached()
             conv.bias!.value = store["encoder.conv\(index + 1).bias"]!.value.detached()
             x = maxPool2d(relu(conv(x)), kernel: (2, 2), stride: (2, 2))
         }
