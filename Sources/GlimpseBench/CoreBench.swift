@@ -13,6 +13,14 @@ struct CoreBench: ParsableCommand {
     var runs = 5
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+    @Option(
+        parsing: .upToNextOption,
+        help: "Measure only these workloads: sgemm, cnn, lstm, attention (default: all).")
+    var only: [Workload] = Workload.allCases
+
+    enum Workload: String, CaseIterable, ExpressibleByArgument {
+        case sgemm, cnn, lstm, attention
+    }
 
     /// Medians from ../shared/perf/reference-2026-11-21.md (2 threads, this machine type):
     /// the best peer for each workload.
@@ -32,9 +40,9 @@ struct CoreBench: ParsableCommand {
         Measure.warnAboutOpenBLASOverrides()
         var figures: [String: Double] = [:]
         var lines: [String] = ["OpenBLAS kernel: \(BLAS.coreName)"]
-        let saved = BLAS.threadCount
-        for threads in [1, 2] {
-            BLAS.threadCount = threads
+        let saved = Parallelism.threadCount
+        for threads in [1, 2] where only.contains(.sgemm) {
+            Parallelism.threadCount = threads
             for size in [256, 512, 1024, 2048, 4096] {
                 let gflops = sgemmGFLOPS(size)
                 figures["sgemm_\(size)_t\(threads)_gflops"] = gflops
@@ -50,7 +58,7 @@ struct CoreBench: ParsableCommand {
                 lines.append(line)
             }
         }
-        BLAS.threadCount = saved
+        Parallelism.threadCount = saved
         func report(
             _ key: String, _ label: String, _ value: Double, _ unit: String, _ peer: Double,
             lowerIsBetter: Bool = false
@@ -61,28 +69,37 @@ struct CoreBench: ParsableCommand {
                 label.padding(toLength: 44, withPad: " ", startingAt: 0)
                     + String(format: "%9.2f %@   best peer %.2f (%.2fx)", value, unit, peer, ratio))
         }
-        let cnn = Workloads.cnn(runs: runs)
-        report(
-            "cnn_train_img_s", "CNN train b64 64x64 (Adam)", cnn.train, "img/s", Reference.cnnTrain)
-        report("cnn_infer_b64_img_s", "CNN infer b64", cnn.inferB64, "img/s", Reference.cnnInferB64)
-        report(
-            "cnn_infer_b1_ms", "CNN infer b1", cnn.inferB1, "ms", Reference.cnnInferB1,
-            lowerIsBetter: true)
-        let lstm = Workloads.lstm(runs: runs)
-        report(
-            "lstm_train_seq_s", "LSTM 128->256 b32 T32 fwd+bwd", lstm.train, "seq/s",
-            Reference.lstmTrain)
-        report("lstm_infer_seq_s", "LSTM forward", lstm.infer, "seq/s", Reference.lstmInfer)
-        let sat = Workloads.attentionDecoder(runs: runs)
-        report(
-            "sat_train_seq_s", "attention decoder train b32 T16", sat.train, "seq/s",
-            Reference.satTrain)
-        report(
-            "sat_greedy_b1_ms", "attention greedy 16 tokens b1", sat.greedyB1, "ms",
-            Reference.satGreedyB1, lowerIsBetter: true)
-        report(
-            "sat_greedy_b32_seq_s", "attention greedy 16 tokens b32", sat.greedyB32, "seq/s",
-            Reference.satGreedyB32)
+        if only.contains(.cnn) {
+            let cnn = Workloads.cnn(runs: runs)
+            report(
+                "cnn_train_img_s", "CNN train b64 64x64 (Adam)", cnn.train, "img/s",
+                Reference.cnnTrain)
+            report(
+                "cnn_infer_b64_img_s", "CNN infer b64", cnn.inferB64, "img/s", Reference.cnnInferB64
+            )
+            report(
+                "cnn_infer_b1_ms", "CNN infer b1", cnn.inferB1, "ms", Reference.cnnInferB1,
+                lowerIsBetter: true)
+        }
+        if only.contains(.lstm) {
+            let lstm = Workloads.lstm(runs: runs)
+            report(
+                "lstm_train_seq_s", "LSTM 128->256 b32 T32 fwd+bwd", lstm.train, "seq/s",
+                Reference.lstmTrain)
+            report("lstm_infer_seq_s", "LSTM forward", lstm.infer, "seq/s", Reference.lstmInfer)
+        }
+        if only.contains(.attention) {
+            let sat = Workloads.attentionDecoder(runs: runs)
+            report(
+                "sat_train_seq_s", "attention decoder train b32 T16", sat.train, "seq/s",
+                Reference.satTrain)
+            report(
+                "sat_greedy_b1_ms", "attention greedy 16 tokens b1", sat.greedyB1, "ms",
+                Reference.satGreedyB1, lowerIsBetter: true)
+            report(
+                "sat_greedy_b32_seq_s", "attention greedy 16 tokens b32", sat.greedyB32, "seq/s",
+                Reference.satGreedyB32)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -4,6 +4,7 @@ import Foundation
 import GlimpseCaption
 import GlimpseMedia
 import GlimpseScenes
+import GlimpseSupport
 import GlimpseTensor
 
 struct CaptionCommand: ParsableCommand {
@@ -99,16 +100,21 @@ struct CaptionCommand: ParsableCommand {
         var lr: Float = 2e-3
         @Option(help: "λ of the doubly stochastic attention regulariser λ·Σᵢ(1 − Σₜ αₜᵢ)².")
         var attentionRegularization: Float = 1
+        @Flag(
+            inversion: .prefixedNo,
+            help: "Add a learned position embedding to the encoder's feature grid.")
+        var positionEmbedding = true
         @Option(help: "Print a progress line every N steps.")
         var printEvery = 50
         @OptionGroup var training: TrainingArguments
 
         func run() throws {
-            training.configureBLAS()
+            training.configureThreads()
             var options = CaptionTrainingOptions(dataPath: data, outputDirectory: out)
             options.configuration.decoder = decoder
             options.configuration.seed = training.seed
             options.configuration.attentionRegularization = attentionRegularization
+            options.configuration.encoder.positionEmbedding = positionEmbedding
             options.epochs = epochs
             options.batchSize = batch
             options.learningRate = lr
@@ -137,12 +143,28 @@ struct CaptionCommand: ParsableCommand {
         var beam = 3
         @Flag(help: "Print one JSON object.")
         var json = false
+        @Option(
+            help: ArgumentHelp(
+                "Also write every image's caption to this JSONL file.",
+                discussion: "Lines are {\"image\", \"caption\", \"fact_accurate\", "
+                    + "\"problems\"}; the fact fields are null and empty without scenes.json."))
+        var captions: String?
 
         func run() throws {
             let captioner = try CaptionModel(
                 contentsOf: try ModelLocation.resolve(model, name: "captioner"))
             let report = try CaptionEvaluation.run(
                 model: captioner, dataPath: data, beamWidth: beam)
+            if let captions {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                var lines = Data()
+                for line in report.perImage {
+                    lines.append(try encoder.encode(line))
+                    lines.append(0x0A)
+                }
+                try AtomicFile.write(lines, to: captions)
+            }
             if json {
                 try Standard.printJSON(report)
                 return

@@ -45,7 +45,7 @@ struct LanguageModelCommand: ParsableCommand {
         @OptionGroup var training: TrainingArguments
 
         func run() throws {
-            training.configureBLAS()
+            training.configureThreads()
             var configuration = CharLMConfiguration()
             configuration.cell = cell
             configuration.hidden = hidden

@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import GlimpseTensor
 
-/// `--max-seconds`, `--seed`, `--resume` and `--blas-threads`.
+/// `--max-seconds`, `--seed`, `--resume` and `--threads`.
 struct TrainingArguments: ParsableArguments {
     @Option(help: "Stop after this many seconds and save a resumable checkpoint.")
     var maxSeconds: Double?
@@ -11,12 +11,12 @@ struct TrainingArguments: ParsableArguments {
     var seed: UInt64 = 1
     @Flag(help: "Continue the run saved in --out.")
     var resume = false
-    @Option(help: "OpenBLAS threads. Small models train fastest on 1: more only spin.")
-    var blasThreads = 1
+    @Option(help: "Threads per operation (default: one per processor).")
+    var threads: Int?
 
     /// Applies the thread setting; call before training.
-    func configureBLAS() {
-        BLAS.threadCount = max(1, blasThreads)
+    func configureThreads() {
+        if let threads { Parallelism.threadCount = max(1, threads) }
     }
 
     /// Prints a progress line at once, also when stdout is a pipe or a file.

@@ -14,6 +14,9 @@ public struct CaptionEvaluationReport: Encodable, Sendable {
     /// Fact accuracy of the scenes with 1, 2, 3 and 4 objects (keys "1"…"4").
     public var factAccuracyByObjectCount: [String: Double]?
     public var images: Int
+    /// Every image's caption, and its fact-check verdict on scenes (not part of the JSON
+    /// report; `glimpse caption eval --captions` writes it as JSONL).
+    public var perImage: [EvaluatedCaption] = []
 
     public func encode(to encoder: any Encoder) throws {
         try scores.encode(to: encoder)
@@ -28,6 +31,21 @@ public struct CaptionEvaluationReport: Encodable, Sendable {
         case factAccuracy = "fact_accuracy"
         case factAccuracyByObjectCount = "fact_accuracy_by_objects"
         case images
+    }
+}
+
+/// One image's generated caption and, on scenes, whether its facts hold and why not.
+public struct EvaluatedCaption: Encodable, Sendable {
+    public var image: String
+    public var caption: String
+    /// nil when the dataset has no scene graphs.
+    public var factAccurate: Bool?
+    /// The fact checker's reasons, one sentence each (empty when accurate or without scenes).
+    public var problems: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case image, caption, problems
+        case factAccurate = "fact_accurate"
     }
 }
 
@@ -47,6 +65,9 @@ public enum CaptionEvaluation {
             candidates: captions, references: examples.map(\.captions))
         var facts: Double?
         var byCount: [String: Double]?
+        var perImage = zip(examples, captions).map {
+            EvaluatedCaption(image: $0.imagePath, caption: $1, factAccurate: nil, problems: [])
+        }
         var isDirectory: ObjCBool = false
         let scenesPath = dataPath + "/scenes.json"
         if FileManager.default.fileExists(atPath: dataPath, isDirectory: &isDirectory),
@@ -60,6 +81,11 @@ public enum CaptionEvaluation {
                         path: scenesPath, reason: "no scene for image \(example.imageID)")
                 }
                 matched.append(scene)
+            }
+            for (i, scene) in matched.enumerated() {
+                let verdict = checkFacts(caption: captions[i], scene: scene)
+                perImage[i].factAccurate = verdict.isAccurate
+                perImage[i].problems = verdict.problems
             }
             facts = factAccuracy(captions: captions, scenes: matched)
             var grouped: [Int: (captions: [String], scenes: [Scene])] = [:]
@@ -77,7 +103,7 @@ public enum CaptionEvaluation {
         }
         return CaptionEvaluationReport(
             scores: scores, factAccuracy: facts, factAccuracyByObjectCount: byCount,
-            images: examples.count)
+            images: examples.count, perImage: perImage)
     }
 
     /// Captions for every example, encoded in batches.

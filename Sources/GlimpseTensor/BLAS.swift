@@ -1,14 +1,9 @@
 // Control of the OpenBLAS library every matrix product runs on.
 import COpenBLAS
 
-/// OpenBLAS settings that matter for speed.
+/// The OpenBLAS library behind every matrix product. It always runs single-threaded: products
+/// are split across threads by `Parallelism` (see Parallelism.swift for why).
 public enum BLAS {
-    /// The number of threads OpenBLAS uses for one product.
-    public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
-    }
-
     /// The kernel family OpenBLAS chose for this CPU (for example `Haswell`, `SkylakeX`,
     /// `Cooperlake`); the `OPENBLAS_CORETYPE` environment variable overrides it.
     public static var coreName: String {

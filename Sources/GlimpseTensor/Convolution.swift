@@ -15,6 +15,8 @@
 // Working image by image keeps the [K, P] column buffer in cache and writes Y_n in NCHW order
 // directly (one GEMM over the whole batch would need the result permuted, costing more than it
 // saves at these sizes); the backward pass recomputes cols_n instead of keeping N of them alive.
+// Chunks of the batch run on separate threads (Parallelism.swift); a batch of one image splits
+// its products instead.
 
 import COpenBLAS
 
@@ -110,19 +112,21 @@ extension Kernels {
         let pb = bias.map { UnsafePointer($0.storage.base) }
         return Tensor(shape: [g.batch, outputs, g.outputHeight, g.outputWidth]) { y in
             guard let py = y.baseAddress else { return }
-            withColumns(g) { cols in
-                for n in 0..<g.batch {
-                    let columns = im2col(px + n &* g.channels &* g.planeSize, g, into: cols)
-                    let yn = py + n &* outputs &* p  // [O, P]
-                    if let pb {
-                        for o in 0..<outputs {
-                            (yn + o &* p).initialize(repeating: pb[o], count: p)
+            forEachImageChunk(g) { images, split in
+                withColumns(g) { cols in
+                    for n in images {
+                        let columns = im2col(px + n &* g.channels &* g.planeSize, g, into: cols)
+                        let yn = py + n &* outputs &* p  // [O, P]
+                        if let pb {
+                            for o in 0..<outputs {
+                                (yn + o &* p).initialize(repeating: pb[o], count: p)
+                            }
                         }
+                        sgemm(
+                            transposeA: false, transposeB: false, m: outputs, n: p, k: k, pw,
+                            lda: k, columns, ldb: p, beta: pb == nil ? 0 : 1, yn, ldc: p,
+                            split: split)
                     }
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(outputs), blasint(p),
-                        blasint(k), 1, pw, blasint(k), columns, blasint(p), pb == nil ? 0 : 1, yn,
-                        blasint(p))
                 }
             }
         }
@@ -136,16 +140,17 @@ extension Kernels {
         let imageSize = g.channels &* g.planeSize
         return Tensor(shape: [g.batch, g.channels, g.height, g.width]) { dx in
             guard let pdx = dx.baseAddress else { return }
-            let dcols = UnsafeMutablePointer<Float>.allocate(capacity: k &* p)  // [K, P]
-            defer { dcols.deallocate() }
-            for n in 0..<g.batch {
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, blasint(k), blasint(p),
-                    blasint(outputs), 1, pw, blasint(k), pdy + n &* outputs &* p, blasint(p), 0,
-                    dcols, blasint(p))
-                // Zeroing image by image keeps it in cache for col2im.
-                (pdx + n &* imageSize).initialize(repeating: 0, count: imageSize)
-                col2im(dcols, g, addingInto: pdx + n &* imageSize)
+            forEachImageChunk(g) { images, split in
+                withColumns(g) { dcols in  // [K, P]
+                    for n in images {
+                        sgemm(
+                            transposeA: true, transposeB: false, m: k, n: p, k: outputs, pw,
+                            lda: k, pdy + n &* outputs &* p, ldb: p, dcols, ldc: p, split: split)
+                        // Zeroing image by image keeps it in cache for col2im.
+                        (pdx + n &* imageSize).initialize(repeating: 0, count: imageSize)
+                        col2im(dcols, g, addingInto: pdx + n &* imageSize)
+                    }
+                }
             }
         }
     }
@@ -157,15 +162,28 @@ extension Kernels {
         let px = UnsafePointer(x.storage.base)
         return Tensor(shape: [outputs, g.channels, g.kernelHeight, g.kernelWidth]) { dw in
             guard let pdw = dw.baseAddress else { return }
-            pdw.initialize(repeating: 0, count: dw.count)
-            withColumns(g) { cols in
-                for n in 0..<g.batch {
-                    let columns = im2col(px + n &* g.channels &* g.planeSize, g, into: cols)
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, blasint(outputs), blasint(k),
-                        blasint(p), 1, pdy + n &* outputs &* p, blasint(p), columns, blasint(p), 1,
-                        pdw, blasint(k))
+            // Each chunk of images sums into its own [O, K] buffer (chunk 0 into dw); the
+            // buffers are added at the end, so the result depends only on the chunk count.
+            let chunks = Parallelism.chunkCount(of: g.batch)
+            let size = outputs &* k
+            let partials = UnsafeMutablePointer<Float>.allocate(capacity: (chunks &- 1) &* size)
+            defer { partials.deallocate() }
+            forEachImageChunk(g) { chunk, images, split in
+                let sum = chunk == 0 ? pdw : partials + (chunk &- 1) &* size
+                sum.initialize(repeating: 0, count: size)
+                withColumns(g) { cols in
+                    for n in images {
+                        let columns = im2col(px + n &* g.channels &* g.planeSize, g, into: cols)
+                        sgemm(
+                            transposeA: false, transposeB: true, m: outputs, n: k, k: p,
+                            pdy + n &* outputs &* p, lda: p, columns, ldb: p, beta: 1, sum,
+                            ldc: k, split: split)
+                    }
                 }
+            }
+            for chunk in 1..<Swift.max(1, chunks) {
+                let partial = partials + (chunk &- 1) &* size
+                for index in 0..<size { pdw[index] += partial[index] }
             }
         }
     }
@@ -185,6 +203,23 @@ extension Kernels {
                     CblasRowMajor, CblasNoTrans, blasint(outputs), blasint(p), 1,
                     pdy + n &* outputs &* p, blasint(p), ones, 1, 1, pdb, 1)
             }
+        }
+    }
+
+    /// Calls `body(images, split)` on chunks of the batch, one per thread. `split` tells whether
+    /// the chunk is the whole batch on one thread, so its products may use the threads instead.
+    private static func forEachImageChunk(
+        _ g: WindowGeometry, _ body: (Range<Int>, Bool) -> Void
+    ) {
+        forEachImageChunk(g) { _, images, split in body(images, split) }
+    }
+
+    /// `forEachImageChunk` that also passes the chunk's index (0..<chunkCount).
+    private static func forEachImageChunk(
+        _ g: WindowGeometry, _ body: (Int, Range<Int>, Bool) -> Void
+    ) {
+        Parallelism.forEachChunk(of: g.batch) { chunk, images in
+            body(chunk, images, images.count == g.batch)
         }
     }
 

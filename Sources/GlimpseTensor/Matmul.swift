@@ -1,11 +1,9 @@
-// Matmul.swift — matrix and batched matrix products through OpenBLAS `cblas_sgemm`.
+// Matmul.swift — matrix and batched matrix products through OpenBLAS (`Kernels.sgemm`).
 //
 // C = op(A)·op(B), where op(X) is X or Xᵀ. Transposes are passed to BLAS as flags, never
 // materialised, in the forward pass and in the pullbacks:
 //   ∂op(A) = ∂C·op(B)ᵀ,   ∂op(B) = op(A)ᵀ·∂C,
 // so ∂A = ∂C·op(B)ᵀ (or op(B)·∂Cᵀ when A is transposed) and ∂B = op(A)ᵀ·∂C (or ∂Cᵀ·op(A)).
-
-import COpenBLAS
 
 /// The matrix product C = op(A)·op(B), where op(X) = Xᵀ if the matching flag is set.
 ///
@@ -30,7 +28,7 @@ public func matmul(
 }
 
 extension Kernels {
-    /// C = op(A)·op(B) for matrices or equal-size batches of matrices, by `cblas_sgemm`.
+    /// C = op(A)·op(B) for matrices or equal-size batches of matrices, by `Kernels.sgemm`.
     static func gemm(_ a: Tensor, transposed transA: Bool, _ b: Tensor, transposed transB: Bool)
         -> Tensor
     {
@@ -57,13 +55,10 @@ extension Kernels {
         return Tensor(shape: shape) { c in
             guard let pc = c.baseAddress else { return }
             for index in 0..<batch {
-                cblas_sgemm(
-                    CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(n), blasint(k), 1,
-                    pa + index &* rowsA &* columnsA, blasint(columnsA),
-                    pb + index &* rowsB &* columnsB, blasint(columnsB),
-                    0, pc + index &* m &* n, blasint(n))
+                sgemm(
+                    transposeA: transA, transposeB: transB, m: m, n: n, k: k,
+                    pa + index &* rowsA &* columnsA, lda: columnsA,
+                    pb + index &* rowsB &* columnsB, ldb: columnsB, pc + index &* m &* n, ldc: n)
             }
         }
     }

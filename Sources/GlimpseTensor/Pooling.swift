@@ -97,13 +97,15 @@ extension Kernels {
                 let isHalving =
                     g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideY == 2 && g.strideX == 2
                     && g.paddingY == 0 && g.paddingX == 0
-                for plane in 0..<(g.batch &* g.channels) {
-                    let input = px + plane &* g.planeSize
-                    let output = plane &* g.outputPlaneSize
-                    if isHalving {
-                        maxPool2x2(input, g, into: py + output, argmax: pa + output)
-                    } else {
-                        maxPoolPlane(input, g, into: py + output, argmax: pa + output)
+                Parallelism.forEachChunk(of: g.batch &* g.channels, minimumChunk: 16) { _, planes in
+                    for plane in planes {
+                        let input = px + plane &* g.planeSize
+                        let output = plane &* g.outputPlaneSize
+                        if isHalving {
+                            maxPool2x2(input, g, into: py + output, argmax: pa + output)
+                        } else {
+                            maxPoolPlane(input, g, into: py + output, argmax: pa + output)
+                        }
                     }
                 }
             }
@@ -232,13 +234,15 @@ extension Kernels {
         return Tensor(shape: [g.batch, g.channels, g.height, g.width]) { dx in
             guard let pdx = dx.baseAddress else { return }
             argmax.withUnsafeBufferPointer { argmax in
-                for plane in 0..<(g.batch &* g.channels) {
-                    // Zeroing plane by plane keeps it in cache for the scatter.
-                    let input = pdx + plane &* planeSize
-                    input.initialize(repeating: 0, count: planeSize)
-                    let output = plane &* outputPlaneSize
-                    for k in 0..<outputPlaneSize {
-                        input[Int(argmax[output &+ k])] += pdy[output &+ k]
+                Parallelism.forEachChunk(of: g.batch &* g.channels, minimumChunk: 16) { _, planes in
+                    for plane in planes {
+                        // Zeroing plane by plane keeps it in cache for the scatter.
+                        let input = pdx + plane &* planeSize
+                        input.initialize(repeating: 0, count: planeSize)
+                        let output = plane &* outputPlaneSize
+                        for k in 0..<outputPlaneSize {
+                            input[Int(argmax[output &+ k])] += pdy[output &+ k]
+                        }
                     }
                 }
             }

@@ -554,10 +554,10 @@ extension Kernels {
         let rows = x.count / Swift.max(width, 1)
         let result = TensorStorage(count: rows &* gates)
         if rows > 0 && gates > 0 && width > 0 {
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans, blasint(rows), blasint(gates),
-                blasint(width), 1, x.storage.base, blasint(width), weight.storage.base,
-                blasint(width), 0, result.base, blasint(gates))
+            sgemm(
+                transposeA: false, transposeB: true, m: rows, n: gates, k: width,
+                x.storage.base, lda: width, weight.storage.base, ldb: width, result.base,
+                ldc: gates)
         } else {
             result.buffer.initialize(repeating: 0)
         }
@@ -589,15 +589,15 @@ extension Kernels {
         if count > 0 && width > 0 {
             let beta: Float = projected == nil ? 0 : 1
             if let transposed {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(rows), blasint(gates),
-                    blasint(width), 1, hidden.storage.base, blasint(width), transposed.base,
-                    blasint(gates), beta, result.base, blasint(gates))
+                sgemm(
+                    transposeA: false, transposeB: false, m: rows, n: gates, k: width,
+                    hidden.storage.base, lda: width, transposed.base, ldb: gates, beta: beta,
+                    result.base, ldc: gates)
             } else {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, blasint(rows), blasint(gates),
-                    blasint(width), 1, hidden.storage.base, blasint(width), weight.storage.base,
-                    blasint(width), beta, result.base, blasint(gates))
+                sgemm(
+                    transposeA: false, transposeB: true, m: rows, n: gates, k: width,
+                    hidden.storage.base, lda: width, weight.storage.base, ldb: width, beta: beta,
+                    result.base, ldc: gates)
             }
         } else if projected == nil {
             result.buffer.initialize(repeating: 0)

@@ -1,6 +1,11 @@
 // The shared CNN feature extractor: a few conv + ReLU + max-pool blocks turning a normalised
 // RGB image into a spatial grid of feature vectors (for attention) and their mean (for
 // decoders that take one vector). Captioning, frame labelling and VQA all use it.
+//
+// Convolutions are translation-equivariant, so a feature vector says what is at a location but
+// not where the location is, and an attention context Σᵢ αᵢaᵢ loses the position of what it
+// attended to. A learned position embedding added to every location (as in ViT and DETR) gives
+// decoders "where" as well as "what": captioning needs it for "left of" and "above".
 // N = batch, C = channels, H×W = input size, P = grid locations (H/2^B · W/2^B for B blocks).
 import GlimpseLayers
 import GlimpseTensor
@@ -11,8 +16,24 @@ public struct EncoderConfiguration: Codable, Equatable, Sendable {
     public var channels: [Int] = [32, 64, 128]
     /// The input it was built for.
     public var preprocessing = Preprocessing()
+    /// Whether a learned position embedding (key `position`, [P, E]) is added to the grid.
+    /// Configurations written before it existed decode as `false`.
+    public var positionEmbedding = true
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case channels, preprocessing
+        case positionEmbedding = "position_embedding"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        channels = try container.decode([Int].self, forKey: .channels)
+        preprocessing = try container.decode(Preprocessing.self, forKey: .preprocessing)
+        positionEmbedding =
+            try container.decodeIfPresent(Bool.self, forKey: .positionEmbedding) ?? false
+    }
 
     /// Channels of each feature vector (E).
     public var featureSize: Int { channels.last ?? 3 }
@@ -24,11 +45,13 @@ public struct EncoderConfiguration: Codable, Equatable, Sendable {
     public var locations: Int { gridWidth * gridHeight }
 }
 
-/// conv3×3(pad 1) → ReLU → max-pool 2×2 per block; keys `conv1.weight`, `conv1.bias`, ….
+/// conv3×3(pad 1) → ReLU → max-pool 2×2 per block, then plus the position embedding; keys
+/// `conv1.weight`, `conv1.bias`, …, `position`.
 public struct ImageEncoder: Layer {
     public let configuration: EncoderConfiguration
     let convolutions: [Conv2D]
     let pool = MaxPool2D(kernelSize: 2)
+    let position: Parameter?  // [P, E], row-major over the grid
 
     public init(_ configuration: EncoderConfiguration, in scope: ParameterScope) {
         precondition(!configuration.channels.isEmpty, "the encoder needs at least one block")
@@ -47,6 +70,13 @@ public struct ImageEncoder: Layer {
             inChannels = channels
         }
         self.convolutions = convolutions
+        position =
+            configuration.positionEmbedding
+            ? scope.parameter("position") {
+                Tensor(
+                    randomNormal: [configuration.locations, configuration.featureSize],
+                    standardDeviation: 0.02, using: &$0)
+            } : nil
     }
 
     /// The feature grid, location-major.   images [N, 3, H, W] -> [N, P, E]
@@ -56,6 +86,8 @@ public struct ImageEncoder: Layer {
             x = pool(relu(convolution(x)))  // [N, C, H/2, W/2]
         }
         let (n, c) = (x.shape[0], x.shape[1])
-        return x.permuted([0, 2, 3, 1]).reshaped(to: [n, x.shape[2] * x.shape[3], c])
+        let grid = x.permuted([0, 2, 3, 1]).reshaped(to: [n, x.shape[2] * x.shape[3], c])
+        guard let position else { return grid }
+        return grid + position.value  // [P, E] broadcasts over the batch
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 // The shared encoder: grid shape and order, preprocessing, gradients reach every parameter.
 import GlimpseLayers
 import GlimpseMedia
@@ -19,12 +20,15 @@ final class ImageEncoderTests: XCTestCase {
             store.parameters.map(\.name),
             [
                 "encoder.conv1.weight", "encoder.conv1.bias", "encoder.conv2.weight",
-                "encoder.conv2.bias",
+                "encoder.conv2.bias", "encoder.position",
             ])
+        XCTAssertEqual(store["encoder.position"]?.shape, [8, 6])
         let images = sample([2, 3, 8, 16], seed: 2)
         let grid = encoder(images)
         XCTAssertEqual(grid.shape, [2, 8, 6])
-        // Location p = y·W + x holds the channel vector of the last feature map at (y, x).
+        // Location p = y·W + x holds the channel vector of the last feature map at (y, x) plus
+        // row p of the position embedding.
+        let position = store["encoder.position"]!.value
         var x = images
         for index in 0..<2 {
             let conv = Conv2D(
@@ -36,10 +40,27 @@ final class ImageEncoderTests: XCTestCase {
         }
         for (y, xPosition, channel) in [(0, 0, 0), (1, 3, 5), (0, 2, 3)] {
             XCTAssertEqual(
-                grid[1, y * 4 + xPosition, channel], x[1, channel, y, xPosition], accuracy: 1e-6)
+                grid[1, y * 4 + xPosition, channel],
+                x[1, channel, y, xPosition] + position[y * 4 + xPosition, channel], accuracy: 1e-6)
         }
         grid.sum().backward()
         for parameter in store.parameters { XCTAssertNotNil(parameter.gradient, parameter.name) }
+    }
+
+    func testConfigurationsWithoutPositionKeyDecodeWithoutIt() throws {
+        let json =
+            #"{"channels": [8], "preprocessing": {"width": 4, "height": 4, "#
+            + #""resize": "stretch", "method": "area", "mean": [0, 0, 0], "std": [1, 1, 1]}}"#
+        let decoder = JSONDecoder()
+        let old = try decoder.decode(EncoderConfiguration.self, from: Data(json.utf8))
+        XCTAssertFalse(old.positionEmbedding)
+        let store = ParameterStore(seed: 1)
+        _ = ImageEncoder(old, in: store.root)
+        XCTAssertNil(store["position"])
+        let written = try JSONEncoder().encode(EncoderConfiguration())
+        XCTAssertTrue(String(decoding: written, as: UTF8.self).contains("\"position_embedding\""))
+        XCTAssertTrue(
+            try decoder.decode(EncoderConfiguration.self, from: written).positionEmbedding)
     }
 
     func testPreprocessingNormalisesPlanarRGB() {
