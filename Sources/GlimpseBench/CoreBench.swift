@@ -17,6 +17,8 @@ struct CoreBench: ParsableCommand {
         parsing: .upToNextOption,
         help: "Measure only these workloads: sgemm, cnn, lstm, attention (default: all).")
     var only: [Workload] = Workload.allCases
+    @Option(help: "Threads per operation for the model workloads (default: one per processor).")
+    var threads: Int?
 
     enum Workload: String, CaseIterable, ExpressibleByArgument {
         case sgemm, cnn, lstm, attention
@@ -58,7 +60,7 @@ struct CoreBench: ParsableCommand {
                 lines.append(line)
             }
         }
-        Parallelism.threadCount = saved
+        Parallelism.threadCount = threads ?? saved
         func report(
             _ key: String, _ label: String, _ value: Double, _ unit: String, _ peer: Double,
             lowerIsBetter: Bool = false
