@@ -62,8 +62,9 @@ public struct SoftAttention {
             "SoftAttention needs features [N, P, E], projected [N, P, A] and hidden [N, D], got "
                 + "\(features.shape), \(projected.shape) and \(hidden.shape)")
         let (batch, locations) = (features.shape[0], features.shape[1])
-        let query = decoderAttention(hidden).unsqueezed(axis: 1)  // [N, 1, A]
-        var scores = fullAttention(tanh(projected + query)).squeezed(axis: 2)  // [N, P]
+        var scores = additiveAttentionScores(
+            projected: projected, query: decoderAttention(hidden),
+            weight: fullAttention.weight.value, bias: fullAttention.bias?.value)  // [N, P]
         if let mask {
             precondition(
                 mask.shape == [batch, locations],

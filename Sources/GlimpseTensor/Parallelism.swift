@@ -3,12 +3,16 @@
 // OpenBLAS runs single-threaded here. Its own worker threads spin (sched_yield) between
 // products, and the products of these small models are so short that on 2 cores the spinning
 // took about a third of training time and starved the elementwise kernels in between. Instead,
-// kernels split their work into contiguous chunks and run them on Dispatch's worker threads,
-// which sleep when idle: large products by rows or columns of the result (`Kernels.sgemm`),
-// convolution and pooling by image. Each chunk calls single-threaded OpenBLAS.
+// kernels split their work into contiguous chunks and run them on a small pool of helper threads
+// (`WorkerPool`): large products by rows or columns of the result (`Kernels.sgemm`), convolution
+// and pooling by image. Each chunk calls single-threaded OpenBLAS.
+//
+// The helpers spin for about 50 µs after a job before they sleep: a recurrent step runs one
+// split product every few tens of µs, and waking a sleeping thread costs about as much as the
+// product (Dispatch's sleeping workers made LSTM steps slower than one thread).
 import COpenBLAS
-import Dispatch
 import Foundation
+import Synchronization
 
 /// How many threads kernels use for one operation.
 public enum Parallelism {
@@ -23,8 +27,21 @@ public enum Parallelism {
     /// Mutable process-wide setting, read by kernels; written only between operations.
     private final class State: @unchecked Sendable {
         var threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var pool: WorkerPool?
+        let poolLock = NSLock()
         init() {
             openblas_set_num_threads(1)
+        }
+
+        /// A pool with at least `helpers` helper threads (grown by replacing it, when
+        /// `threadCount` is raised past the processor count).
+        func pool(helpers: Int) -> WorkerPool {
+            poolLock.lock()
+            defer { poolLock.unlock() }
+            if let pool, pool.helperCount >= helpers { return pool }
+            let grown = WorkerPool(helpers: helpers)
+            pool = grown
+            return grown
         }
     }
     private static let state = State()
@@ -47,13 +64,90 @@ public enum Parallelism {
             return
         }
         let units = (count + alignment - 1) / alignment
+        func chunk(_ index: Int) {
+            let start = Swift.min(count, units * index / threads * alignment)
+            let end = Swift.min(count, units * (index + 1) / threads * alignment)
+            if start < end { body(index, start..<end) }
+        }
+        if !state.pool(helpers: threads - 1).run(chunks: threads, chunk) {
+            for index in 0..<threads { chunk(index) }  // the pool is busy: nested or concurrent
+        }
+    }
+}
+
+/// Helper threads that run the chunks of one job at a time with the calling thread.
+///
+/// `run` publishes the job and bumps `generation`; each helper, spinning or woken, runs its
+/// chunk (if the job has one for it) and decrements `remaining`; `run` returns when every helper
+/// has acknowledged, so no helper can still be reading a job when the next is published.
+final class WorkerPool: @unchecked Sendable {
+    let helperCount: Int
+    private let generation = Atomic<Int>(0)
+    private let remaining = Atomic<Int>(0)
+    private let busy = Atomic<Bool>(false)
+    private let condition = NSCondition()
+    private var sleepers = 0  // guarded by `condition`
+    // The current job, written by `run` before it bumps `generation` (release) and read by
+    // helpers after they see the bump (acquire).
+    private var job: UncheckedSendable<(Int) -> Void>?
+    private var chunkCount = 0
+
+    init(helpers: Int) {
+        helperCount = helpers
+        for index in 0..<helpers {
+            // The thread keeps its pool alive: a replaced (smaller) pool's helpers just sleep.
+            let thread = Thread { [self] in self.serve(chunk: index + 1) }
+            thread.name = "glimpse-worker-\(index + 1)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body(0..<chunks)`: chunk 0 and any beyond the helpers on the calling thread, the
+    /// others on helpers. Returns false, running nothing, when the pool is already running a job.
+    func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
+        guard
+            busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else { return false }
+        defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
-            let task = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: threads) { index in
-                let start = Swift.min(count, units * index / threads * alignment)
-                let end = Swift.min(count, units * (index + 1) / threads * alignment)
-                if start < end { task.value(index, start..<end) }
+            job = UncheckedSendable(body)
+            chunkCount = chunks
+            remaining.store(helperCount, ordering: .relaxed)
+            condition.lock()
+            generation.add(1, ordering: .releasing)
+            if sleepers > 0 { condition.broadcast() }
+            condition.unlock()
+            body(0)
+            for index in (helperCount + 1)..<Swift.max(helperCount + 1, chunks) { body(index) }
+            while remaining.load(ordering: .acquiring) > 0 {}
+            job = nil
+        }
+        return true
+    }
+
+    /// A helper's loop: wait for a new generation (spinning, then sleeping), run its chunk.
+    private func serve(chunk index: Int) {
+        var seen = 0
+        while true {
+            var current = generation.load(ordering: .acquiring)
+            var spins = 0
+            while current == seen && spins < 50_000 {
+                spins += 1
+                current = generation.load(ordering: .acquiring)
             }
+            if current == seen {
+                condition.lock()
+                while generation.load(ordering: .acquiring) == seen {
+                    sleepers += 1
+                    condition.wait()
+                    sleepers -= 1
+                }
+                condition.unlock()
+                current = generation.load(ordering: .acquiring)
+            }
+            seen = current
+            if index < chunkCount, let job { job.value(index) }
+            remaining.subtract(1, ordering: .releasing)
         }
     }
 }

@@ -18,12 +18,14 @@ final class TensorStorage: @unchecked Sendable {
     init(count: Int) {
         self.count = count
         let bytes = Swift.max(count, 1) &* MemoryLayout<Float>.stride
-        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        base = LargeBufferCache.allocate(byteCount: bytes)
             .bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
     deinit {
-        base.deallocate()
+        LargeBufferCache.release(
+            UnsafeMutableRawPointer(base),
+            byteCount: Swift.max(count, 1) &* MemoryLayout<Float>.stride)
     }
 
     var buffer: UnsafeMutableBufferPointer<Float> {
