@@ -13,24 +13,23 @@
 //
 // Reference captions for objects O₁…Oₙ:
 //   n = 1:  "a S C K", "there is a S C K", "the image shows a S C K"
-//   n ≥ 2:  always in one order, left to right: O₁ r O₂ r … Oₙ, with the relation r between
-//           consecutive objects phrased two ways:
-//           1. horizontal first:  r = "to the left of" when it holds, else "above" or "below"
-//           2. "there is" + 1
-//           3. vertical first:    r = "above" or "below" when it holds, else "to the left of"
-//           4. "the image shows" + 3
-//           When no pair is apart vertically, 3 equals 1 and the captions are 1, 2 and
-//           "the image shows" + 1.
-// One mention order makes the references differ in phrasing, not in which object comes first.
-// With several orders (an earlier version listed the objects left to right, right to left, top
-// to bottom and bottom to top), a model trained on all of them and decoded greedily mixed them:
-// it began with one order's first object and went on with another order's relation or
-// attributes ("a small yellow square to the left of a large yellow diamond" for a square right
-// of the diamond), which held fact accuracy on 3–4 objects near 0.
+//   n ≥ 2:  the same three phrasings of one chain that names the objects left to right,
+//           O₁ r O₂ r … Oₙ, where r = "to the left of" when it holds, else "above" or "below"
+//           (consecutive objects are then aligned horizontally and apart vertically).
+// The references differ in phrasing, not in which object comes first or which relation links
+// two objects. Two earlier versions did, and a model trained on them and decoded greedily mixed
+// the alternatives:
+//   - listing the objects in four orders (left to right, right to left, top to bottom, bottom to
+//     top), it began with one order's first object and went on with another order's relation
+//     or attributes ("a small yellow square to the left of a large yellow diamond" for a square
+//     right of the diamond), which held fact accuracy on 3–4 objects near 0;
+//   - phrasing pairs apart on both axes both as "to the left of" and as "above"/"below", it
+//     picked "above" or "below" before attending to the next object, and got a third of those
+//     wrong.
 
 extension Scene {
-    /// 3 or 4 differently phrased reference captions, every stated relation true, each naming
-    /// the objects left to right.
+    /// 3 differently phrased reference captions (none for an empty scene), every stated
+    /// relation true, each naming the objects left to right.
     public var captions: [String] { CaptionGrammar.captions(for: self) }
 }
 
@@ -43,33 +42,20 @@ public enum CaptionGrammar {
 
     /// The reference captions of `scene` (see ``Scene/captions``).
     public static func captions(for scene: Scene) -> [String] {
-        let objects = scene.objects
-        guard objects.count > 1 else {
-            guard let only = objects.first else { return [] }
-            let name = phrase(only)
-            return [name, "there is " + name, "the image shows " + name]
-        }
-        let leftToRight = objects.sorted { ($0.x, $0.y) < ($1.x, $1.y) }
-        let horizontal = chain(leftToRight, preferring: [.leftOf, .above, .below], in: scene)
-        let vertical = chain(leftToRight, preferring: [.above, .below, .leftOf], in: scene)
-        guard vertical != horizontal else {
-            return [horizontal, "there is " + horizontal, "the image shows " + horizontal]
-        }
-        return [horizontal, "there is " + horizontal, vertical, "the image shows " + vertical]
+        guard !scene.objects.isEmpty else { return [] }
+        let words = chain(scene.objects.sorted { ($0.x, $0.y) < ($1.x, $1.y) }, in: scene)
+        return [words, "there is " + words, "the image shows " + words]
     }
 
-    /// Objects in the given order, each consecutive pair linked by the first relation of
-    /// `preferences` that holds, else (never for generated scenes) by "and".
-    static func chain(
-        _ ordered: [SceneObject], preferring preferences: [SpatialRelation], in scene: Scene
-    ) -> String {
+    /// The objects in the given order, each consecutive pair linked by "to the left of" when it
+    /// holds, else by "above" or "below", else (never for generated scenes) by "and".
+    static func chain(_ ordered: [SceneObject], in scene: Scene) -> String {
         var words = phrase(ordered[0])
         for (a, b) in zip(ordered, ordered.dropFirst()) {
-            if let relation = preferences.first(where: { scene.holds($0, a, b) }) {
-                words += " " + relation.phrase + " " + phrase(b)
-            } else {
-                words += " and " + phrase(b)
+            let relation = [SpatialRelation.leftOf, .above, .below].first {
+                scene.holds($0, a, b)
             }
+            words += " " + (relation?.phrase ?? "and") + " " + phrase(b)
         }
         return words
     }

@@ -33,8 +33,7 @@ final class DataCommandTests: XCTestCase {
         let out = Fixtures.temporaryDirectory()
         let result = try runGlimpse(["data", "scenes", "--out", out, "--count", "1"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        // Scene 0 of seed 1: three objects, each neighbour pair apart on one axis only, so both
-        // phrasings agree: three captions.
+        // Every scene has three reference captions.
         XCTAssertEqual(result.text, "wrote 1 scene (3 captions) to \(out)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/questions.jsonl"))
     }
