@@ -13,11 +13,12 @@
 //
 // Reference captions for objects O₁…Oₙ:
 //   n = 1:  "a S C K", "there is a S C K", "the image shows a S C K"
-//   n ≥ 2:  the same three phrasings of one chain that names the objects left to right,
-//           O₁ r O₂ r … Oₙ, where r = "to the left of" when it holds, else "above" or "below"
-//           (consecutive objects are then aligned horizontally and apart vertically).
-// The references differ in phrasing, not in which object comes first or which relation links
-// two objects. Two earlier versions did, and a model trained on them and decoded greedily mixed
+//   n ≥ 2:  the same three phrasings of one chain O₁ r O₂ r … Oₙ in reading order: columns left
+//           to right, and objects within a column (centres less than t/2 apart horizontally,
+//           the generator's "aligned") top to bottom. So r is "to the left of" between
+//           columns and "above" within one.
+// The references differ in phrasing, not in which object comes next or which relation links
+// two objects. Earlier versions did, and a model trained on them and decoded greedily mixed
 // the alternatives:
 //   - listing the objects in four orders (left to right, right to left, top to bottom, bottom to
 //     top), it began with one order's first object and went on with another order's relation
@@ -25,11 +26,13 @@
 //     right of the diamond), which held fact accuracy on 3–4 objects near 0;
 //   - phrasing pairs apart on both axes both as "to the left of" and as "above"/"below", it
 //     picked "above" or "below" before attending to the next object, and got a third of those
-//     wrong.
+//     wrong;
+//   - ordering aligned objects by their (pixel-close) x, so that the next one was as likely
+//     above as below, it said "above" for most of them.
 
 extension Scene {
     /// 3 differently phrased reference captions (none for an empty scene), every stated
-    /// relation true, each naming the objects left to right.
+    /// relation true, each naming the objects in reading order (see CaptionGrammar.swift).
     public var captions: [String] { CaptionGrammar.captions(for: self) }
 }
 
@@ -43,8 +46,22 @@ public enum CaptionGrammar {
     /// The reference captions of `scene` (see ``Scene/captions``).
     public static func captions(for scene: Scene) -> [String] {
         guard !scene.objects.isEmpty else { return [] }
-        let words = chain(scene.objects.sorted { ($0.x, $0.y) < ($1.x, $1.y) }, in: scene)
+        let words = chain(readingOrder(scene), in: scene)
         return [words, "there is " + words, "the image shows " + words]
+    }
+
+    /// The objects column by column from the left, each column top to bottom; a column is a run
+    /// of objects (sorted by x) whose neighbours' centres are less than t/2 apart horizontally.
+    static func readingOrder(_ scene: Scene) -> [SceneObject] {
+        var columns: [[SceneObject]] = []
+        for object in scene.objects.sorted(by: { ($0.x, $0.y) < ($1.x, $1.y) }) {
+            if let last = columns.last?.last, (object.x - last.x) * 2 < scene.relationThreshold {
+                columns[columns.count - 1].append(object)
+            } else {
+                columns.append([object])
+            }
+        }
+        return columns.flatMap { $0.sorted { ($0.y, $0.x) < ($1.y, $1.x) } }
     }
 
     /// The objects in the given order, each consecutive pair linked by "to the left of" when it

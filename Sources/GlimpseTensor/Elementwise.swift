@@ -6,12 +6,19 @@
 import Foundation
 
 extension Kernels {
-    /// y = f(x) elementwise.
+    /// Elements per chunk below which an elementwise kernel stays on one thread (256 KB).
+    static let elementwiseChunk = 1 << 16
+
+    /// y = f(x) elementwise, split across threads for large tensors.
     @inline(__always)
     static func map(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
         let px = UnsafePointer(x.storage.base)
         return Tensor(shape: x.shape) { y in
-            for i in 0..<y.count { y[i] = f(px[i]) }
+            Parallelism.forEachChunk(
+                of: y.count, minimumChunk: elementwiseChunk, alignment: 16
+            ) { _, chunk in
+                for i in chunk { y[i] = f(px[i]) }
+            }
         }
     }
 }

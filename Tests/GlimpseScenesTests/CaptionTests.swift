@@ -40,6 +40,15 @@ final class CaptionTests: XCTestCase {
             ])
     }
 
+    func testAlignedObjectsAreReadTopToBottom() {
+        var scene = HandScenes.pair
+        // The circle is 2 px left of the square but below it: the column is read from the top.
+        scene.objects[0].x = 38
+        scene.objects[0].y = 50
+        XCTAssertEqual(
+            scene.captions[0], "a large blue square above a small red circle")
+    }
+
     func testPairsApartOnBothAxesAreLinkedHorizontally() {
         var scene = HandScenes.pair
         scene.objects[1].y = 50  // the square is now also below the circle
@@ -64,14 +73,21 @@ final class CaptionTests: XCTestCase {
                 for stated in verdict.relations { relationsSeen.insert(stated.relation) }
                 checked += 1
             }
-            // Every caption names the objects left to right.
+            // Every caption names the objects in reading order: the next one is right of the
+            // last, or aligned with it horizontally and lower.
             for caption in captions {
-                let verdict = checkFacts(caption: caption, scene: scene)
-                XCTAssertEqual(verdict.matching, Array(scene.objects.indices), caption)
+                let named = checkFacts(caption: caption, scene: scene).matching.map {
+                    scene.objects[$0]
+                }
+                XCTAssertEqual(named.count, scene.objects.count, caption)
+                for (a, b) in zip(named, named.dropFirst()) {
+                    let aligned = abs(b.x - a.x) * 2 < scene.relationThreshold
+                    XCTAssertTrue(aligned ? b.y > a.y : b.x > a.x, caption)
+                }
             }
         }
         XCTAssertEqual(checked, 400 * 3)
-        XCTAssertEqual(relationsSeen, [.leftOf, .above, .below])  // left to right: never "right of"
+        XCTAssertEqual(relationsSeen, [.leftOf, .above])  // reading order: never right or below
         let all = scenes.flatMap { scene in scene.captions.map { ($0, scene) } }
         XCTAssertEqual(factAccuracy(captions: all.map(\.0), scenes: all.map(\.1)), 1)
     }
