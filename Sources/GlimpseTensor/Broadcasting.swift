@@ -93,11 +93,7 @@ extension Kernels {
         let pb = UnsafePointer(b.storage.base)
         if a.shape == b.shape {
             return Tensor(shape: a.shape) { c in
-                Parallelism.forEachChunk(
-                    of: c.count, minimumChunk: elementwiseChunk, alignment: 16
-                ) { _, chunk in
-                    for i in chunk { c[i] = f(pa[i], pb[i]) }
-                }
+                for i in 0..<c.count { c[i] = f(pa[i], pb[i]) }
             }
         }
         let shape = broadcastShape(a.shape, b.shape)

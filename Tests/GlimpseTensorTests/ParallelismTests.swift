@@ -85,4 +85,15 @@ final class ParallelismTests: XCTestCase {
                 two[index], one[index], absoluteTolerance: 1e-5, relativeTolerance: 1e-5, name)
         }
     }
+
+    func testReLUSplitAcrossThreadsMatchesItsDefinition() {
+        // 300 000 elements: more than two 65 536-element chunks.
+        let x = sample([300, 1000], seed: 10).requiringGradient()
+        let upstream = sample([300, 1000], seed: 11)
+        let y = with(threads: 2) { relu(x) }
+        with(threads: 2) { (y * upstream).sum().backward() }
+        XCTAssertEqual(y.scalars, x.scalars.map { max($0, 0) })
+        XCTAssertEqual(
+            x.gradient!.scalars, zip(x.scalars, upstream.scalars).map { $0 > 0 ? $1 : 0 })
+    }
 }
