@@ -174,11 +174,43 @@ extension Kernels {
             // op(B) at b + j (stored B) or b + j·ldb (Bᵀ stored).
             let pa = transposeA ? a + rows.lowerBound : a + rows.lowerBound &* lda
             let pb = transposeB ? b + columns.lowerBound &* ldb : b + columns.lowerBound
+            let pc = c + (rows.lowerBound &* ldc &+ columns.lowerBound)
+            if (rows.count == 1 || columns.count == 1) && k > 0 {
+                vectorProduct(rows: rows.count, columns: columns.count, pa, pb, pc)
+                return
+            }
             cblas_sgemm(
                 CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans, blasint(rows.count),
                 blasint(columns.count), blasint(k), alpha, pa, blasint(lda), pb, blasint(ldb),
-                beta, c + (rows.lowerBound &* ldc &+ columns.lowerBound), blasint(ldc))
+                beta, pc, blasint(ldc))
+        }
+        // A product with one row or one column of C is a matrix–vector product: sgemv reads the
+        // matrix once, where sgemm would first copy (pack) all of it.
+        func vectorProduct(
+            rows: Int, columns: Int, _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>,
+            _ pc: UnsafeMutablePointer<Float>
+        ) {
+            // With β = 0, BLAS may scale C by 0 instead of ignoring it: clear it so that
+            // uninitialised memory (NaN bit patterns) cannot leak into the result.
+            if beta == 0 {
+                for index in 0..<rows * columns {
+                    (pc + (rows == 1 ? index : index &* ldc)).pointee = 0
+                }
+            }
+            if rows == 1 {
+                // cᵀ = op(B)ᵀ·aᵀ, where row 0 of op(A) has stride lda when A is transposed.
+                cblas_sgemv(
+                    CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+                    blasint(transposeB ? columns : k), blasint(transposeB ? k : columns), alpha,
+                    pb, blasint(ldb), pa, blasint(transposeA ? lda : 1), beta, pc, 1)
+            } else {
+                // c = op(A)·b, where column 0 of op(B) has stride ldb unless B is transposed.
+                cblas_sgemv(
+                    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    blasint(transposeA ? k : rows), blasint(transposeA ? rows : k), alpha, pa,
+                    blasint(lda), pb, blasint(transposeB ? 1 : ldb), beta, pc, blasint(ldc))
+            }
         }
         // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread, unless
         // it streams a large B (≥ 512 KB, such as a weight matrix times one vector), where

@@ -1,5 +1,6 @@
 // Work split across threads gives the single-threaded results: large products split by rows or
-// columns (every transpose flag), and convolution and pooling split by image.
+// columns (every transpose flag), one-row and one-column products (matrix–vector), and
+// convolution and pooling split by image.
 import GlimpseTensor
 import TestSupport
 import XCTest
@@ -53,6 +54,47 @@ final class ParallelismTests: XCTestCase {
                         "m \(m) n \(n) k \(k) transposeA \(transposeA) transposeB \(transposeB)")
                 }
             }
+        }
+    }
+
+    func testOneRowAndOneColumnProductsMatchANaiveProduct() {
+        // These run as matrix–vector products: small ones on one thread, and ones streaming a
+        // matrix of ≥ 2¹⁷ elements split by columns (one row) or by rows (one column).
+        for (m, n, k) in [(1, 5, 3), (4, 1, 3), (1, 517, 300), (517, 1, 300), (1, 1, 7)] {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let a = sample(transposeA ? [k, m] : [m, k], seed: 4)
+                    let b = sample(transposeB ? [n, k] : [k, n], seed: 5)
+                    for threads in [1, 2] {
+                        let product = with(threads: threads) {
+                            matmul(a, b, transposeA: transposeA, transposeB: transposeB)
+                        }
+                        assertClose(
+                            product.scalars, naiveProduct(a, transposeA, b, transposeB),
+                            absoluteTolerance: 1e-4, relativeTolerance: 1e-4,
+                            "m \(m) n \(n) k \(k) transposeA \(transposeA) transposeB "
+                                + "\(transposeB) threads \(threads)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testOneRowRecurrenceAddsItsProductToTheInputs() {
+        // A batch of one: Rₜ = x̃ₜ + h·W_hhᵀ accumulates a matrix–vector product into x̃ₜ.
+        let weight = sample([600, 300], seed: 6)
+        let inputs = sample([2, 1, 600], seed: 7)
+        let hidden = sample([1, 300], seed: 8)
+        for threads in [1, 2] {
+            let step = with(threads: threads) {
+                Recurrence(weight: weight, projected: inputs)(step: 1, hidden)
+            }
+            let expected = zip(
+                inputs.unstacked()[1].scalars, naiveProduct(hidden, false, weight, true)
+            ).map(+)
+            assertClose(
+                step.scalars, expected, absoluteTolerance: 1e-4, relativeTolerance: 1e-4,
+                "threads \(threads)")
         }
     }
 
