@@ -37,7 +37,11 @@ let package = Package(
         .target(
             name: "GlimpseMedia",
             dependencies: ["CPNGShim", "CTurboJPEG", "CFFmpeg", "GlimpseSupport"]),
-        .target(name: "GlimpseTensor", dependencies: ["COpenBLAS", "GlimpseSupport"]),
+        // σ, tanh and the LSTM cell, compiled for baseline x86-64 and for AVX2+FMA (chosen at
+        // run time): Swift code can only use the baseline's SSE2.
+        .target(name: "CVectorMath"),
+        .target(
+            name: "GlimpseTensor", dependencies: ["COpenBLAS", "CVectorMath", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(
@@ -71,7 +75,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["GlimpseMedia", "GlimpseTensor"],
             path: "Tests/TestSupport"),
         .testTarget(
-            name: "GlimpseTensorTests", dependencies: ["GlimpseTensor", "TestSupport"],
+            name: "GlimpseTensorTests", dependencies: ["CVectorMath", "GlimpseTensor", "TestSupport"],
             exclude: ["reference"]),
         .testTarget(
             name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],

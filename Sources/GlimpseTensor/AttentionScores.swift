@@ -12,11 +12,12 @@
 // forward pass writes t once (kept for the backward pass) and each gradient is one pass over t.
 
 import COpenBLAS
+import CVectorMath
 
 /// Additive attention scores e[n, p] = w · tanh(projected[n, p, :] + query[n, :]) + b.
 ///
 /// projected: [N, P, A], query: [N, A], weight: [1, A] (an `A → 1` linear layer's), bias: [1]
-/// or nil -> scores [N, P]. tanh is the vectorising kernel of `tanh(_:)`.
+/// or nil -> scores [N, P]. tanh is the vectorised kernel of `tanh(_:)` (CVectorMath).
 public func additiveAttentionScores(
     projected: Tensor, query: Tensor, weight: Tensor, bias: Tensor?
 ) -> Tensor {
@@ -69,10 +70,9 @@ extension Kernels {
                 defer { scratch?.deallocate() }
                 let block = scratch ?? saved!.base + chunk.lowerBound &* width
                 for row in chunk {
-                    let source = pp + row &* width
-                    let q = pq + (row / locations) &* width
-                    let t = block + (row &- chunk.lowerBound) &* width
-                    for a in 0..<width { t[a] = fastTanh(source[a] + q[a]) }
+                    glimpse_tanh_of_sum(
+                        pp + row &* width, pq + (row / locations) &* width,
+                        block + (row &- chunk.lowerBound) &* width, width)
                 }
                 // e[rows] = t[rows, A]·w + b in one matrix–vector product.
                 (pe + chunk.lowerBound).initialize(repeating: offset, count: chunk.count)

@@ -3,6 +3,7 @@
 // Binary operators broadcast (Broadcasting.swift); the gradient of a broadcast operand is summed
 // back to its shape. For y = f(x) the pullback is ∂x = ∂y · f′(x), written next to the forward.
 
+import CVectorMath
 import Foundation
 
 extension Kernels {
@@ -21,6 +22,25 @@ extension Kernels {
     /// inside a chunk closure was compiled as one indirect call per element (perf showed
     /// ReLU's `max` closure at 11% of CNN time), so `map` and `zip` stay single-threaded.
     static let elementwiseChunk = 1 << 16
+
+    /// Elements per chunk below which σ and tanh stay on one thread.
+    static let transcendentalChunk = 1 << 14
+
+    /// `kernel(x, y, count)` (a CVectorMath function such as `glimpse_tanh`) elementwise, split
+    /// across threads for large tensors.
+    static func transcendental(
+        _ x: Tensor, _ kernel: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+    ) -> Tensor {
+        let px = UnsafePointer(x.storage.base)
+        return Tensor(shape: x.shape) { y in
+            guard let py = y.baseAddress else { return }
+            Parallelism.forEachChunk(
+                of: y.count, minimumChunk: transcendentalChunk, alignment: 16
+            ) { _, chunk in
+                kernel(px + chunk.lowerBound, py + chunk.lowerBound, chunk.count)
+            }
+        }
+    }
 
     /// max(x, 0) elementwise, split across threads for large tensors.
     static func relu(_ x: Tensor) -> Tensor {
@@ -151,19 +171,19 @@ public func log(_ x: Tensor) -> Tensor {
     record(Kernels.map(x) { log($0) }, x) { $0 / x }
 }
 
-/// tanh x elementwise (branch-free, vectorising; absolute error about 10⁻⁷).
+/// tanh x elementwise (vectorised, CVectorMath; absolute error about 10⁻⁷).
 /// ∂x = ∂y·(1 − y²)
 public func tanh(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { Kernels.fastTanh($0) }
+    let y = Kernels.transcendental(x, glimpse_tanh)
     return record(y, x) { upstream in
         Kernels.zip(upstream, y) { g, v in g * (1 - v * v) }
     }
 }
 
 /// σ(x) = 1 / (1 + e⁻ˣ) elementwise, without overflow for large |x| (the exponential is
-/// clamped; branch-free, vectorising; relative error about 10⁻⁷).   ∂x = ∂y·y·(1 − y)
+/// clamped; vectorised, CVectorMath; relative error about 10⁻⁷).   ∂x = ∂y·y·(1 − y)
 public func sigmoid(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { Kernels.fastSigmoid($0) }
+    let y = Kernels.transcendental(x, glimpse_sigmoid)
     return record(y, x) { upstream in
         Kernels.zip(upstream, y) { g, v in g * v * (1 - v) }
     }

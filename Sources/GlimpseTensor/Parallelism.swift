@@ -212,10 +212,8 @@ extension Kernels {
                     blasint(lda), pb, blasint(transposeB ? 1 : ldb), beta, pc, blasint(ldc))
             }
         }
-        // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread, unless
-        // it streams a large B (≥ 512 KB, such as a weight matrix times one vector), where
-        // each thread reading half of B from its own cache doubles the bandwidth.
-        let large = 2 &* m &* n &* k >= 1 << 21 || k &* n >= 1 << 17
+        // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread.
+        let large = 2 &* m &* n &* k >= 1 << 21
         guard split, Parallelism.threadCount > 1, large else {
             product(rows: 0..<m, columns: 0..<n)
             return

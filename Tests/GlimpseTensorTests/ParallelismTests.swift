@@ -58,9 +58,9 @@ final class ParallelismTests: XCTestCase {
     }
 
     func testOneRowAndOneColumnProductsMatchANaiveProduct() {
-        // These run as matrix–vector products: small ones on one thread, and ones streaming a
-        // matrix of ≥ 2¹⁷ elements split by columns (one row) or by rows (one column).
-        for (m, n, k) in [(1, 5, 3), (4, 1, 3), (1, 517, 300), (517, 1, 300), (1, 1, 7)] {
+        // These run as matrix–vector products: small ones on one thread, and ones of ≥ 2²¹
+        // flops split by columns (one row) or by rows (one column).
+        for (m, n, k) in [(1, 5, 3), (4, 1, 3), (1, 2051, 520), (2051, 1, 520), (1, 1, 7)] {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     let a = sample(transposeA ? [k, m] : [m, k], seed: 4)

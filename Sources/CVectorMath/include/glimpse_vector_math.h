@@ -1,0 +1,37 @@
+// Vectorised transcendental kernels for the fused ops of GlimpseTensor.
+//
+// Swift compiles for baseline x86-64 (SSE2). These loops are compiled twice, for the baseline
+// and with AVX2 and FMA, and the AVX2 copy is chosen at run time when the processor has it:
+// twice the lanes and fused multiply–adds for the exponential's polynomial.
+//
+// The exponential is Cephes' expf (the same as `Kernels.exponential` in Swift): relative error
+// under 1 ulp on [−87, 88], clamped outside. σ(x) = 1/(1 + e⁻ˣ), tanh x = 1 − 2/(e²ˣ + 1).
+#ifndef GLIMPSE_VECTOR_MATH_H
+#define GLIMPSE_VECTOR_MATH_H
+
+#include <stddef.h>
+
+/// out[i] = tanh(a[i] + b[i]) for i in 0..<count. `out` may alias `a` or `b` exactly.
+void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t count);
+
+/// out[i] = tanh(x[i]). `out` may alias `x` exactly.
+void glimpse_tanh(const float *x, float *out, ptrdiff_t count);
+
+/// out[i] = σ(x[i]). `out` may alias `x` exactly.
+void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count);
+
+/// One LSTM step from pre-activations, gate order i, f, g, o, for `rows` rows of `width` units:
+/// gates [rows, 4·width], cell [rows, width] -> hidden, new_cell [rows, width]; when `saved` is
+/// not NULL also the activations [i | f | g | o | tanh c′] as [rows, 5·width].
+void glimpse_lstm_forward(
+    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
+    ptrdiff_t rows, ptrdiff_t width);
+
+/// Whether this processor has AVX2 and FMA, so that the wide copies can run.
+int glimpse_wide_lanes_available(void);
+
+/// Allows (non-zero, the default) or forbids the AVX2+FMA copies for the whole process: with them
+/// forbidden, results are the same on every x86-64 processor. Tests use it to check both copies.
+void glimpse_allow_wide_lanes(int allowed);
+
+#endif

@@ -1,0 +1,170 @@
+// Vectorised transcendental kernels; see include/glimpse_vector_math.h.
+#include "glimpse_vector_math.h"
+
+#include <stdint.h>
+#include <string.h>
+
+// eˣ by Cephes' expf: n = round(x/ln 2) by the 1.5·2²³ trick, a degree-7 polynomial on
+// r = x − n·ln 2 (ln 2 split in two), and 2ⁿ built in the exponent bits. Branch-free, so the
+// loops below vectorise.
+static inline __attribute__((always_inline)) float exponential(float x) {
+    float clamped = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    const float shifter = 12582912.0f;  // 1.5·2²³: adding it rounds to an integer
+    float shifted = clamped * 1.44269504f + shifter;
+    float n = shifted - shifter;
+    float r = clamped - n * 0.693359375f + n * 2.1219444e-4f;
+    float p = 1.98756915e-4f;
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.3334519e-3f;
+    p = p * r + 4.16657959e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.0000001e-1f;
+    p = p * r * r + r + 1.0f;
+    // The low bits of `shifted` hold n; 2ⁿ has exponent field n + 127.
+    uint32_t shiftedBits, shifterBits;
+    memcpy(&shiftedBits, &shifted, 4);
+    memcpy(&shifterBits, &shifter, 4);
+    uint32_t exponentBits = (shiftedBits - shifterBits + 127u) << 23;
+    float scale;
+    memcpy(&scale, &exponentBits, 4);
+    return p * scale;
+}
+
+static inline __attribute__((always_inline)) float sigmoid(float x) {
+    return 1.0f / (1.0f + exponential(-x));
+}
+
+static inline __attribute__((always_inline)) float hyperbolic_tangent(float x) {
+    return 1.0f - 2.0f / (exponential(2.0f * x) + 1.0f);
+}
+
+// Each kernel body is written once as an inline function and instantiated twice: for the
+// baseline and, marked WIDE, for AVX2+FMA.
+static inline __attribute__((always_inline)) void tanh_of_sum_body(
+    const float *a, const float *b, float *out, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) out[i] = hyperbolic_tangent(a[i] + b[i]);
+}
+
+static inline __attribute__((always_inline)) void tanh_body(
+    const float *x, float *out, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) out[i] = hyperbolic_tangent(x[i]);
+}
+
+static inline __attribute__((always_inline)) void sigmoid_body(
+    const float *x, float *out, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) out[i] = sigmoid(x[i]);
+}
+
+static inline __attribute__((always_inline)) void lstm_forward_body(
+    const float *restrict gates, const float *restrict cell, float *restrict hidden,
+    float *restrict new_cell, float *restrict saved, ptrdiff_t rows, ptrdiff_t width) {
+    for (ptrdiff_t n = 0; n < rows; n++) {
+        const float *a = gates + n * 4 * width;
+        const float *c = cell + n * width;
+        float *h = hidden + n * width;
+        float *c2 = new_cell + n * width;
+        if (saved) {
+            float *s = saved + n * 5 * width;
+            for (ptrdiff_t j = 0; j < width; j++) {
+                float i = sigmoid(a[j]);
+                float f = sigmoid(a[width + j]);
+                float g = hyperbolic_tangent(a[2 * width + j]);
+                float o = sigmoid(a[3 * width + j]);
+                float cj = f * c[j] + i * g;
+                float tc = hyperbolic_tangent(cj);
+                c2[j] = cj;
+                h[j] = o * tc;
+                s[j] = i;
+                s[width + j] = f;
+                s[2 * width + j] = g;
+                s[3 * width + j] = o;
+                s[4 * width + j] = tc;
+            }
+        } else {
+            for (ptrdiff_t j = 0; j < width; j++) {
+                float i = sigmoid(a[j]);
+                float f = sigmoid(a[width + j]);
+                float g = hyperbolic_tangent(a[2 * width + j]);
+                float o = sigmoid(a[3 * width + j]);
+                float cj = f * c[j] + i * g;
+                c2[j] = cj;
+                h[j] = o * hyperbolic_tangent(cj);
+            }
+        }
+    }
+}
+
+#define WIDE __attribute__((target("avx2,fma")))
+
+static void tanh_of_sum_baseline(const float *a, const float *b, float *out, ptrdiff_t count) {
+    tanh_of_sum_body(a, b, out, count);
+}
+WIDE static void tanh_of_sum_wide(const float *a, const float *b, float *out, ptrdiff_t count) {
+    tanh_of_sum_body(a, b, out, count);
+}
+static void tanh_baseline(const float *x, float *out, ptrdiff_t count) {
+    tanh_body(x, out, count);
+}
+WIDE static void tanh_wide(const float *x, float *out, ptrdiff_t count) {
+    tanh_body(x, out, count);
+}
+static void sigmoid_baseline(const float *x, float *out, ptrdiff_t count) {
+    sigmoid_body(x, out, count);
+}
+WIDE static void sigmoid_wide(const float *x, float *out, ptrdiff_t count) {
+    sigmoid_body(x, out, count);
+}
+static void lstm_forward_baseline(
+    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
+    ptrdiff_t rows, ptrdiff_t width) {
+    lstm_forward_body(gates, cell, hidden, new_cell, saved, rows, width);
+}
+WIDE static void lstm_forward_wide(
+    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
+    ptrdiff_t rows, ptrdiff_t width) {
+    lstm_forward_body(gates, cell, hidden, new_cell, saved, rows, width);
+}
+
+int glimpse_wide_lanes_available(void) {
+    static int answer = -1;  // not yet asked; the answer cannot change
+    int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
+    }
+    return known;
+}
+
+static int wide_lanes_allowed = 1;
+
+void glimpse_allow_wide_lanes(int allowed) {
+    __atomic_store_n(&wide_lanes_allowed, allowed != 0, __ATOMIC_RELAXED);
+}
+
+/// Whether the AVX2+FMA copies run.
+static int has_wide_lanes(void) {
+    return __atomic_load_n(&wide_lanes_allowed, __ATOMIC_RELAXED) && glimpse_wide_lanes_available();
+}
+
+void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t count) {
+    if (has_wide_lanes()) tanh_of_sum_wide(a, b, out, count);
+    else tanh_of_sum_baseline(a, b, out, count);
+}
+
+void glimpse_tanh(const float *x, float *out, ptrdiff_t count) {
+    if (has_wide_lanes()) tanh_wide(x, out, count);
+    else tanh_baseline(x, out, count);
+}
+
+void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count) {
+    if (has_wide_lanes()) sigmoid_wide(x, out, count);
+    else sigmoid_baseline(x, out, count);
+}
+
+void glimpse_lstm_forward(
+    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
+    ptrdiff_t rows, ptrdiff_t width) {
+    if (has_wide_lanes()) lstm_forward_wide(gates, cell, hidden, new_cell, saved, rows, width);
+    else lstm_forward_baseline(gates, cell, hidden, new_cell, saved, rows, width);
+}

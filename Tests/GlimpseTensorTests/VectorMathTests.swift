@@ -1,0 +1,98 @@
+// VectorMathTests.swift — CVectorMath's σ, tanh and LSTM cell, in both compiled copies (baseline
+// x86-64 and, where the processor has them, AVX2+FMA), against Double-precision Foundation.
+import CVectorMath
+import Foundation
+import XCTest
+
+final class VectorMathTests: XCTestCase {
+    /// The copies this processor can run: the baseline, and the wide one when available.
+    var laneSettings: [Int32] { glimpse_wide_lanes_available() != 0 ? [0, 1] : [0] }
+
+    override func tearDown() {
+        glimpse_allow_wide_lanes(1)
+        super.tearDown()
+    }
+
+    /// −20…20 in steps of 0.001 (a count that is no multiple of a vector width), and extremes.
+    let inputs: [Float] =
+        (0...40_001).map { Float($0) * 0.001 - 20 } + [-88, -87.5, -87, 0, 1e-30, 87, 88, 200]
+
+    func testTanhIsWithinTwoTenMillionthsAbsolute() {
+        for wide in laneSettings {
+            glimpse_allow_wide_lanes(wide)
+            var output = [Float](repeating: .nan, count: inputs.count)
+            glimpse_tanh(inputs, &output, inputs.count)
+            var summed = [Float](repeating: .nan, count: inputs.count)
+            let halves = inputs.map { $0 / 2 }  // exact: tanh(x/2 + x/2) = tanh x
+            glimpse_tanh_of_sum(halves, halves, &summed, inputs.count)
+            var worst = 0.0
+            for (index, x) in inputs.enumerated() {
+                worst = max(worst, abs(Double(output[index]) - Foundation.tanh(Double(x))))
+                XCTAssertEqual(summed[index], output[index], "x \(x), wide \(wide)")
+            }
+            XCTAssertLessThanOrEqual(worst, 2e-7, "wide \(wide)")
+        }
+    }
+
+    func testSigmoidIsWithinOneAndAHalfTenMillionthsRelative() {
+        let x = (0...160_001).map { Float($0) * 0.001 - 80 }
+        for wide in laneSettings {
+            glimpse_allow_wide_lanes(wide)
+            var output = [Float](repeating: .nan, count: x.count)
+            glimpse_sigmoid(x, &output, x.count)
+            var worst = 0.0
+            for (index, value) in x.enumerated() {
+                let exact = 1 / (1 + Foundation.exp(-Double(value)))
+                worst = max(worst, abs(Double(output[index]) - exact) / exact)
+            }
+            XCTAssertLessThanOrEqual(worst, 1.5e-7, "wide \(wide)")
+            // Clamped, not overflowing: σ(−200) is about 6·10⁻³⁹ and σ(200) is 1.
+            var extremes = [Float](repeating: .nan, count: 2)
+            glimpse_sigmoid([-200, 200], &extremes, 2)
+            XCTAssertEqual(extremes[0], 0, accuracy: 1e-30)
+            XCTAssertEqual(extremes[1], 1)
+        }
+    }
+
+    func testLSTMForwardMatchesTheEquations() {
+        let (rows, width) = (3, 37)
+        // Deterministic values spread over −6…6 (gates) and −3…3 (cell).
+        let gates = (0..<(rows * 4 * width)).map { Float(6 * Foundation.sin(Double($0) * 0.37)) }
+        let cell = (0..<(rows * width)).map { Float(3 * Foundation.cos(Double($0) * 0.61)) }
+        func sigma(_ v: Float) -> Double { 1 / (1 + Foundation.exp(-Double(v))) }
+        for wide in laneSettings {
+            glimpse_allow_wide_lanes(wide)
+            for saving in [false, true] {
+                var hidden = [Float](repeating: .nan, count: rows * width)
+                var newCell = hidden
+                var saved = [Float](repeating: .nan, count: rows * 5 * width)
+                saved.withUnsafeMutableBufferPointer { buffer in
+                    glimpse_lstm_forward(
+                        gates, cell, &hidden, &newCell, saving ? buffer.baseAddress : nil, rows,
+                        width)
+                }
+                for n in 0..<rows {
+                    for j in 0..<width {
+                        let a = n * 4 * width + j
+                        let i = sigma(gates[a])
+                        let f = sigma(gates[a + width])
+                        let g = Foundation.tanh(Double(gates[a + 2 * width]))
+                        let o = sigma(gates[a + 3 * width])
+                        let c = f * Double(cell[n * width + j]) + i * g
+                        let context = "row \(n) unit \(j) wide \(wide) saving \(saving)"
+                        XCTAssertEqual(Double(newCell[n * width + j]), c, accuracy: 1e-6, context)
+                        XCTAssertEqual(
+                            Double(hidden[n * width + j]), o * Foundation.tanh(c), accuracy: 1e-6,
+                            context)
+                        guard saving else { continue }
+                        let s = n * 5 * width + j
+                        for (k, value) in [i, f, g, o, Foundation.tanh(c)].enumerated() {
+                            XCTAssertEqual(
+                                Double(saved[s + k * width]), value, accuracy: 1e-6, context)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
