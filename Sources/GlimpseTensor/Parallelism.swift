@@ -160,6 +160,11 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 }
 
 extension Kernels {
+    /// Products with at most this many rows run as one `cblas_sgemv` per row (a beam of a few
+    /// hypotheses times a weight matrix): below it, sgemm's packing costs more than reading the
+    /// matrix once per row.
+    static let fewRows = 4
+
     /// Row-major C = α·op(A)·op(B) + β·C through `cblas_sgemm`, split across
     /// `Parallelism.threadCount` threads by rows of C (or by columns when C is wide) once the
     /// product is large enough to pay for the hand-off and `split` allows it (pass false from
@@ -175,8 +180,15 @@ extension Kernels {
             let pa = transposeA ? a + rows.lowerBound : a + rows.lowerBound &* lda
             let pb = transposeB ? b + columns.lowerBound &* ldb : b + columns.lowerBound
             let pc = c + (rows.lowerBound &* ldc &+ columns.lowerBound)
-            if (rows.count == 1 || columns.count == 1) && k > 0 {
-                vectorProduct(rows: rows.count, columns: columns.count, pa, pb, pc)
+            if rows.count <= Kernels.fewRows && k > 0 {
+                for i in 0..<rows.count {
+                    rowProduct(
+                        transposeA ? pa + i : pa + i &* lda, columns.count, pb, pc + i &* ldc)
+                }
+                return
+            }
+            if columns.count == 1 && k > 0 {
+                columnProduct(rows.count, pa, pb, pc)
                 return
             }
             cblas_sgemm(
@@ -185,32 +197,33 @@ extension Kernels {
                 blasint(columns.count), blasint(k), alpha, pa, blasint(lda), pb, blasint(ldb),
                 beta, pc, blasint(ldc))
         }
-        // A product with one row or one column of C is a matrix–vector product: sgemv reads the
-        // matrix once, where sgemm would first copy (pack) all of it.
-        func vectorProduct(
-            rows: Int, columns: Int, _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>,
+        // Products with a few rows or one column of C are matrix–vector products: sgemv reads the
+        // matrix once, where sgemm would first copy (pack) all of it. With β = 0, BLAS may scale
+        // C by 0 instead of ignoring it, so C is cleared first: uninitialised memory (NaN bit
+        // patterns) cannot leak into the result.
+        // One row of C: cᵀ = op(B)ᵀ·aᵀ, where the row of op(A) has stride lda when A is
+        // transposed.
+        func rowProduct(
+            _ pa: UnsafePointer<Float>, _ columns: Int, _ pb: UnsafePointer<Float>,
             _ pc: UnsafeMutablePointer<Float>
         ) {
-            // With β = 0, BLAS may scale C by 0 instead of ignoring it: clear it so that
-            // uninitialised memory (NaN bit patterns) cannot leak into the result.
-            if beta == 0 {
-                for index in 0..<rows * columns {
-                    (pc + (rows == 1 ? index : index &* ldc)).pointee = 0
-                }
-            }
-            if rows == 1 {
-                // cᵀ = op(B)ᵀ·aᵀ, where row 0 of op(A) has stride lda when A is transposed.
-                cblas_sgemv(
-                    CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
-                    blasint(transposeB ? columns : k), blasint(transposeB ? k : columns), alpha,
-                    pb, blasint(ldb), pa, blasint(transposeA ? lda : 1), beta, pc, 1)
-            } else {
-                // c = op(A)·b, where column 0 of op(B) has stride ldb unless B is transposed.
-                cblas_sgemv(
-                    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-                    blasint(transposeA ? k : rows), blasint(transposeA ? rows : k), alpha, pa,
-                    blasint(lda), pb, blasint(transposeB ? 1 : ldb), beta, pc, blasint(ldc))
-            }
+            if beta == 0 { pc.update(repeating: 0, count: columns) }
+            cblas_sgemv(
+                CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+                blasint(transposeB ? columns : k), blasint(transposeB ? k : columns), alpha, pb,
+                blasint(ldb), pa, blasint(transposeA ? lda : 1), beta, pc, 1)
+        }
+        // One column of C: c = op(A)·b, where the column of op(B) has stride ldb unless B is
+        // transposed.
+        func columnProduct(
+            _ rows: Int, _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>,
+            _ pc: UnsafeMutablePointer<Float>
+        ) {
+            if beta == 0 { for i in 0..<rows { pc[i &* ldc] = 0 } }
+            cblas_sgemv(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                blasint(transposeA ? k : rows), blasint(transposeA ? rows : k), alpha, pa,
+                blasint(lda), pb, blasint(transposeB ? 1 : ldb), beta, pc, blasint(ldc))
         }
         // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread.
         let large = 2 &* m &* n &* k >= 1 << 21

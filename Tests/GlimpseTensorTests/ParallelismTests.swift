@@ -1,5 +1,5 @@
 // Work split across threads gives the single-threaded results: large products split by rows or
-// columns (every transpose flag), one-row and one-column products (matrix–vector), and
+// columns (every transpose flag), few-row and one-column products (matrix–vector), and
 // convolution and pooling split by image.
 import GlimpseTensor
 import TestSupport
@@ -57,10 +57,14 @@ final class ParallelismTests: XCTestCase {
         }
     }
 
-    func testOneRowAndOneColumnProductsMatchANaiveProduct() {
-        // These run as matrix–vector products: small ones on one thread, and ones of ≥ 2²¹
-        // flops split by columns (one row) or by rows (one column).
-        for (m, n, k) in [(1, 5, 3), (4, 1, 3), (1, 2051, 520), (2051, 1, 520), (1, 1, 7)] {
+    func testFewRowAndOneColumnProductsMatchANaiveProduct() {
+        // These run as matrix–vector products (up to 4 rows, or one column): small ones on one
+        // thread, and ones of ≥ 2²¹ flops split by columns (few rows) or by rows (one column).
+        let shapes = [
+            (1, 5, 3), (3, 7, 5), (4, 1, 3), (1, 2051, 520), (4, 2051, 520), (2051, 1, 520),
+            (1, 1, 7),
+        ]
+        for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     let a = sample(transposeA ? [k, m] : [m, k], seed: 4)
