@@ -39,14 +39,22 @@ public struct CaptionModel {
         let vocabulary: CaptionVocabulary = try Self.readJSON(directory, Self.vocabularyFile)
         self.init(configuration: configuration, vocabulary: vocabulary)
         var tensors: [String: Tensor] = [:]
+        var saves: [String?] = []
         for file in [Self.encoderFile, Self.decoderFile] {
             do {
-                tensors.merge(try Safetensors.read(path: directory + "/" + file).tensors) { a, _ in
-                    a
-                }
+                let contents = try Safetensors.read(path: directory + "/" + file)
+                tensors.merge(contents.tensors) { a, _ in a }
+                saves.append(contents.metadata[Self.saveKey])
             } catch {
                 throw .invalidModel(path: directory, reason: error.localizedDescription)
             }
+        }
+        guard saves[0] == saves[1] else {
+            throw .invalidModel(
+                path: directory,
+                reason:
+                    "\(Self.encoderFile) and \(Self.decoderFile) come from different saves (an "
+                    + "interrupted save?); save or copy the model again")
         }
         do {
             try store.load(tensors)
@@ -59,7 +67,12 @@ public struct CaptionModel {
         }
     }
 
-    /// Writes the model directory: JSON files and weights, each atomically.
+    /// The metadata key of the id that one `save` writes into both weight files, so that
+    /// loading detects weights from two different saves (one interrupted between the files).
+    static let saveKey = "glimpse.save_id"
+
+    /// Writes the model directory: JSON files and weights, each atomically; both weight files
+    /// carry the same new save id, checked when the model is loaded.
     public func save(to directory: String) throws {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true)
@@ -70,9 +83,10 @@ public struct CaptionModel {
         try AtomicFile.write(
             try encoder.encode(vocabulary), to: directory + "/" + Self.vocabularyFile)
         let config = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        let metadata = ["config": config, Self.saveKey: UUID().uuidString]
         for (file, prefix) in [(Self.encoderFile, "encoder."), (Self.decoderFile, "decoder.")] {
             try Safetensors.write(
-                store.tensors.filter { $0.key.hasPrefix(prefix) }, metadata: ["config": config],
+                store.tensors.filter { $0.key.hasPrefix(prefix) }, metadata: metadata,
                 to: directory + "/" + file)
         }
     }

@@ -100,6 +100,19 @@ final class CaptionModelTests: XCTestCase {
         for parameter in model.store.parameters {
             XCTAssertEqual(loaded.store[parameter.name]?.value.scalars, parameter.value.scalars)
         }
+        // Weights from two saves, as an interrupted save between the two files leaves them.
+        let other = Fixtures.temporaryDirectory() + "/other"
+        try model.save(to: other)
+        let decoderPath = directory + "/decoder.safetensors"
+        let savedDecoder = try Data(contentsOf: URL(fileURLWithPath: decoderPath))
+        try FileManager.default.removeItem(atPath: decoderPath)
+        try FileManager.default.copyItem(
+            atPath: other + "/decoder.safetensors", toPath: decoderPath)
+        XCTAssertThrowsError(try CaptionModel(contentsOf: directory)) {
+            XCTAssertTrue("\($0.localizedDescription)".contains("different saves"), "\($0)")
+        }
+        try savedDecoder.write(to: URL(fileURLWithPath: decoderPath))
+        XCTAssertNoThrow(try CaptionModel(contentsOf: directory))
         // A vocabulary that does not belong to the weights.
         try #"["<pad>", "<start>", "<end>", "<unk>", "a"]"#.write(
             toFile: directory + "/vocab.json", atomically: true, encoding: .utf8)
