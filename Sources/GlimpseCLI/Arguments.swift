@@ -28,3 +28,24 @@ struct DecodeOptions: ParsableArguments {
 
     var limits: DecodeLimits { DecodeLimits(maxPixels: maxPixels) }
 }
+
+/// How `glimpse caption` and `glimpse caption eval` search for captions.
+struct CaptionSearchOptions: ParsableArguments {
+    @Option(help: "Beam width; 1 decodes greedily.")
+    var beam = 3
+    @Option(
+        help: ArgumentHelp(
+            "Beam search ranks captions by log-probability / length^A (default: the model's).",
+            discussion: "1 ranks by mean log-probability per word, 0 by total log-probability; "
+                + "length counts the words and the end token. The model's value is "
+                + "length_penalty in its config.json (1 when absent).",
+            valueName: "A"))
+    var lengthPenalty: Float?
+
+    func validate() throws {
+        guard beam >= 1 else { throw ValidationError("--beam must be at least 1, got \(beam)") }
+        if let lengthPenalty, !(lengthPenalty >= 0 && lengthPenalty.isFinite) {
+            throw ValidationError("--length-penalty must be finite and ≥ 0, got \(lengthPenalty)")
+        }
+    }
+}

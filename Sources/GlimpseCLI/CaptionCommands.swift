@@ -24,8 +24,7 @@ struct CaptionCommand: ParsableCommand {
         var images: [String]
         @Option(help: "Model directory (default: the shipped models/captioner).")
         var model: String?
-        @Option(help: "Beam width; 1 decodes greedily.")
-        var beam = 3
+        @OptionGroup var search: CaptionSearchOptions
         @Flag(help: "One JSON object per line: {\"image\", \"caption\", \"log_prob\"}.")
         var json = false
         @Option(help: "Write a sheet of per-word attention heatmaps (first image) to this PNG.")
@@ -34,7 +33,6 @@ struct CaptionCommand: ParsableCommand {
         var batch = 32
 
         func validate() throws {
-            guard beam >= 1 else { throw ValidationError("--beam must be at least 1, got \(beam)") }
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         }
 
@@ -57,7 +55,8 @@ struct CaptionCommand: ParsableCommand {
                 }
                 guard !loaded.isEmpty else { continue }
                 let features = withoutGradients { captioner.features(of: loaded.map(\.image)) }
-                let captions = captioner.captions(for: features, beamWidth: beam)
+                let captions = captioner.captions(
+                    for: features, beamWidth: search.beam, lengthPenalty: search.lengthPenalty)
                 for ((path, image), caption) in zip(loaded, captions) {
                     if asJSON {
                         try Standard.printJSON(
@@ -104,9 +103,23 @@ struct CaptionCommand: ParsableCommand {
             inversion: .prefixedNo,
             help: "Add a learned position embedding to the encoder's feature grid.")
         var positionEmbedding = true
+        @Option(
+            help: ArgumentHelp(
+                "Beam search's default length penalty A for this model (saved in config.json).",
+                discussion:
+                    "Captions rank by log-probability / length^A; training does not use it.",
+                valueName: "A"))
+        var lengthPenalty: Float = 1
         @Option(help: "Print a progress line every N steps.")
         var printEvery = 50
         @OptionGroup var training: TrainingArguments
+
+        func validate() throws {
+            guard lengthPenalty >= 0 && lengthPenalty.isFinite else {
+                throw ValidationError(
+                    "--length-penalty must be finite and ≥ 0, got \(lengthPenalty)")
+            }
+        }
 
         func run() throws {
             training.configureThreads()
@@ -115,6 +128,7 @@ struct CaptionCommand: ParsableCommand {
             options.configuration.seed = training.seed
             options.configuration.attentionRegularization = attentionRegularization
             options.configuration.encoder.positionEmbedding = positionEmbedding
+            options.configuration.lengthPenalty = lengthPenalty
             options.epochs = epochs
             options.batchSize = batch
             options.learningRate = lr
@@ -139,8 +153,7 @@ struct CaptionCommand: ParsableCommand {
         var data: String
         @Option(help: "Model directory (default: the shipped models/captioner).")
         var model: String?
-        @Option(help: "Beam width; 1 decodes greedily.")
-        var beam = 3
+        @OptionGroup var search: CaptionSearchOptions
         @Flag(help: "Print one JSON object.")
         var json = false
         @Option(
@@ -154,7 +167,8 @@ struct CaptionCommand: ParsableCommand {
             let captioner = try CaptionModel(
                 contentsOf: try ModelLocation.resolve(model, name: "captioner"))
             let report = try CaptionEvaluation.run(
-                model: captioner, dataPath: data, beamWidth: beam)
+                model: captioner, dataPath: data, beamWidth: search.beam,
+                lengthPenalty: search.lengthPenalty)
             if let captions {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

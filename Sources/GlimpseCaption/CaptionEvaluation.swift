@@ -52,15 +52,17 @@ public struct EvaluatedCaption: Encodable, Sendable {
 /// Evaluation of a model on a dataset.
 public enum CaptionEvaluation {
     /// Captions every image of `dataPath` (only the `test` split of a Karpathy split file) with
-    /// beam width `beamWidth` and scores them.
+    /// beam width `beamWidth` and length penalty `lengthPenalty` (see
+    /// `CaptionModel.captions(for:beamWidth:lengthPenalty:)`) and scores them.
     public static func run(
-        model: CaptionModel, dataPath: String, beamWidth: Int
+        model: CaptionModel, dataPath: String, beamWidth: Int, lengthPenalty: Float? = nil
     ) throws -> CaptionEvaluationReport {
         var examples = try CaptionDataset.load(dataPath)
         if examples.contains(where: { $0.split == "test" }) {
             examples = examples.filter { $0.split == "test" }
         }
-        let captions = try generate(model: model, examples: examples, beamWidth: beamWidth)
+        let captions = try generate(
+            model: model, examples: examples, beamWidth: beamWidth, lengthPenalty: lengthPenalty)
         let scores = CaptionScores.compute(
             candidates: captions, references: examples.map(\.captions))
         var facts: Double?
@@ -108,7 +110,9 @@ public enum CaptionEvaluation {
 
     /// Captions for every example, encoded in batches.
     public static func generate(
-        model: CaptionModel, examples: [CaptionExample], beamWidth: Int, batchSize: Int = 64
+        model: CaptionModel, examples: [CaptionExample], beamWidth: Int,
+        lengthPenalty: Float? = nil,
+        batchSize: Int = 64
     ) throws -> [String] {
         var captions: [String] = []
         for start in stride(from: 0, to: examples.count, by: batchSize) {
@@ -116,7 +120,9 @@ public enum CaptionEvaluation {
                 try Image(contentsOf: $0.imagePath, layout: .rgb)
             }
             let features = withoutGradients { model.features(of: images) }
-            captions += model.captions(for: features, beamWidth: beamWidth).map(\.text)
+            captions += model.captions(
+                for: features, beamWidth: beamWidth, lengthPenalty: lengthPenalty
+            ).map(\.text)
         }
         return captions
     }

@@ -30,13 +30,39 @@ public struct CaptionModelConfiguration: Codable, Equatable, Sendable {
     public var attentionRegularization: Float = 1
     /// Seed of the initial weights: `1`.
     public var seed: UInt64 = 1
+    /// α of beam search's ranking score log p / Lᵅ when the caller gives none: `1` (mean
+    /// log-probability per word). A model directory carries the value chosen for it.
+    public var lengthPenalty: Float = 1
 
     enum CodingKeys: String, CodingKey {
         case decoder, encoder, embedding, hidden, attention, seed
         case minWordCount = "min_word_count"
         case maxLength = "max_length"
         case attentionRegularization = "attention_regularization"
+        case lengthPenalty = "length_penalty"
     }
 
     public init() {}
+
+    /// Decodes a configuration; `length_penalty` is optional (configurations saved before it
+    /// existed rank beams by mean log-probability per word).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.decoder = try container.decode(DecoderKind.self, forKey: .decoder)
+        encoder = try container.decode(EncoderConfiguration.self, forKey: .encoder)
+        embedding = try container.decode(Int.self, forKey: .embedding)
+        hidden = try container.decode(Int.self, forKey: .hidden)
+        attention = try container.decode(Int.self, forKey: .attention)
+        minWordCount = try container.decode(Int.self, forKey: .minWordCount)
+        maxLength = try container.decode(Int.self, forKey: .maxLength)
+        attentionRegularization = try container.decode(
+            Float.self, forKey: .attentionRegularization)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        lengthPenalty = try container.decodeIfPresent(Float.self, forKey: .lengthPenalty) ?? 1
+        guard lengthPenalty >= 0 && lengthPenalty.isFinite else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .lengthPenalty, in: container,
+                debugDescription: "length_penalty must be finite and ≥ 0, got \(lengthPenalty)")
+        }
+    }
 }

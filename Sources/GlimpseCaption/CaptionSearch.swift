@@ -1,5 +1,7 @@
 // Generating captions: greedy decoding batched over images, and beam search with length
-// normalisation (scores are mean log-probability per word, <end> included).
+// normalisation (captions rank by log-probability / Lᵅ, L = words + <end>; α = 1 by default,
+// the mean log-probability per word).
+import Foundation
 import GlimpseLayers
 import GlimpseTensor
 
@@ -17,14 +19,26 @@ public struct GeneratedCaption: Sendable {
 
 extension CaptionModel {
     /// Captions for a batch of feature grids.   features [N, P, E]
-    /// - Parameter beamWidth: 1 decodes greedily (all images at once); k > 1 keeps the k best
-    ///   partial captions per image.
-    public func captions(for features: Tensor, beamWidth: Int = 1) -> [GeneratedCaption] {
+    /// - Parameters:
+    ///   - beamWidth: 1 decodes greedily (all images at once); k > 1 keeps the k best partial
+    ///     captions per image.
+    ///   - lengthPenalty: α ≥ 0 of beam search's ranking score log p / Lᵅ, L = words + `<end>`:
+    ///     1 ranks by mean log-probability per word, 0 by total log-probability; nil uses the
+    ///     model's `configuration.lengthPenalty`.
+    public func captions(
+        for features: Tensor, beamWidth: Int = 1, lengthPenalty: Float? = nil
+    ) -> [GeneratedCaption] {
+        let lengthPenalty = lengthPenalty ?? configuration.lengthPenalty
         precondition(beamWidth >= 1, "beam width must be at least 1, got \(beamWidth)")
+        precondition(
+            lengthPenalty >= 0 && lengthPenalty.isFinite,
+            "length penalty must be finite and ≥ 0, got \(lengthPenalty)")
         return withoutGradients {
             if beamWidth == 1 { return greedy(features) }
             return (0..<features.shape[0]).map {
-                beam(features.slice(axis: 0, range: $0..<($0 + 1)), width: beamWidth)
+                beam(
+                    features.slice(axis: 0, range: $0..<($0 + 1)), width: beamWidth,
+                    lengthPenalty: lengthPenalty)
             }
         }
     }
@@ -64,7 +78,7 @@ extension CaptionModel {
     }
 
     /// Beam search for one image.   features [1, P, E]
-    private func beam(_ features: Tensor, width: Int) -> GeneratedCaption {
+    private func beam(_ features: Tensor, width: Int, lengthPenalty: Float) -> GeneratedCaption {
         struct Hypothesis {
             var tokens: [Int]
             var score: Float
@@ -75,7 +89,7 @@ extension CaptionModel {
         var finished: [Hypothesis] = []
         let v = vocabulary.count
         func normalized(_ h: Hypothesis, ended: Bool) -> Float {
-            h.score / Float(h.tokens.count + (ended ? 1 : 0))
+            h.score / pow(Float(h.tokens.count + (ended ? 1 : 0)), lengthPenalty)
         }
         for _ in 0..<configuration.maxLength {
             let previous = beams.map { $0.tokens.last ?? CaptionVocabulary.start }

@@ -91,6 +91,45 @@ final class CaptionModelTests: XCTestCase {
         }
     }
 
+    func testLengthPenaltyZeroRanksBeamsByTotalLogProbability() {
+        // An untrained model gives captions of varied lengths: with α = 0 beam search picks the
+        // caption of highest total log-probability among those it finished, with α = 1 that of
+        // highest mean, so α = 0's totals are never lower, and the two differ on some images.
+        let model = tinyModel(.attention, seed: 7)
+        var generator = SplitMix64(seed: 8)
+        let features = withoutGradients {
+            model.encoder(Tensor(randomNormal: [12, 3, 16, 16], using: &generator))
+        }
+        let total = model.captions(for: features, beamWidth: 3, lengthPenalty: 0)
+        let mean = model.captions(for: features, beamWidth: 3, lengthPenalty: 1)
+        XCTAssertEqual(
+            model.captions(for: features, beamWidth: 3).map(\.tokens), mean.map(\.tokens),
+            "the configuration's default, 1")
+        for (byTotal, byMean) in zip(total, mean) {
+            XCTAssertGreaterThanOrEqual(byTotal.logProbability, byMean.logProbability - 1e-5)
+        }
+        XCTAssertTrue(zip(total, mean).contains { $0.tokens != $1.tokens })
+    }
+
+    func testConfigurationLengthPenaltyIsOptionalAndChecked() throws {
+        var configuration = CaptionModelConfiguration()
+        configuration.lengthPenalty = 0.5
+        let json = try JSONEncoder().encode(configuration)
+        let decoded = try JSONDecoder().decode(CaptionModelConfiguration.self, from: json)
+        XCTAssertEqual(decoded, configuration)
+        // Configurations saved before the key existed rank by mean log-probability (α = 1).
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+        object["length_penalty"] = nil
+        let older = try JSONSerialization.data(withJSONObject: object)
+        XCTAssertEqual(
+            try JSONDecoder().decode(CaptionModelConfiguration.self, from: older).lengthPenalty, 1)
+        object["length_penalty"] = -1
+        XCTAssertThrowsError(
+            try JSONDecoder().decode(
+                CaptionModelConfiguration.self,
+                from: try JSONSerialization.data(withJSONObject: object)))
+    }
+
     func testSaveAndLoadRoundTripAndRefuseMismatches() throws {
         let model = tinyModel(.attention, seed: 4)
         let directory = Fixtures.temporaryDirectory() + "/model"
