@@ -4,7 +4,8 @@
 // and with AVX2 and FMA, and the AVX2 copy is chosen at run time when the processor has it:
 // twice the lanes and fused multiply–adds for the exponential's polynomial.
 //
-// The exponential is Cephes' expf: relative error under 1 ulp on [−87, 88], clamped outside. σ(x) = 1/(1 + e⁻ˣ), tanh x = 1 − 2/(e²ˣ + 1).
+// The exponential is Cephes' expf: relative error under 1 ulp on [−87, 88], clamped outside.
+// σ(x) = 1/(1 + e⁻ˣ), tanh x = 1 − 2/(e²ˣ + 1).
 #ifndef GLIMPSE_VECTOR_MATH_H
 #define GLIMPSE_VECTOR_MATH_H
 
