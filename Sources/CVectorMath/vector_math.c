@@ -1,4 +1,4 @@
-// Vectorised transcendental kernels; see include/glimpse_vector_math.h.
+// Vectorised kernels for the fused ops; see include/glimpse_vector_math.h.
 #include "glimpse_vector_math.h"
 
 #include <stdint.h>
@@ -96,6 +96,54 @@ static inline __attribute__((always_inline)) void lstm_forward_body(
     }
 }
 
+/// Whether `value` replaces `maximum` as a window's maximum: it is larger, or it is the window's
+/// first NaN. Bitwise, so the loops below vectorise into compares and blends.
+static inline __attribute__((always_inline)) int exceeds(float value, float maximum) {
+    return (value > maximum) | ((value != value) & (maximum == maximum));
+}
+
+static inline __attribute__((always_inline)) void max_pool_2x2_body(
+    const float *restrict x, ptrdiff_t height, ptrdiff_t width, float *restrict y,
+    int32_t *restrict argmax) {
+    ptrdiff_t rows = height / 2, columns = width / 2;
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const float *top = x + 2 * i * width, *bottom = top + width;
+        float *out = y + i * columns;
+        // Candidates in row-major order: top-left, top-right, bottom-left, bottom-right.
+        if (argmax == NULL) {
+            for (ptrdiff_t j = 0; j < columns; j++) {
+                float maximum = top[2 * j], value = top[2 * j + 1];
+                maximum = exceeds(value, maximum) ? value : maximum;
+                value = bottom[2 * j];
+                maximum = exceeds(value, maximum) ? value : maximum;
+                value = bottom[2 * j + 1];
+                maximum = exceeds(value, maximum) ? value : maximum;
+                out[j] = maximum;
+            }
+            continue;
+        }
+        int32_t *best = argmax + i * columns;
+        int32_t base = (int32_t)(2 * i * width), below = (int32_t)width;
+        for (ptrdiff_t j = 0; j < columns; j++) {
+            int32_t topLeft = base + 2 * (int32_t)j, at = topLeft;
+            float maximum = top[2 * j], value = top[2 * j + 1];
+            int larger = exceeds(value, maximum);
+            maximum = larger ? value : maximum;
+            at = larger ? topLeft + 1 : at;
+            value = bottom[2 * j];
+            larger = exceeds(value, maximum);
+            maximum = larger ? value : maximum;
+            at = larger ? topLeft + below : at;
+            value = bottom[2 * j + 1];
+            larger = exceeds(value, maximum);
+            maximum = larger ? value : maximum;
+            at = larger ? topLeft + below + 1 : at;
+            out[j] = maximum;
+            best[j] = at;
+        }
+    }
+}
+
 #define WIDE __attribute__((target("avx2,fma")))
 
 static void tanh_of_sum_baseline(const float *a, const float *b, float *out, ptrdiff_t count) {
@@ -125,6 +173,15 @@ WIDE static void lstm_forward_wide(
     const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
     ptrdiff_t rows, ptrdiff_t width) {
     lstm_forward_body(gates, cell, hidden, new_cell, saved, rows, width);
+}
+
+static void max_pool_2x2_baseline(
+    const float *x, ptrdiff_t height, ptrdiff_t width, float *y, int32_t *argmax) {
+    max_pool_2x2_body(x, height, width, y, argmax);
+}
+WIDE static void max_pool_2x2_wide(
+    const float *x, ptrdiff_t height, ptrdiff_t width, float *y, int32_t *argmax) {
+    max_pool_2x2_body(x, height, width, y, argmax);
 }
 
 int glimpse_wide_lanes_available(void) {
@@ -169,4 +226,10 @@ void glimpse_lstm_forward(
     ptrdiff_t rows, ptrdiff_t width) {
     if (has_wide_lanes()) lstm_forward_wide(gates, cell, hidden, new_cell, saved, rows, width);
     else lstm_forward_baseline(gates, cell, hidden, new_cell, saved, rows, width);
+}
+
+void glimpse_max_pool_2x2(
+    const float *x, ptrdiff_t height, ptrdiff_t width, float *y, int32_t *argmax) {
+    if (has_wide_lanes()) max_pool_2x2_wide(x, height, width, y, argmax);
+    else max_pool_2x2_baseline(x, height, width, y, argmax);
 }

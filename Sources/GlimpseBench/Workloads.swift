@@ -16,7 +16,7 @@ enum Workloads {
         let pool = MaxPool2D(kernelSize: 2)
         func forward(_ x: Tensor) -> Tensor {
             var h = x
-            for convolution in convolutions { h = pool(relu(convolution(h))) }
+            for convolution in convolutions { h = convolution(h, reluThen: pool) }
             return classifier(globalAveragePool(h))
         }
         var generator = SplitMix64(seed: 1)

@@ -54,12 +54,29 @@ public struct Conv2D: Layer {
 
     /// [N, C, H, W] -> [N, O, OH, OW]
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        checkInput(x)
+        return conv2d(
+            x, weight: weight.value, bias: bias?.value, stride: (stride.height, stride.width),
+            padding: (padding.height, padding.width))
+    }
+
+    /// `pool(relu(self(x)))` as one fused op (`conv2dReLUMaxPool`): the same values and
+    /// gradients, without storing the full-size activation.
+    /// [N, C, H, W] -> [N, O, OH', OW'], the pool's output size on [OH, OW]
+    public func callAsFunction(_ x: Tensor, reluThen pool: MaxPool2D) -> Tensor {
+        checkInput(x)
+        return conv2dReLUMaxPool(
+            x, weight: weight.value, bias: bias?.value, stride: (stride.height, stride.width),
+            padding: (padding.height, padding.width),
+            pool: (pool.kernelSize.height, pool.kernelSize.width),
+            poolStride: (pool.stride.height, pool.stride.width),
+            poolPadding: (pool.padding.height, pool.padding.width))
+    }
+
+    private func checkInput(_ x: Tensor) {
         precondition(
             x.rank == 4 && x.shape[1] == inChannels,
             "Conv2D(\(inChannels) -> \(outChannels)) needs input [N, \(inChannels), H, W], got "
                 + "\(x.shape)")
-        return conv2d(
-            x, weight: weight.value, bias: bias?.value, stride: (stride.height, stride.width),
-            padding: (padding.height, padding.width))
     }
 }

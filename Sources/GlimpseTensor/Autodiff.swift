@@ -201,8 +201,18 @@ func record(
     _ value: Tensor, _ inputs: [Tensor],
     _ pullback: @escaping @Sendable (Tensor, Int) -> Tensor
 ) -> Tensor {
+    guard let node = node(ofShape: value.shape, on: inputs, pullback) else { return value }
+    return Tensor(shape: value.shape, storage: value.storage, node: node)
+}
+
+/// The graph node of an n-ary op's result of `shape` (see `record(_:_:_:)`), or nil when nothing
+/// is recorded. A fused op uses it for an intermediate result whose values it never stores.
+func node(
+    ofShape shape: [Int], on inputs: [Tensor],
+    _ pullback: @escaping @Sendable (Tensor, Int) -> Tensor
+) -> GraphNode? {
     guard inputs.contains(where: { $0.node != nil }), GradientMode.isRecording else {
-        return value
+        return nil
     }
     var parents: [GraphNode] = []
     var pullbacks: [Pullback] = []
@@ -212,6 +222,5 @@ func record(
             pullbacks.append { upstream in pullback(upstream, index) }
         }
     }
-    let node = GraphNode(shape: value.shape, parents: parents, pullbacks: pullbacks)
-    return Tensor(shape: value.shape, storage: value.storage, node: node)
+    return GraphNode(shape: shape, parents: parents, pullbacks: pullbacks)
 }

@@ -51,6 +51,27 @@ struct WindowGeometry {
         outputWidth = (width + 2 * paddingX - kernelWidth) / strideX + 1
     }
 
+    /// The geometry of `operation`'s convolution of x: [N, C, H, W] by weight: [O, C, KH, KW],
+    /// after checking the shapes (and bias: [O]).
+    static func convolution(
+        _ operation: String, _ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int),
+        padding: (Int, Int)
+    ) -> WindowGeometry {
+        precondition(
+            weight.rank == 4 && x.rank == 4 && weight.shape[1] == x.shape[1]
+                && !weight.shape.contains(0),
+            "\(operation) needs x [N, C, H, W] and weight [O, C, KH, KW] with equal C, got x "
+                + "\(x.shape), weight \(weight.shape)")
+        let outputs = weight.shape[0]
+        precondition(
+            bias == nil || bias!.shape == [outputs],
+            "\(operation) bias must be [\(outputs)] for weight \(weight.shape), got "
+                + "\(bias!.shape)")
+        return WindowGeometry(
+            operation, input: x.shape, kernel: (weight.shape[2], weight.shape[3]), stride: stride,
+            padding: padding)
+    }
+
     var planeSize: Int { height &* width }  // H·W
     var outputPlaneSize: Int { outputHeight &* outputWidth }  // P = OH·OW
     var receptiveField: Int { channels &* kernelHeight &* kernelWidth }  // K = C·KH·KW
@@ -79,30 +100,27 @@ public func conv2d(
     _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
     padding: (Int, Int) = (0, 0)
 ) -> Tensor {
-    precondition(
-        weight.rank == 4 && x.rank == 4 && weight.shape[1] == x.shape[1]
-            && !weight.shape.contains(0),
-        "conv2d needs x [N, C, H, W] and weight [O, C, KH, KW] with equal C, got x \(x.shape), "
-            + "weight \(weight.shape)")
-    let outputs = weight.shape[0]
-    precondition(
-        bias == nil || bias!.shape == [outputs],
-        "conv2d bias must be [\(outputs)] for weight \(weight.shape), got \(bias!.shape)")
-    let geometry = WindowGeometry(
-        "conv2d", input: x.shape, kernel: (weight.shape[2], weight.shape[3]), stride: stride,
-        padding: padding)
+    let geometry = WindowGeometry.convolution(
+        "conv2d", x, weight: weight, bias: bias, stride: stride, padding: padding)
     let y = Kernels.conv2d(x, weight: weight, bias: bias, geometry)  // [N, O, OH, OW]
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return record(y, inputs) { dy, index in
-        switch index {
-        case 0: Kernels.conv2dInputGradient(dy, weight: weight, geometry)  // [N, C, H, W]
-        case 1: Kernels.conv2dWeightGradient(dy, x: x, geometry)  // [O, C, KH, KW]
-        default: Kernels.conv2dBiasGradient(dy)  // [O]
-        }
-    }
+    return record(y, inputs, Kernels.conv2dPullback(x: x, weight: weight, geometry))
 }
 
 extension Kernels {
+    /// ∂x, ∂weight and ∂bias (inputs 0, 1 and 2 of conv2d) from ∂y.
+    static func conv2dPullback(
+        x: Tensor, weight: Tensor, _ g: WindowGeometry
+    ) -> @Sendable (Tensor, Int) -> Tensor {
+        { dy, index in
+            switch index {
+            case 0: conv2dInputGradient(dy, weight: weight, g)  // [N, C, H, W]
+            case 1: conv2dWeightGradient(dy, x: x, g)  // [O, C, KH, KW]
+            default: conv2dBiasGradient(dy)  // [O]
+            }
+        }
+    }
+
     /// Y_n = W·cols_n + b for each image.   x: [N, C, H, W], weight: [O, C, KH, KW], bias: [O]
     /// -> y: [N, O, OH, OW]
     static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ g: WindowGeometry) -> Tensor {
@@ -208,7 +226,7 @@ extension Kernels {
 
     /// Calls `body(images, split)` on chunks of the batch, one per thread. `split` tells whether
     /// the chunk is the whole batch on one thread, so its products may use the threads instead.
-    private static func forEachImageChunk(
+    static func forEachImageChunk(
         _ g: WindowGeometry, _ body: (Range<Int>, Bool) -> Void
     ) {
         forEachImageChunk(g) { _, images, split in body(images, split) }

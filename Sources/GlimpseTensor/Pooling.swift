@@ -10,6 +10,8 @@
 //            count_include_pad=True); ∂x[window] += ∂y/(KH·KW)
 //   global:  y[n, c] = mean of x[n, c, :, :]
 
+import CVectorMath
+
 /// Max pooling: y[n,c,i,j] = max over the KH×KW window at (i·sh − ph, j·sw − pw).
 ///
 /// x: [N, C, H, W] -> y: [N, C, OH, OW], OH = ⌊(H + 2·ph − KH)/sh⌋ + 1 (OW likewise).
@@ -18,7 +20,7 @@
 public func maxPool2d(
     _ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int) = (0, 0)
 ) -> Tensor {
-    let geometry = WindowGeometry.pooling("maxPool2d", x, kernel, stride, padding)
+    let geometry = WindowGeometry.pooling("maxPool2d", x.shape, kernel, stride, padding)
     let (y, argmax) = Kernels.maxPool2d(x, geometry)
     return record(y, x) { dy in
         Kernels.maxPool2dGradient(dy, argmax: argmax, geometry)
@@ -33,7 +35,7 @@ public func maxPool2d(
 public func avgPool2d(
     _ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int) = (0, 0)
 ) -> Tensor {
-    let geometry = WindowGeometry.pooling("avgPool2d", x, kernel, stride, padding)
+    let geometry = WindowGeometry.pooling("avgPool2d", x.shape, kernel, stride, padding)
     let y = Kernels.avgPool2d(x, geometry)
     return record(y, x) { dy in
         Kernels.avgPool2dGradient(dy, geometry)
@@ -54,15 +56,15 @@ public func globalAveragePool(_ x: Tensor) -> Tensor {
 extension WindowGeometry {
     /// The geometry of a pooling window, with PyTorch's bound on the padding.
     static func pooling(
-        _ operation: String, _ x: Tensor, _ kernel: (Int, Int), _ stride: (Int, Int),
+        _ operation: String, _ shape: [Int], _ kernel: (Int, Int), _ stride: (Int, Int),
         _ padding: (Int, Int)
     ) -> WindowGeometry {
         let geometry = WindowGeometry(
-            operation, input: x.shape, kernel: kernel, stride: stride, padding: padding)
+            operation, input: shape, kernel: kernel, stride: stride, padding: padding)
         precondition(
             2 * padding.0 <= kernel.0 && 2 * padding.1 <= kernel.1,
             "\(operation): padding \(padding) must be at most half the kernel \(kernel) "
-                + "(input \(x.shape))")
+                + "(input \(shape))")
         return geometry
     }
 
@@ -94,23 +96,34 @@ extension Kernels {
         let y = Tensor(shape: [g.batch, g.channels, g.outputHeight, g.outputWidth]) { y in
             argmax.withUnsafeMutableBufferPointer { argmax in
                 guard let py = y.baseAddress, let pa = argmax.baseAddress else { return }
-                let isHalving =
-                    g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideY == 2 && g.strideX == 2
-                    && g.paddingY == 0 && g.paddingX == 0
                 Parallelism.forEachChunk(of: g.batch &* g.channels, minimumChunk: 16) { _, planes in
                     for plane in planes {
-                        let input = px + plane &* g.planeSize
                         let output = plane &* g.outputPlaneSize
-                        if isHalving {
-                            maxPool2x2(input, g, into: py + output, argmax: pa + output)
-                        } else {
-                            maxPoolPlane(input, g, into: py + output, argmax: pa + output)
-                        }
+                        maxPool(
+                            plane: px + plane &* g.planeSize, g, into: py + output,
+                            argmax: pa + output)
                     }
                 }
             }
         }
         return (y, argmax)
+    }
+
+    /// Max pooling of one plane, with a vectorised kernel for the common 2×2 windows with stride
+    /// 2 and no padding; `argmax` (if given) receives each maximum's offset.
+    /// x: [H, W] -> y: [OH, OW], argmax: [OH, OW] offsets in 0..<H·W
+    static func maxPool(
+        plane x: UnsafePointer<Float>, _ g: WindowGeometry, into y: UnsafeMutablePointer<Float>,
+        argmax: UnsafeMutablePointer<Int32>?
+    ) {
+        let isHalving =
+            g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideY == 2 && g.strideX == 2
+            && g.paddingY == 0 && g.paddingX == 0
+        if isHalving {
+            glimpse_max_pool_2x2(x, g.height, g.width, y, argmax)
+        } else {
+            maxPoolPlane(x, g, into: y, argmax: argmax)
+        }
     }
 
     /// Whether `value` replaces `maximum` as a window's maximum: it is larger, or it is the
@@ -121,18 +134,10 @@ extension Kernels {
         (value > maximum) || (value != value && maximum == maximum)
     }
 
-    /// `exceeds` for four lanes at once.
-    @inline(__always)
-    private static func exceeds(
-        _ value: SIMD4<Float>, _ maximum: SIMD4<Float>
-    ) -> SIMDMask<SIMD4<Int32>> {
-        (value .> maximum) .| ((value .!= value) .& (maximum .== maximum))
-    }
-
     /// Max pooling of one plane, any window.   x: [H, W] -> y: [OH, OW], argmax: [OH, OW]
     private static func maxPoolPlane(
         _ x: UnsafePointer<Float>, _ g: WindowGeometry, into y: UnsafeMutablePointer<Float>,
-        argmax: UnsafeMutablePointer<Int32>
+        argmax: UnsafeMutablePointer<Int32>?
     ) {
         let width = g.width
         for i in 0..<g.outputHeight {
@@ -158,71 +163,7 @@ extension Kernels {
                     row &+= 1
                 }
                 y[i &* g.outputWidth &+ j] = maximum
-                argmax[i &* g.outputWidth &+ j] = Int32(truncatingIfNeeded: best)
-            }
-        }
-    }
-
-    /// Max pooling of one plane by 2×2 windows with stride 2 and no padding, the common case.
-    /// x: [H, W] -> y: [OH, OW], argmax: [OH, OW]
-    private static func maxPool2x2(
-        _ x: UnsafePointer<Float>, _ g: WindowGeometry, into y: UnsafeMutablePointer<Float>,
-        argmax: UnsafeMutablePointer<Int32>
-    ) {
-        let (width, isShort) = (g.width, g.outputWidth < 16)
-        for i in 0..<g.outputHeight {
-            let top = x + 2 &* i &* width
-            let bottom = top + width
-            let out = i &* g.outputWidth
-            let base = Int32(truncatingIfNeeded: 2 &* i &* width)
-            let below = Int32(truncatingIfNeeded: width)
-            // Rows of 16 or more windows take the scalar loop below, which the compiler
-            // vectorises. Shorter rows (where it does not: measured 2x slower) take four windows
-            // per step by hand: lanes hold windows j…j+3, whose left and right columns are the
-            // even and odd elements of 8 consecutive floats.
-            var j = 0
-            while isShort && j &+ 4 <= g.outputWidth {
-                let column = 2 &* j
-                let upper = UnsafeRawPointer(top + column).loadUnaligned(as: SIMD8<Float>.self)
-                let lower = UnsafeRawPointer(bottom + column).loadUnaligned(as: SIMD8<Float>.self)
-                let topLeft = base &+ Int32(truncatingIfNeeded: column) &+ SIMD4(0, 2, 4, 6)
-                var maximum = upper.evenHalf
-                var best = topLeft
-                var larger = exceeds(upper.oddHalf, maximum)
-                maximum.replace(with: upper.oddHalf, where: larger)
-                best.replace(with: topLeft &+ 1, where: larger)
-                larger = exceeds(lower.evenHalf, maximum)
-                maximum.replace(with: lower.evenHalf, where: larger)
-                best.replace(with: topLeft &+ below, where: larger)
-                larger = exceeds(lower.oddHalf, maximum)
-                maximum.replace(with: lower.oddHalf, where: larger)
-                best.replace(with: topLeft &+ below &+ 1, where: larger)
-                UnsafeMutableRawPointer(y + (out &+ j)).storeBytes(
-                    of: maximum, as: SIMD4<Float>.self)
-                UnsafeMutableRawPointer(argmax + (out &+ j)).storeBytes(
-                    of: best, as: SIMD4<Int32>.self)
-                j &+= 4
-            }
-            while j < g.outputWidth {
-                // Candidates in row-major order: top-left, top-right, bottom-left, bottom-right.
-                let column = 2 &* j
-                var maximum = top[column]
-                var best = base &+ Int32(truncatingIfNeeded: column)
-                let topRight = top[column &+ 1]
-                var larger = exceeds(topRight, maximum)
-                maximum = larger ? topRight : maximum
-                best = larger ? base &+ Int32(truncatingIfNeeded: column &+ 1) : best
-                let bottomLeft = bottom[column]
-                larger = exceeds(bottomLeft, maximum)
-                maximum = larger ? bottomLeft : maximum
-                best = larger ? base &+ below &+ Int32(truncatingIfNeeded: column) : best
-                let bottomRight = bottom[column &+ 1]
-                larger = exceeds(bottomRight, maximum)
-                maximum = larger ? bottomRight : maximum
-                best = larger ? base &+ below &+ Int32(truncatingIfNeeded: column &+ 1) : best
-                y[out &+ j] = maximum
-                argmax[out &+ j] = best
-                j &+= 1
+                argmax?[i &* g.outputWidth &+ j] = Int32(truncatingIfNeeded: best)
             }
         }
     }

@@ -83,7 +83,7 @@ public struct ImageEncoder: Layer {
     public func callAsFunction(_ images: Tensor) -> Tensor {
         var x = images
         for convolution in convolutions {
-            x = pool(relu(convolution(x)))  // [N, C, H/2, W/2]
+            x = convolution(x, reluThen: pool)  // [N, C, H/2, W/2]
         }
         let (n, c) = (x.shape[0], x.shape[1])
         let grid = x.permuted([0, 2, 3, 1]).reshaped(to: [n, x.shape[2] * x.shape[3], c])

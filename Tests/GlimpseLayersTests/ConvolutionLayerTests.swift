@@ -47,6 +47,25 @@ final class ConvolutionLayerTests: XCTestCase {
         assertClose(pointwise(Tensor(shape: [1, 1, 1, 2], scalars: [1, -3])).scalars, [2, -6])
     }
 
+    func testConv2DWithReLUThenPoolMatchesTheThreeLayers() {
+        let store = ParameterStore(seed: 6)
+        let conv = Conv2D(
+            inChannels: 2, outChannels: 4, kernelSize: (3, 3), stride: (1, 2), padding: (1, 1),
+            in: store.root)
+        let x = sample([2, 2, 7, 8], seed: 42)
+        for pool in [MaxPool2D(kernelSize: 2), MaxPool2D(kernelSize: 3, stride: 1, padding: 1)] {
+            let expected = pool(relu(conv(x)))
+            let y = conv(x, reluThen: pool)
+            assertClose(y, expected, absoluteTolerance: 1e-6)
+            y.sum().backward()
+            let bias = conv.bias!.gradient!
+            conv.bias!.zeroGradient()
+            expected.sum().backward()
+            assertClose(bias, conv.bias!.gradient!)
+            conv.bias!.zeroGradient()
+        }
+    }
+
     func testConv2DParameterGradients() {
         let store = ParameterStore(seed: 5)
         let conv = Conv2D(

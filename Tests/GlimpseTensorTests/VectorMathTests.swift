@@ -1,5 +1,6 @@
-// VectorMathTests.swift — CVectorMath's σ, tanh and LSTM cell, in both compiled copies (baseline
-// x86-64 and, where the processor has them, AVX2+FMA), against Double-precision Foundation.
+// VectorMathTests.swift — CVectorMath's σ, tanh, LSTM cell and 2×2 max pool, in both compiled
+// copies (baseline x86-64 and, where the processor has them, AVX2+FMA), against Double-precision
+// Foundation and plain loops.
 import CVectorMath
 import Foundation
 import XCTest
@@ -92,6 +93,42 @@ final class VectorMathTests: XCTestCase {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    func testMaxPool2x2MatchesAPlainLoopWithTiesAndNaN() {
+        // 7 × 37: odd sizes drop the last row and column; 18 windows per row is no multiple of
+        // a vector width. Values from a small set make ties common; a few NaNs must propagate.
+        let (height, width) = (7, 37)
+        var plane = (0..<(height * width)).map { Float(($0 * 7919) % 5) - 2 }
+        for index in [0, 41, 42, 113, 200] { plane[index] = .nan }
+        let (rows, columns) = (height / 2, width / 2)
+        var expected = [Float](repeating: 0, count: rows * columns)
+        var expectedArgmax = [Int32](repeating: 0, count: rows * columns)
+        for i in 0..<rows {
+            for j in 0..<columns {
+                let window = [0, 1, width, width + 1].map { 2 * i * width + 2 * j + $0 }
+                let best =
+                    window.first { plane[$0].isNaN }
+                    ?? window.first { plane[$0] == window.map { plane[$0] }.max() }!
+                expected[i * columns + j] = plane[best]
+                expectedArgmax[i * columns + j] = Int32(best)
+            }
+        }
+        for wide in laneSettings {
+            glimpse_allow_wide_lanes(wide)
+            var output = [Float](repeating: 99, count: rows * columns)
+            var argmax = [Int32](repeating: -1, count: rows * columns)
+            glimpse_max_pool_2x2(plane, height, width, &output, &argmax)
+            XCTAssertEqual(argmax, expectedArgmax, "wide \(wide)")
+            var withoutArgmax = [Float](repeating: 99, count: rows * columns)
+            glimpse_max_pool_2x2(plane, height, width, &withoutArgmax, nil)
+            for (index, value) in expected.enumerated() {
+                XCTAssertEqual(
+                    output[index].bitPattern, value.bitPattern, "[\(index)] wide \(wide)")
+                XCTAssertEqual(
+                    withoutArgmax[index].bitPattern, value.bitPattern, "[\(index)] wide \(wide)")
             }
         }
     }

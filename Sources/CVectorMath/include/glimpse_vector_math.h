@@ -1,4 +1,4 @@
-// Vectorised transcendental kernels for the fused ops of GlimpseTensor.
+// Vectorised kernels for the fused ops of GlimpseTensor: transcendental functions and pooling.
 //
 // Swift compiles for baseline x86-64 (SSE2). These loops are compiled twice, for the baseline
 // and with AVX2 and FMA, and the AVX2 copy is chosen at run time when the processor has it:
@@ -10,6 +10,7 @@
 #define GLIMPSE_VECTOR_MATH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// out[i] = tanh(a[i] + b[i]) for i in 0..<count. `out` may alias `a` or `b` exactly.
 void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t count);
@@ -26,6 +27,13 @@ void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count);
 void glimpse_lstm_forward(
     const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
     ptrdiff_t rows, ptrdiff_t width);
+
+/// 2×2 max pooling with stride 2 of one plane x [height, width] -> y [height/2, width/2]
+/// (rounded down). A window's maximum is its first largest element in row-major order, or its
+/// first NaN (NaN propagates). When `argmax` is not NULL it receives, per output, that element's
+/// offset in the plane.
+void glimpse_max_pool_2x2(
+    const float *x, ptrdiff_t height, ptrdiff_t width, float *y, int32_t *argmax);
 
 /// Whether this processor has AVX2 and FMA, so that the wide copies can run.
 int glimpse_wide_lanes_available(void);
