@@ -75,6 +75,46 @@ public enum Parallelism {
     }
 }
 
+extension Parallelism {
+    /// Runs `body(chunk, barrier)` for `chunks` chunks at the same time, one per thread, so that
+    /// they can wait for each other at `barrier`; returns false, running nothing, when fewer
+    /// threads are free (the pool is busy, or `chunks` exceeds `threadCount`).
+    static func runTogether(chunks: Int, _ body: (Int, SpinBarrier) -> Void) -> Bool {
+        guard chunks >= 1, chunks <= threadCount else { return false }
+        let barrier = SpinBarrier(parties: chunks)
+        guard chunks > 1 else {
+            body(0, barrier)
+            return true
+        }
+        return state.pool(helpers: chunks - 1).run(chunks: chunks) { body($0, barrier) }
+    }
+}
+
+/// A reusable barrier for the chunks of one `Parallelism.runTogether` job: `wait()` returns once
+/// every party has called it, spinning meanwhile (a step of a recurrent kernel takes tens of µs,
+/// less than waking a sleeping thread).
+final class SpinBarrier: @unchecked Sendable {
+    private let parties: Int
+    private let arrived = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+
+    init(parties: Int) {
+        self.parties = parties
+    }
+
+    /// Blocks until all parties have arrived at this generation of the barrier.
+    func wait() {
+        guard parties > 1 else { return }
+        let current = generation.load(ordering: .acquiring)
+        if arrived.add(1, ordering: .acquiringAndReleasing).newValue == parties {
+            arrived.store(0, ordering: .relaxed)
+            generation.store(current &+ 1, ordering: .releasing)
+            return
+        }
+        while generation.load(ordering: .acquiring) == current {}
+    }
+}
+
 /// Helper threads that run the chunks of one job at a time with the calling thread.
 ///
 /// `run` publishes the job and bumps `generation`; each helper, spinning or woken, runs its

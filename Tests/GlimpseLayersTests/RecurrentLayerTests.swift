@@ -32,17 +32,23 @@ final class RecurrentLayerTests: XCTestCase {
         try reference.load(into: store)
         let h0 = reference.input("h0").unstacked()
         let c0 = reference.input("c0").unstacked()
-        let (outputs, states) = lstm(
-            reference.input("x"),
-            initialStates: zip(h0, c0).map { LSTMState(hidden: $0, cell: $1) })
-        let tolerance = referenceTolerance
-        assertClose(outputs, reference.output("outputs"), absoluteTolerance: tolerance, "outputs")
-        assertClose(
-            stack(states.map(\.hidden), axis: 0), reference.output("h_n"),
-            absoluteTolerance: tolerance, "h_n")
-        assertClose(
-            stack(states.map(\.cell), axis: 0), reference.output("c_n"),
-            absoluteTolerance: tolerance, "c_n")
+        let initial = zip(h0, c0).map { LSTMState(hidden: $0, cell: $1) }
+        // Recording (step-by-step ops) and in inference (one kernel per layer and direction).
+        for (mode, (outputs, states)) in [
+            ("training", lstm(reference.input("x"), initialStates: initial)),
+            ("inference", withoutGradients { lstm(reference.input("x"), initialStates: initial) }),
+        ] {
+            let tolerance = referenceTolerance
+            assertClose(
+                outputs, reference.output("outputs"), absoluteTolerance: tolerance,
+                "\(mode) outputs")
+            assertClose(
+                stack(states.map(\.hidden), axis: 0), reference.output("h_n"),
+                absoluteTolerance: tolerance, "\(mode) h_n")
+            assertClose(
+                stack(states.map(\.cell), axis: 0), reference.output("c_n"),
+                absoluteTolerance: tolerance, "\(mode) c_n")
+        }
     }
 
     func testGRUAndReluRNNMatchNumpyReference() throws {
