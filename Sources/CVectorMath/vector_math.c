@@ -1,5 +1,6 @@
 // Vectorised kernels for the fused ops; see include/glimpse_vector_math.h.
 #include "glimpse_vector_math.h"
+#include "lanes.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -144,7 +145,6 @@ static inline __attribute__((always_inline)) void max_pool_2x2_body(
     }
 }
 
-#define WIDE __attribute__((target("avx2,fma")))
 
 static void tanh_of_sum_baseline(const float *a, const float *b, float *out, ptrdiff_t count) {
     tanh_of_sum_body(a, b, out, count);
@@ -201,35 +201,34 @@ void glimpse_allow_wide_lanes(int allowed) {
     __atomic_store_n(&wide_lanes_allowed, allowed != 0, __ATOMIC_RELAXED);
 }
 
-/// Whether the AVX2+FMA copies run.
-static int has_wide_lanes(void) {
+int glimpse_has_wide_lanes(void) {
     return __atomic_load_n(&wide_lanes_allowed, __ATOMIC_RELAXED) && glimpse_wide_lanes_available();
 }
 
 void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t count) {
-    if (has_wide_lanes()) tanh_of_sum_wide(a, b, out, count);
+    if (glimpse_has_wide_lanes()) tanh_of_sum_wide(a, b, out, count);
     else tanh_of_sum_baseline(a, b, out, count);
 }
 
 void glimpse_tanh(const float *x, float *out, ptrdiff_t count) {
-    if (has_wide_lanes()) tanh_wide(x, out, count);
+    if (glimpse_has_wide_lanes()) tanh_wide(x, out, count);
     else tanh_baseline(x, out, count);
 }
 
 void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count) {
-    if (has_wide_lanes()) sigmoid_wide(x, out, count);
+    if (glimpse_has_wide_lanes()) sigmoid_wide(x, out, count);
     else sigmoid_baseline(x, out, count);
 }
 
 void glimpse_lstm_forward(
     const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
     ptrdiff_t rows, ptrdiff_t width) {
-    if (has_wide_lanes()) lstm_forward_wide(gates, cell, hidden, new_cell, saved, rows, width);
+    if (glimpse_has_wide_lanes()) lstm_forward_wide(gates, cell, hidden, new_cell, saved, rows, width);
     else lstm_forward_baseline(gates, cell, hidden, new_cell, saved, rows, width);
 }
 
 void glimpse_max_pool_2x2(
     const float *x, ptrdiff_t height, ptrdiff_t width, float *y, int32_t *argmax) {
-    if (has_wide_lanes()) max_pool_2x2_wide(x, height, width, y, argmax);
+    if (glimpse_has_wide_lanes()) max_pool_2x2_wide(x, height, width, y, argmax);
     else max_pool_2x2_baseline(x, height, width, y, argmax);
 }

@@ -3,9 +3,10 @@
 // Step by step, an LSTM runs a product h·W_hhᵀ split across threads, waits for it, then runs the
 // cell split across threads again: two hand-offs and several allocations per step. Here each
 // thread owns a block of hidden units j₀..<j₁ for the whole sequence: it computes the four gate
-// columns of its units (i, f, g and o of j₀..<j₁, a [N, 4w] product with its own copy of those
-// rows of W_hh, transposed), applies the cell to them and writes its part of hₜ. The only
-// synchronisation is one barrier per step, since step t + 1 reads all of hₜ.
+// columns of its units (i, f, g and o of j₀..<j₁, a [N, 4w] product with its own packed copy of
+// those rows of W_hh, PackedMatrix.swift), applies the cell to them and writes its part of hₜ.
+// Blocks are whole 16-column panels. The only synchronisation is one barrier per step, since
+// step t + 1 reads all of hₜ.
 //
 //   gatesₜ[:, block] = x̃ₜ[:, block] + b[block] + hₜ₋₁·W_hh[block, :]ᵀ,   x̃ = x·W_ihᵀ (one GEMM)
 //   (hₜ, cₜ)[:, j₀..<j₁] = cell(gatesₜ[:, block], cₜ₋₁[:, j₀..<j₁])
@@ -14,7 +15,6 @@
 // of the products' sums. Nothing is recorded: training uses the step-by-step ops, whose graph
 // backward needs.
 
-import COpenBLAS
 import CVectorMath
 
 /// The outputs and final state of one LSTM layer over a sequence, in inference (no gradients are
@@ -69,14 +69,11 @@ extension Kernels {
         func run(units: Range<Int>, barrier: SpinBarrier) {
             let (first, count) = (units.lowerBound, units.count)
             let blockGates = 4 &* count
-            // This block's rows of W_hh, transposed: [H, 4w] with column q·w + u = row q·H + j₀ + u.
-            let block = UnsafeMutablePointer<Float>.allocate(capacity: width &* blockGates)
-            defer { block.deallocate() }
-            for q in 0..<4 {
-                cblas_somatcopy(
-                    CblasRowMajor, CblasTrans, blasint(count), blasint(width), 1,
-                    pw + (q &* width &+ first) &* width, blasint(width), block + q &* count,
-                    blasint(blockGates))
+            // This block's rows of W_hh for each gate q, W_hh[q·H + j₀ ..< q·H + j₁, :], packed
+            // as the [H, w] right operand of hₜ₋₁·W_hh[rows]ᵀ.
+            let packed = (0..<4).map {
+                PackedMatrix(
+                    transposing: pw + ($0 &* width &+ first) &* width, rows: count, depth: width)
             }
             let products = UnsafeMutablePointer<Float>.allocate(capacity: batch &* blockGates)
             defer { products.deallocate() }
@@ -98,10 +95,11 @@ extension Kernels {
                         }
                     }
                 }
-                sgemm(
-                    transposeA: false, transposeB: false, m: batch, n: blockGates, k: width,
-                    previousHidden, lda: width, block, ldb: blockGates, beta: 1, products,
-                    ldc: blockGates, split: false)
+                for q in 0..<4 {
+                    packed[q].product(
+                        previousHidden, lda: width, rows: batch, into: products + q &* count,
+                        ldc: blockGates, accumulating: true, split: false)
+                }
                 let output = outputs.base + t &* batch &* width
                 for n in 0..<batch {
                     let row = n &* width &+ first
@@ -117,10 +115,11 @@ extension Kernels {
         if steps > 0 && batch > 0 && width > 0 {
             let threads = Swift.min(
                 Parallelism.threadCount, Swift.max(1, width / minimumUnitsPerThread))
+            let panels = (width &+ 15) / 16
             let ran = Parallelism.runTogether(chunks: threads) { chunk, barrier in
-                run(
-                    units: (width &* chunk / threads)..<(width &* (chunk &+ 1) / threads),
-                    barrier: barrier)
+                let start = Swift.min(width, panels &* chunk / threads &* 16)
+                let end = Swift.min(width, panels &* (chunk &+ 1) / threads &* 16)
+                run(units: start..<end, barrier: barrier)
             }
             if !ran { run(units: 0..<width, barrier: SpinBarrier(parties: 1)) }
         }

@@ -113,10 +113,10 @@ public struct Recurrence: Sendable {
     /// N, the batch size.
     public let batchSize: Int
     let weight: Tensor
-    /// W_hhᵀ: [H, G], for sequences long enough to repay the copy: OpenBLAS runs the per-step
-    /// h·W_hhᵀ about 15% faster from this layout than with W_hh transposed on the fly (and the
-    /// backward ∂R·W_hh fastest from W_hh itself).
-    let transposedWeight: TensorStorage?
+    /// W_hhᵀ [H, G] and W_hh [G, H] packed for the per-step products h·W_hhᵀ and ∂R·W_hh, for
+    /// sequences long enough to repay the copies (the second made by the first backward step).
+    let packedWeight: PackedMatrix?
+    let packedBackward: PackedBackward?
     /// x̃ without the bias: [T, N, G], or nil for bare products h·W_hhᵀ.
     let projected: Tensor?
     /// b: [G], added to x̃ₜ as it is copied into step t's result (cheaper than a pass over x̃).
@@ -173,7 +173,9 @@ public struct Recurrence: Sendable {
         self.weight = weight
         self.projected = projected
         self.bias = bias
-        transposedWeight = steps >= 4 ? Kernels.transpose(weight) : nil
+        let long = steps >= 4
+        packedWeight = long ? PackedMatrix(transposing: weight) : nil
+        packedBackward = long ? PackedBackward(weight) : nil
         let sources = sources + [(weight, .weight)]
         let parentCount = sources.filter { $0.0.requiresGradient }.count
         guard GradientMode.isRecording, parentCount > 0 else {
@@ -221,10 +223,13 @@ public struct Recurrence: Sendable {
             hidden.shape == [batchSize, width],
             "Recurrence step needs hidden [\(batchSize), \(width)], got \(hidden.shape)")
         let product = Kernels.recurrentProduct(
-            hidden, weight, transposed: transposedWeight, adding: projected, bias: bias, step: t)
-        let weight = self.weight
-        let backToHidden: @Sendable (Tensor) -> Tensor = { upstream in
-            Kernels.gemm(upstream, transposed: false, weight, transposed: false)  // ∂h = ∂R·W_hh
+            hidden, weight, packed: packedWeight, adding: projected, bias: bias, step: t)
+        let (weight, packedBackward) = (self.weight, self.packedBackward)
+        let backToHidden: @Sendable (Tensor) -> Tensor = { upstream in  // ∂h = ∂R·W_hh
+            guard let packedBackward else {
+                return Kernels.gemm(upstream, transposed: false, weight, transposed: false)
+            }
+            return packedBackward.product(upstream)
         }
         guard let token, let sink else { return record(product, hidden, backToHidden) }
         sink.storeHidden(hidden, step: t)
@@ -233,6 +238,33 @@ public struct Recurrence: Sendable {
             sink.accumulate(upstream, step: t)
             return Tensor.zeros([1])
         }
+    }
+}
+
+/// W_hh packed for the backward products ∂h = ∂R·W_hh on first use, so that a forward pass
+/// without backward does not pay for it.
+final class PackedBackward: Sendable {
+    private let weight: Tensor
+    private let packed = Mutex<PackedMatrix?>(nil)
+
+    init(_ weight: Tensor) {
+        self.weight = weight
+    }
+
+    /// ∂R·W_hh.   upstream: [N, G] -> [N, H]
+    func product(_ upstream: Tensor) -> Tensor {
+        let matrix = packed.withLock { packed in
+            if let packed { return packed }
+            let made = PackedMatrix(weight)
+            packed = made
+            return made
+        }
+        let rows = upstream.shape[0]
+        let result = TensorStorage(count: rows &* matrix.width)
+        matrix.product(
+            upstream.storage.base, lda: matrix.depth, rows: rows, into: result.base,
+            ldc: matrix.width, accumulating: false)
+        return Tensor(shape: [rows, matrix.width], storage: result)
     }
 }
 
@@ -503,11 +535,11 @@ extension Kernels {
         return Tensor(shape: Array(x.shape.dropLast()) + [gates], storage: result)
     }
 
-    /// x̃[t] (+ b) + h·Wᵀ, or h·Wᵀ, by one GEMM onto a copy of x̃[t] (+ b), reading Wᵀ from
-    /// `transposed` ([H, G]) when given.
+    /// x̃[t] (+ b) + h·Wᵀ, or h·Wᵀ, by one product onto a copy of x̃[t] (+ b), from `packed` Wᵀ
+    /// when given.
     /// hidden: [N, H], weight: [G, H], projected: [T, N, G], bias: [G] -> [N, G]
     static func recurrentProduct(
-        _ hidden: Tensor, _ weight: Tensor, transposed: TensorStorage?,
+        _ hidden: Tensor, _ weight: Tensor, packed: PackedMatrix?,
         adding projected: Tensor?, bias: Tensor?, step t: Int
     ) -> Tensor {
         let (rows, gates, width) = (hidden.shape[0], weight.shape[0], weight.shape[1])
@@ -525,34 +557,18 @@ extension Kernels {
                 result.base.update(from: source, count: count)
             }
         }
-        if count > 0 && width > 0 {
-            let beta: Float = projected == nil ? 0 : 1
-            if let transposed {
-                sgemm(
-                    transposeA: false, transposeB: false, m: rows, n: gates, k: width,
-                    hidden.storage.base, lda: width, transposed.base, ldb: gates, beta: beta,
-                    result.base, ldc: gates)
-            } else {
-                sgemm(
-                    transposeA: false, transposeB: true, m: rows, n: gates, k: width,
-                    hidden.storage.base, lda: width, weight.storage.base, ldb: width, beta: beta,
-                    result.base, ldc: gates)
-            }
+        if let packed {
+            packed.product(
+                hidden.storage.base, lda: width, rows: rows, into: result.base, ldc: gates,
+                accumulating: projected != nil)
+        } else if count > 0 && width > 0 {
+            sgemm(
+                transposeA: false, transposeB: true, m: rows, n: gates, k: width,
+                hidden.storage.base, lda: width, weight.storage.base, ldb: width,
+                beta: projected == nil ? 0 : 1, result.base, ldc: gates)
         } else if projected == nil {
             result.buffer.initialize(repeating: 0)
         }
         return Tensor(shape: [rows, gates], storage: result)
-    }
-
-    /// The transpose of a matrix (OpenBLAS's blocked out-of-place copy).   [R, C] -> [C, R]
-    static func transpose(_ matrix: Tensor) -> TensorStorage {
-        let (rows, columns) = (matrix.shape[0], matrix.shape[1])
-        let result = TensorStorage(count: rows &* columns)
-        if rows > 0 && columns > 0 {
-            cblas_somatcopy(
-                CblasRowMajor, CblasTrans, blasint(rows), blasint(columns), 1,
-                matrix.storage.base, blasint(columns), result.base, blasint(rows))
-        }
-        return result
     }
 }

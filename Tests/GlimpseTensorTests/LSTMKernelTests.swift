@@ -174,6 +174,37 @@ final class LSTMKernelTests: XCTestCase {
         }
     }
 
+    func testLongRecurrenceUsesPackedWeightsWithTheSameValuesAndGradients() {
+        // From 4 steps on, h·W_hhᵀ and ∂R·W_hh run from packed copies of the weight. 18 gates
+        // leave a partial 16-column panel.
+        let weight = sample([18, 6], seed: 30)
+        let inputs = sample([5, 2, 18], seed: 31)
+        let initial = sample([2, 6], seed: 32)
+        let recurrence = Recurrence(weight: weight, projected: inputs)
+        assertClose(
+            recurrence(step: 4, initial),
+            inputs.unstacked()[4] + matmul(initial, weight, transposeB: true))
+        checkGradients([weight, inputs, initial]) { p in
+            let recurrence = Recurrence(weight: p[0], projected: p[1])
+            var h = p[2]
+            for t in 0..<5 { h = tanh(recurrence(step: t, h).slice(axis: 1, range: 0..<6)) }
+            return h
+        }
+    }
+
+    func testLargeRecurrentProductsSplitAcrossThreadsGiveTheSameResult() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        let weight = sample([1000, 256], seed: 33)  // 63 panels, the last partial
+        let hidden = sample([32, 256], seed: 34)
+        let expected = matmul(hidden, weight, transposeB: true)
+        for threads in [1, 2] {
+            Parallelism.threadCount = threads
+            let recurrence = Recurrence(weight: weight, steps: 4, batchSize: 32)
+            assertClose(recurrence(step: 0, hidden), expected, absoluteTolerance: 1e-4)
+        }
+    }
+
     func testRecurrenceBackwardTwiceAccumulatesTwice() {
         let weight = sample([4, 2], seed: 17).requiringGradient()
         let inputs = sample([2, 1, 4], seed: 18).requiringGradient()

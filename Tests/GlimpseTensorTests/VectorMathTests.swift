@@ -1,5 +1,5 @@
-// VectorMathTests.swift — CVectorMath's σ, tanh, LSTM cell and 2×2 max pool, in both compiled
-// copies (baseline x86-64 and, where the processor has them, AVX2+FMA), against Double-precision
+// VectorMathTests.swift — CVectorMath's σ, tanh, LSTM cell, 2×2 max pool and packed product, in
+// both compiled copies (baseline x86-64 and, where the processor has them, AVX2+FMA), against Double-precision
 // Foundation and plain loops.
 import CVectorMath
 import Foundation
@@ -129,6 +129,43 @@ final class VectorMathTests: XCTestCase {
                     output[index].bitPattern, value.bitPattern, "[\(index)] wide \(wide)")
                 XCTAssertEqual(
                     withoutArgmax[index].bitPattern, value.bitPattern, "[\(index)] wide \(wide)")
+            }
+        }
+    }
+
+    func testPackedProductMatchesADoubleProduct() {
+        // Every row count up to two 6-row blocks and a remainder; columns that fill one panel,
+        // leave a partial one, or are fewer than a panel; strides wider than the rows.
+        for (m, n, k) in [(13, 37, 29), (1, 16, 8), (6, 5, 3), (4, 48, 1)] {
+            let (lda, ldc) = (k + 3, n + 2)
+            let a = (0..<(m * lda)).map { Float(Foundation.sin(Double($0) * 0.61)) }
+            let w = (0..<(n * k)).map { Float(Foundation.cos(Double($0) * 0.37)) }  // [n, k]
+            let initial = (0..<(m * ldc)).map { Float($0 % 7) - 3 }
+            for (transposed, strides) in [(true, (1, k)), (false, (n, 1))] {
+                // B [k, n] is wᵀ, stored as w itself or as a row-major copy of wᵀ.
+                let b =
+                    transposed
+                    ? w : (0..<(k * n)).map { index in w[(index % n) * k + index / n] }
+                var packed = [Float](repeating: .nan, count: glimpse_packed_count(k, n))
+                glimpse_pack(b, k, n, strides.0, strides.1, &packed)
+                for wide in laneSettings {
+                    glimpse_allow_wide_lanes(wide)
+                    var c = initial
+                    glimpse_packed_product(a, lda, packed, &c, ldc, m, n, k)
+                    for i in 0..<m {
+                        for j in 0..<ldc {
+                            var expected = Double(initial[i * ldc + j])
+                            if j < n {
+                                for kk in 0..<k {
+                                    expected += Double(a[i * lda + kk]) * Double(w[j * k + kk])
+                                }
+                            }
+                            XCTAssertEqual(
+                                Double(c[i * ldc + j]), expected, accuracy: 1e-5,
+                                "m \(m) n \(n) k \(k) [\(i), \(j)] wide \(wide)")
+                        }
+                    }
+                }
             }
         }
     }

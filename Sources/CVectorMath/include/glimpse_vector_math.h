@@ -1,4 +1,5 @@
-// Vectorised kernels for the fused ops of GlimpseTensor: transcendental functions and pooling.
+// Vectorised kernels for the fused ops of GlimpseTensor: transcendental functions, pooling and
+// products against a pre-packed matrix.
 //
 // Swift compiles for baseline x86-64 (SSE2). These loops are compiled twice, for the baseline
 // and with AVX2 and FMA, and the AVX2 copy is chosen at run time when the processor has it:
@@ -34,6 +35,22 @@ void glimpse_lstm_forward(
 /// offset in the plane.
 void glimpse_max_pool_2x2(
     const float *x, ptrdiff_t height, ptrdiff_t width, float *y, int32_t *argmax);
+
+/// The number of floats `glimpse_pack` writes for a [k, n] matrix: n rounded up to 16, times k.
+ptrdiff_t glimpse_packed_count(ptrdiff_t k, ptrdiff_t n);
+
+/// Packs B [k, n], element (kk, j) at b[kk·row_stride + j·column_stride], for
+/// `glimpse_packed_product`: a row-major B has strides (n, 1), a row-major Bᵀ [n, k] (a weight
+/// matrix W with B = Wᵀ) has strides (1, k). `packed` holds `glimpse_packed_count(k, n)` floats.
+void glimpse_pack(
+    const float *b, ptrdiff_t k, ptrdiff_t n, ptrdiff_t row_stride, ptrdiff_t column_stride,
+    float *packed);
+
+/// C[m, n] += A[m, k] · B with B packed by `glimpse_pack`; A and C row-major with row strides
+/// lda and ldc.
+void glimpse_packed_product(
+    const float *a, ptrdiff_t lda, const float *packed, float *c, ptrdiff_t ldc, ptrdiff_t m,
+    ptrdiff_t n, ptrdiff_t k);
 
 /// Whether this processor has AVX2 and FMA, so that the wide copies can run.
 int glimpse_wide_lanes_available(void);
