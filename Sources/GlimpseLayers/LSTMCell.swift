@@ -69,30 +69,17 @@ public struct LSTMCell: RecurrentCell {
         return step(recurrence(step: 0, state.hidden), state)
     }
 
-    /// Steps over inputs [T, N, in] with one input GEMM for all of them; in inference, as one
-    /// kernel for the whole sequence (`lstmSequence`).
+    /// Steps over inputs [T, N, in] as one op (`lstmSequence`): one input GEMM for all steps,
+    /// one kernel for the recurrence and one for its backward pass.
     public func run(
         _ inputs: Tensor, from state: LSTMState, reversed: Bool
     ) -> (outputs: Tensor, state: LSTMState) {
         checkSequence(inputs)
-        let parameters = [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
-        if !gradientsAreRecorded(for: [inputs, state.hidden, state.cell] + parameters.map(\.value))
-        {
-            let bias: Tensor? =
-                if let biasIH, let biasHH { biasIH.value + biasHH.value } else { nil }
-            let (outputs, hidden, cell) = lstmSequence(
-                inputs: inputs, inputWeight: weightIH.value, bias: bias, weight: weightHH.value,
-                hidden: state.hidden, cell: state.cell, reversed: reversed)
-            return (outputs, LSTMState(hidden: hidden, cell: cell))
-        }
-        let recurrence = weights.recurrence(inputs)
-        var state = state
-        var outputs = [Tensor?](repeating: nil, count: inputs.shape[0])
-        for t in timeOrder(inputs.shape[0], reversed: reversed) {
-            state = step(recurrence(step: t, state.hidden), state)  // gates: [N, 4H]
-            outputs[t] = state.hidden
-        }
-        return (stack(outputs.map { $0! }, axis: 0), state)
+        let bias: Tensor? = if let biasIH, let biasHH { biasIH.value + biasHH.value } else { nil }
+        let (outputs, hidden, cell) = lstmSequence(
+            inputs: inputs, inputWeight: weightIH.value, bias: bias, weight: weightHH.value,
+            hidden: state.hidden, cell: state.cell, reversed: reversed)
+        return (outputs, LSTMState(hidden: hidden, cell: cell))
     }
 
     /// The cell update from pre-activation gates [N, 4H].

@@ -101,13 +101,6 @@ public func withoutGradients<R>(
     try await GradientMode.$isRecording.withValue(false, operation: body)
 }
 
-/// Whether an op on `tensors` would record its gradient graph: recording is on (not inside
-/// `withoutGradients`) and one of them requires gradients. Layers use it to pick kernels that
-/// record nothing, such as `lstmSequence`.
-public func gradientsAreRecorded(for tensors: [Tensor]) -> Bool {
-    GradientMode.isRecording && tensors.contains { $0.node != nil }
-}
-
 extension Tensor {
     /// Whether gradients flow through this tensor: it is a leaf made by `requiringGradient()` or
     /// the result of an op recorded on such tensors.

@@ -1,24 +1,34 @@
-// LSTMSequence.swift — a whole LSTM layer's recurrence in inference, as one kernel.
+// LSTMSequence.swift — a whole LSTM layer over a sequence as one op: the recurrence forward and,
+// when training, back-propagation through time, each as one kernel.
 //
 // Step by step, an LSTM runs a product h·W_hhᵀ split across threads, waits for it, then runs the
-// cell split across threads again: two hand-offs and several allocations per step. Here each
-// thread owns a block of hidden units j₀..<j₁ for the whole sequence: it computes the four gate
-// columns of its units (i, f, g and o of j₀..<j₁, a [N, 4w] product with its own packed copy of
-// those rows of W_hh, PackedMatrix.swift), applies the cell to them and writes its part of hₜ.
-// Blocks are whole 16-column panels. The only synchronisation is one barrier per step, since
-// step t + 1 reads all of hₜ.
+// cell split across threads again: two hand-offs, several allocations and graph nodes per step,
+// and as many again in backward. Here each thread owns a block of hidden units j₀..<j₁ (whole
+// 16-column panels) for the whole sequence. Forward, it computes the four gate columns of its
+// units (i, f, g and o of j₀..<j₁, a [N, 4w] product with its own packed copy of those rows of
+// W_hh, PackedMatrix.swift), applies the cell to them and writes its part of hₜ; step t + 1
+// reads all of hₜ, so the threads meet at one barrier per step.
 //
 //   gatesₜ[:, block] = x̃ₜ[:, block] + b[block] + hₜ₋₁·W_hh[block, :]ᵀ,   x̃ = x·W_ihᵀ (one GEMM)
 //   (hₜ, cₜ)[:, j₀..<j₁] = cell(gatesₜ[:, block], cₜ₋₁[:, j₀..<j₁])
 //
+// Backward, from the last step processed to the first, with ∂h and ∂c carried between steps:
+//
+//   ∂hₜ += ∂outputₜ;   (∂Rₜ[:, block], ∂c)[j₀..<j₁] = cell backward   (Recurrence.swift banner)
+//   ∂hₜ₋₁[:, j₀..<j₁] = ∂Rₜ·W_hh[:, j₀..<j₁]
+//
+// The product needs all of ∂Rₜ: one barrier per step again. The weight gradients then come from
+// whole-sequence GEMMs with K = T·N: ∂W_hh = ∂Rᵀ·H₋₁ (the hidden state each step read),
+// ∂W_ih = ∂Rᵀ·x, ∂b = Σ rows of ∂R, and ∂x = ∂R·W_ih. Activations [T, N, 5H] and the cell state
+// of every step are kept for backward.
+//
 // The values are those of the step-by-step ops (`Recurrence` and `lstmCell`) up to the rounding
-// of the products' sums. Nothing is recorded: training uses the step-by-step ops, whose graph
-// backward needs.
+// of the products' sums.
 
 import CVectorMath
 
-/// The outputs and final state of one LSTM layer over a sequence, in inference (no gradients are
-/// recorded; use it where `gradientsAreRecorded(for:)` is false). Gate order i, f, g, o.
+/// One LSTM layer over a sequence (gate order i, f, g, o), as one op with one kernel for the
+/// recurrence and one for its backward pass.
 ///
 /// inputs x: [T, N, in], inputWeight W_ih: [4H, in], bias (b_ih + b_hh): [4H] or nil, weight
 /// W_hh: [4H, H], hidden h₀ and cell c₀: [N, H] -> outputs [T, N, H] (hₜ at index t), and the
@@ -37,36 +47,103 @@ public func lstmSequence(
         "lstmSequence needs inputs [T, N, in], inputWeight [4H, in], bias [4H], weight [4H, H], "
             + "hidden and cell [N, H], got \(inputs.shape), \(inputWeight.shape), "
             + "\(bias?.shape ?? []), \(weight.shape), \(hidden.shape) and \(cell.shape)")
-    let projected = Kernels.affine(inputs, inputWeight)  // [T, N, 4H]
-    return Kernels.lstmSequence(
-        projected: projected, bias: bias, weight: weight, hidden: hidden, cell: cell,
-        reversed: reversed)
+    let sources = [inputs, inputWeight, weight, hidden, cell] + (bias.map { [$0] } ?? [])
+    let recording = GradientMode.isRecording && sources.contains { $0.requiresGradient }
+    let sequence = LSTMSequenceKernel(
+        projected: Kernels.affine(inputs, inputWeight), bias: bias, weight: weight,
+        hidden: hidden, cell: cell, reversed: reversed, saving: recording)
+    let forward = sequence.forward()
+    guard recording else { return forward }
+    let outputs = record(outputs: [forward.outputs, forward.hidden, forward.cell], sources) {
+        upstreams in
+        let (dR, dHidden, dCell) = sequence.backward(
+            dOutputs: upstreams[0], dHidden: upstreams[1], dCell: upstreams[2])
+        let rows = dR.shape[0]
+        let flatInputs = inputs.viewed(as: [rows, inputs.shape[2]])
+        return [
+            inputs.requiresGradient  // ∂x = ∂R·W_ih
+                ? Kernels.gemm(dR, transposed: false, inputWeight, transposed: false)
+                    .viewed(as: inputs.shape) : nil,
+            inputWeight.requiresGradient  // ∂W_ih = ∂Rᵀ·x
+                ? Kernels.gemm(dR, transposed: true, flatInputs, transposed: false) : nil,
+            weight.requiresGradient  // ∂W_hh = ∂Rᵀ·H₋₁
+                ? Kernels.gemm(dR, transposed: true, sequence.previousHidden(), transposed: false)
+                : nil,
+            dHidden, dCell,
+        ]
+            + (bias.map { _ in
+                [Kernels.sum(dR.viewed(as: [1, rows, 4 * width])).viewed(as: [4 * width])]
+            } ?? [])
+    }
+    return (outputs[0], outputs[1], outputs[2])
 }
 
-extension Kernels {
+/// The state of one `lstmSequence` call: the forward kernel's results and what its backward
+/// kernel reads. `@unchecked Sendable`: written by `forward()` (once, before the op returns),
+/// then only read.
+final class LSTMSequenceKernel: @unchecked Sendable {
+    let (steps, batch, width): (Int, Int, Int)
+    let projected: Tensor  // x̃ [T, N, 4H]
+    let bias: Tensor?
+    let weight: Tensor
+    let initialHidden: Tensor
+    let reversed: Bool
+    /// hₜ for every t: [T, N, H].
+    let outputs: TensorStorage
+    /// The cell state before each processed step and after the last: [T + 1, N, H] when saving,
+    /// else two states used in turn.
+    let cells: TensorStorage
+    /// [i | f | g | o | tanh c′] of every step, [T, N, 5H], when saving.
+    let activations: TensorStorage?
+
     /// Hidden units per thread below which one thread runs the whole sequence: a block's
     /// [N, 4w] product must repay a barrier per step.
     static let minimumUnitsPerThread = 32
 
-    /// The recurrence of `lstmSequence` from x̃ = x·W_ihᵀ.   projected: [T, N, 4H]
-    static func lstmSequence(
+    init(
         projected: Tensor, bias: Tensor?, weight: Tensor, hidden: Tensor, cell: Tensor,
-        reversed: Bool
-    ) -> (outputs: Tensor, hidden: Tensor, cell: Tensor) {
-        let (steps, batch, width) = (projected.shape[0], projected.shape[1], weight.shape[1])
-        let gates = 4 &* width
-        let outputs = TensorStorage(count: steps &* batch &* width)
-        // Ping-pong cell states: the cell kernel may not write over its input.
-        let cells = [TensorStorage(count: batch &* width), TensorStorage(count: batch &* width)]
-        cells[0].base.update(from: cell.storage.base, count: batch &* width)
-        let finalCell = steps % 2 == 0 ? 0 : 1
+        reversed: Bool, saving: Bool
+    ) {
+        (steps, batch, width) = (projected.shape[0], projected.shape[1], weight.shape[1])
+        (self.projected, self.bias, self.weight, initialHidden) = (projected, bias, weight, hidden)
+        self.reversed = reversed
+        let plane = batch &* width
+        outputs = TensorStorage(count: steps &* plane)
+        cells = TensorStorage(count: (saving ? steps &+ 1 : 2) &* plane)
+        cells.base.update(from: cell.storage.base, count: plane)
+        activations = saving ? TensorStorage(count: steps &* 5 &* plane) : nil
+    }
+
+    /// The time index of the `index`-th step processed.
+    func time(ofStep index: Int) -> Int { reversed ? steps &- 1 &- index : index }
+
+    /// The cell state before processed step `index` (after the last for index T).
+    func cellState(beforeStep index: Int) -> UnsafeMutablePointer<Float> {
+        let slot = activations == nil ? index & 1 : index
+        return cells.base + slot &* batch &* width
+    }
+
+    /// Runs `body(units, barrier)` for blocks of whole 16-unit panels, one per thread, together.
+    func forEachUnitBlock(_ body: (Range<Int>, SpinBarrier) -> Void) {
+        guard steps > 0 && batch > 0 && width > 0 else { return }
+        let threads = Swift.min(
+            Parallelism.threadCount, Swift.max(1, width / Self.minimumUnitsPerThread))
+        let panels = (width &+ 15) / 16
+        let ran = Parallelism.runTogether(chunks: threads) { chunk, barrier in
+            let start = Swift.min(width, panels &* chunk / threads &* 16)
+            let end = Swift.min(width, panels &* (chunk &+ 1) / threads &* 16)
+            body(start..<end, barrier)
+        }
+        if !ran { body(0..<width, SpinBarrier(parties: 1)) }
+    }
+
+    /// The recurrence: outputs, final hidden state and final cell state.
+    func forward() -> (outputs: Tensor, hidden: Tensor, cell: Tensor) {
+        let (gates, plane) = (4 &* width, batch &* width)
         let px = UnsafePointer(projected.storage.base)
         let pb = bias.map { UnsafePointer($0.storage.base) }
         let pw = UnsafePointer(weight.storage.base)
-        let h0 = UnsafePointer(hidden.storage.base)
-
-        /// Runs every step for hidden units `units`, waiting at `barrier` after each.
-        func run(units: Range<Int>, barrier: SpinBarrier) {
+        forEachUnitBlock { units, barrier in
             let (first, count) = (units.lowerBound, units.count)
             let blockGates = 4 &* count
             // This block's rows of W_hh for each gate q, W_hh[q·H + j₀ ..< q·H + j₁, :], packed
@@ -77,10 +154,14 @@ extension Kernels {
             }
             let products = UnsafeMutablePointer<Float>.allocate(capacity: batch &* blockGates)
             defer { products.deallocate() }
-            var previousHidden = h0
+            let saved = UnsafeMutablePointer<Float>.allocate(capacity: 5 &* count)
+            defer { saved.deallocate() }
+            var previousHidden = UnsafePointer(initialHidden.storage.base)
             for index in 0..<steps {
-                let t = reversed ? steps &- 1 &- index : index
-                let (source, target) = (cells[index & 1].base, cells[(index &+ 1) & 1].base)
+                let t = time(ofStep: index)
+                let (source, target) = (
+                    cellState(beforeStep: index), cellState(beforeStep: index &+ 1)
+                )
                 // products = x̃ₜ[:, block] + b[block], then += hₜ₋₁·blockᵀ.
                 for n in 0..<batch {
                     let from = px + (t &* batch &+ n) &* gates
@@ -100,41 +181,115 @@ extension Kernels {
                         previousHidden, lda: width, rows: batch, into: products + q &* count,
                         ldc: blockGates, accumulating: true, split: false)
                 }
-                let output = outputs.base + t &* batch &* width
+                let output = outputs.base + t &* plane
                 for n in 0..<batch {
                     let row = n &* width &+ first
                     glimpse_lstm_forward(
-                        products + n &* blockGates, source + row, output + row, target + row, nil,
-                        1, count)
+                        products + n &* blockGates, source + row, output + row, target + row,
+                        activations == nil ? nil : saved, 1, count)
+                    // The cell writes its activations as five runs of w; they go to [5H] rows.
+                    if let activations {
+                        let rowIndex: Int = t &* batch &+ n
+                        let to: UnsafeMutablePointer<Float> =
+                            activations.base + (rowIndex &* 5 &* width &+ first)
+                        for q in 0..<5 {
+                            (to + q &* width).update(from: saved + q &* count, count: count)
+                        }
+                    }
                 }
                 barrier.wait()  // hₜ complete: the next step reads all of it
                 previousHidden = UnsafePointer(output)
             }
         }
-
-        if steps > 0 && batch > 0 && width > 0 {
-            let threads = Swift.min(
-                Parallelism.threadCount, Swift.max(1, width / minimumUnitsPerThread))
-            let panels = (width &+ 15) / 16
-            let ran = Parallelism.runTogether(chunks: threads) { chunk, barrier in
-                let start = Swift.min(width, panels &* chunk / threads &* 16)
-                let end = Swift.min(width, panels &* (chunk &+ 1) / threads &* 16)
-                run(units: start..<end, barrier: barrier)
-            }
-            if !ran { run(units: 0..<width, barrier: SpinBarrier(parties: 1)) }
-        }
-        let last = reversed ? 0 : steps &- 1
-        let finalHidden = TensorStorage(count: batch &* width)
+        let finalHidden = TensorStorage(count: plane)
         if steps > 0 {
             finalHidden.base.update(
-                from: outputs.base + last &* batch &* width, count: batch &* width)
+                from: outputs.base + time(ofStep: steps &- 1) &* plane, count: plane)
         } else {
-            finalHidden.base.update(from: hidden.storage.base, count: batch &* width)
+            finalHidden.base.update(from: initialHidden.storage.base, count: plane)
         }
+        let finalCell = TensorStorage(count: plane)
+        finalCell.base.update(from: cellState(beforeStep: steps), count: plane)
         return (
             Tensor(shape: [steps, batch, width], storage: outputs),
             Tensor(shape: [batch, width], storage: finalHidden),
-            Tensor(shape: [batch, width], storage: cells[finalCell])
+            Tensor(shape: [batch, width], storage: finalCell)
+        )
+    }
+
+    /// The hidden state each step read, in time order: H₋₁[t] = hₜ₋₁ (h₀ for the first step
+    /// processed).   -> [T·N, H]
+    func previousHidden() -> Tensor {
+        let plane = batch &* width
+        let result = TensorStorage(count: steps &* plane)
+        for index in 0..<steps {
+            let source =
+                index == 0
+                ? initialHidden.storage.base : outputs.base + time(ofStep: index &- 1) &* plane
+            (result.base + time(ofStep: index) &* plane).update(from: source, count: plane)
+        }
+        return Tensor(shape: [steps &* batch, width], storage: result)
+    }
+
+    /// Back-propagation through time from ∂outputs [T, N, H] and ∂ of the final hidden and cell
+    /// states [N, H] (nil = 0) -> ∂R (the gates' pre-activations, [T·N, 4H] in time order), and
+    /// ∂h₀, ∂c₀.
+    func backward(
+        dOutputs: Tensor?, dHidden: Tensor?, dCell: Tensor?
+    ) -> (dR: Tensor, dHidden: Tensor, dCell: Tensor) {
+        guard let activations else {
+            preconditionFailure("backward of a sequence run without saving")
+        }
+        let (gates, plane) = (4 &* width, batch &* width)
+        let dR = TensorStorage(count: steps &* batch &* gates)
+        // ∂h and ∂c carried from step to step, each thread in its own columns.
+        let carriedHidden = TensorStorage(count: plane)
+        let carriedCell = TensorStorage(count: plane)
+        for (carried, upstream) in [(carriedHidden, dHidden), (carriedCell, dCell)] {
+            if let upstream {
+                carried.base.update(from: upstream.storage.base, count: plane)
+            } else {
+                carried.base.initialize(repeating: 0, count: plane)
+            }
+        }
+        let pdo = dOutputs.map { UnsafePointer($0.storage.base) }
+        let pw = UnsafePointer(weight.storage.base)
+        let total = TensorStorage(count: plane)  // ∂hₜ: carried + ∂outputₜ
+        forEachUnitBlock { units, barrier in
+            let (first, count) = (units.lowerBound, units.count)
+            // W_hh[:, j₀..<j₁], the [4H, w] right operand of ∂Rₜ·W_hh[:, block].
+            let packed = PackedMatrix(pw + first, depth: gates, width: count, rowStride: width)
+            for index in (0..<steps).reversed() {
+                let t = time(ofStep: index)
+                let previousCell = cellState(beforeStep: index)
+                for n in 0..<batch {
+                    let row = n &* width &+ first
+                    let dh = total.base + row
+                    if let pdo {
+                        let from = pdo + (t &* plane &+ row)
+                        for u in 0..<count { dh[u] = carriedHidden.base[row &+ u] + from[u] }
+                    } else {
+                        dh.update(from: carriedHidden.base + row, count: count)
+                    }
+                    let rowIndex = t &* batch &+ n
+                    Kernels.lstmBackwardRow(
+                        activations: activations.base + (rowIndex &* 5 &* width &+ first),
+                        dHidden: dh, dCell: carriedCell.base + row,
+                        previousCell: previousCell + row,
+                        dGates: dR.base + (rowIndex &* gates &+ first),
+                        dPreviousCell: carriedCell.base + row, units: count, stride: width)
+                }
+                barrier.wait()  // ∂Rₜ complete: the product reads all of it
+                packed.product(
+                    dR.base + t &* batch &* gates, lda: gates, rows: batch,
+                    into: carriedHidden.base + first, ldc: width, accumulating: false,
+                    split: false)
+            }
+        }
+        return (
+            Tensor(shape: [steps &* batch, gates], storage: dR),
+            Tensor(shape: [batch, width], storage: carriedHidden),
+            Tensor(shape: [batch, width], storage: carriedCell)
         )
     }
 }

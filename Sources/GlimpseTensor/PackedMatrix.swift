@@ -26,11 +26,19 @@ final class PackedMatrix: @unchecked Sendable {
             transposing: weight.storage.base, rows: weight.shape[0], depth: weight.shape[1])
     }
 
-    /// B = M itself, a row-major matrix [k, n].
-    init(_ matrix: Tensor) {
-        (depth, width) = (matrix.shape[0], matrix.shape[1])
+    /// B = M for the `depth` × `width` row-major matrix M at `matrix` whose rows are `rowStride`
+    /// floats apart (a block of columns of a wider matrix).
+    init(_ matrix: UnsafePointer<Float>, depth: Int, width: Int, rowStride: Int) {
+        (self.depth, self.width) = (depth, width)
         panels = .allocate(capacity: Swift.max(1, glimpse_packed_count(depth, width)))
-        glimpse_pack(matrix.storage.base, depth, width, width, 1, panels)
+        glimpse_pack(matrix, depth, width, rowStride, 1, panels)
+    }
+
+    /// B = M itself, a row-major matrix [k, n].
+    convenience init(_ matrix: Tensor) {
+        self.init(
+            matrix.storage.base, depth: matrix.shape[0], width: matrix.shape[1],
+            rowStride: matrix.shape[1])
     }
 
     deinit { panels.deallocate() }

@@ -468,7 +468,30 @@ extension Kernels {
         let pc = UnsafePointer(previousCell.storage.base)
         let dGates = TensorStorage(count: rows &* 4 &* width)
         let dPrevious = TensorStorage(count: rows &* width)
-        let (pda, pdp) = (dGates.base, dPrevious.base)
+        for n in 0..<rows {
+            lstmBackwardRow(
+                activations: ps + n &* 5 &* width, dHidden: pdh + n &* width,
+                dCell: pdc + n &* width, previousCell: pc + n &* width,
+                dGates: dGates.base + n &* 4 &* width, dPreviousCell: dPrevious.base + n &* width,
+                units: width, stride: width)
+        }
+        return (
+            Tensor(shape: [rows, 4 &* width], storage: dGates),
+            Tensor(shape: previousCell.shape, storage: dPrevious)
+        )
+    }
+
+    /// One row of the LSTM cell backward for `units` units (formulas in the banner): the
+    /// activations i, f, g, o, tanh c′ and the gradients ∂aᵢ, ∂a_f, ∂a_g, ∂a_o each a segment of
+    /// `units` floats, segment q starting q·stride after the first. `dPreviousCell` may be
+    /// `dCell` itself.
+    @inline(__always)
+    static func lstmBackwardRow(
+        activations s: UnsafePointer<Float>, dHidden dh: UnsafePointer<Float>,
+        dCell dc2: UnsafePointer<Float>, previousCell c: UnsafePointer<Float>,
+        dGates da: UnsafeMutablePointer<Float>, dPreviousCell dc: UnsafeMutablePointer<Float>,
+        units width: Int, stride: Int
+    ) {
         // Explicit 4-lane vectors: with eleven streams the loop exceeds the auto-vectoriser's
         // budget of run-time alias checks and would run scalar.
         typealias Lanes = SIMD4<Float>
@@ -478,45 +501,33 @@ extension Kernels {
         @inline(__always) func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ j: Int) {
             UnsafeMutableRawPointer(p + j).storeBytes(of: v, as: Lanes.self)
         }
-        let vectorWidth = width & ~3
-        for n in 0..<rows {
-            let s = ps + n &* 5 &* width  // [i | f | g | o | tanh c′] of row n
-            let (si, sf, sg, so, st) = (
-                s, s + width, s + 2 &* width, s + 3 &* width, s + 4 &* width
-            )
-            let da = pda + n &* 4 &* width
-            let (dai, daf, dag, dao) = (da, da + width, da + 2 &* width, da + 3 &* width)
-            let (dh, dc2) = (pdh + n &* width, pdc + n &* width)
-            let (c, dc) = (pc + n &* width, pdp + n &* width)
-            var j = 0
-            while j < vectorWidth {
-                let (i, f, g, o, tc) = (
-                    load(si, j), load(sf, j), load(sg, j), load(so, j), load(st, j)
-                )
-                let dhj = load(dh, j)
-                let total = load(dc2, j) + dhj * o * (1 - tc * tc)  // ∂c′ₜₒₜ
-                store(total * g * i * (1 - i), dai, j)
-                store(total * load(c, j) * f * (1 - f), daf, j)
-                store(total * i * (1 - g * g), dag, j)
-                store(dhj * tc * o * (1 - o), dao, j)
-                store(total * f, dc, j)
-                j &+= 4
-            }
-            while j < width {
-                let (i, f, g, o, tc) = (si[j], sf[j], sg[j], so[j], st[j])
-                let total = dc2[j] + dh[j] * o * (1 - tc * tc)
-                dai[j] = total * g * i * (1 - i)
-                daf[j] = total * c[j] * f * (1 - f)
-                dag[j] = total * i * (1 - g * g)
-                dao[j] = dh[j] * tc * o * (1 - o)
-                dc[j] = total * f
-                j &+= 1
-            }
-        }
-        return (
-            Tensor(shape: [rows, 4 &* width], storage: dGates),
-            Tensor(shape: previousCell.shape, storage: dPrevious)
+        let (si, sf, sg, so, st) = (
+            s, s + stride, s + 2 &* stride, s + 3 &* stride, s + 4 &* stride
         )
+        let (dai, daf, dag, dao) = (da, da + stride, da + 2 &* stride, da + 3 &* stride)
+        let vectorWidth = width & ~3
+        var j = 0
+        while j < vectorWidth {
+            let (i, f, g, o, tc) = (load(si, j), load(sf, j), load(sg, j), load(so, j), load(st, j))
+            let dhj = load(dh, j)
+            let total = load(dc2, j) + dhj * o * (1 - tc * tc)  // ∂c′ₜₒₜ
+            store(total * g * i * (1 - i), dai, j)
+            store(total * load(c, j) * f * (1 - f), daf, j)
+            store(total * i * (1 - g * g), dag, j)
+            store(dhj * tc * o * (1 - o), dao, j)
+            store(total * f, dc, j)
+            j &+= 4
+        }
+        while j < width {
+            let (i, f, g, o, tc) = (si[j], sf[j], sg[j], so[j], st[j])
+            let total = dc2[j] + dh[j] * o * (1 - tc * tc)
+            dai[j] = total * g * i * (1 - i)
+            daf[j] = total * c[j] * f * (1 - f)
+            dag[j] = total * i * (1 - g * g)
+            dao[j] = dh[j] * tc * o * (1 - o)
+            dc[j] = total * f
+            j &+= 1
+        }
     }
 
     /// x·Wᵀ over all leading axes by one GEMM.   x: [T, N, in], weight: [G, in] -> [T, N, G]

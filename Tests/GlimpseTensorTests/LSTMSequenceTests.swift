@@ -1,5 +1,6 @@
-// LSTMSequenceTests.swift — the one-kernel LSTM recurrence (lstmSequence) against the
-// step-by-step ops it replaces in inference (Recurrence and lstmCell), on one and two threads.
+// LSTMSequenceTests.swift — the whole-sequence LSTM op (lstmSequence) against the step-by-step
+// ops it replaces (Recurrence and lstmCell), values and gradients, on one and two threads, and
+// its gradients by finite differences.
 import GlimpseTensor
 import TestSupport
 import XCTest
@@ -51,6 +52,63 @@ final class LSTMSequenceTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    func testGradientsMatchTheStepByStepOps() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        let (steps, batch, input, hidden) = (4, 3, 5, 67)
+        let values = [
+            [steps, batch, input], [4 * hidden, input], [4 * hidden, hidden], [batch, hidden],
+            [batch, hidden], [4 * hidden],
+        ].enumerated().map { sample($1, seed: UInt64(20 + $0), in: -0.5..<0.5) }
+        // The loss weights outputs, final hidden and final cell state differently.
+        func loss(_ outputs: Tensor, _ hidden: Tensor, _ cell: Tensor) -> Tensor {
+            (outputs * outputs).sum() + (hidden * 3).sum() + (cell * cell * 2).sum()
+        }
+        for (reversed, withBias) in [(false, true), (true, false)] {
+            var leaves = values.map { $0.requiringGradient() }
+            let expected = stepByStep(
+                leaves[0], leaves[1], withBias ? leaves[5] : nil, leaves[2], leaves[3], leaves[4],
+                reversed: reversed)
+            loss(expected.outputs, expected.hidden, expected.cell).backward()
+            let reference = leaves.prefix(withBias ? 6 : 5).map { $0.gradient! }
+            for threads in [1, 2] {
+                Parallelism.threadCount = threads
+                leaves = values.map { $0.requiringGradient() }
+                let actual = lstmSequence(
+                    inputs: leaves[0], inputWeight: leaves[1], bias: withBias ? leaves[5] : nil,
+                    weight: leaves[2], hidden: leaves[3], cell: leaves[4], reversed: reversed)
+                loss(actual.outputs, actual.hidden, actual.cell).backward()
+                for (index, gradient) in reference.enumerated() {
+                    assertClose(
+                        leaves[index].gradient!, gradient, absoluteTolerance: 1e-4,
+                        "input \(index), reversed \(reversed), \(threads) threads")
+                }
+            }
+        }
+    }
+
+    func testGradientsByFiniteDifferences() {
+        // Only the outputs reach the loss in the first check, only the final state in the second.
+        let (steps, batch, input, hidden) = (3, 2, 3, 4)
+        let inputs = [
+            sample([steps, batch, input], seed: 30), sample([4 * hidden, input], seed: 31),
+            sample([4 * hidden, hidden], seed: 32), sample([batch, hidden], seed: 33),
+            sample([batch, hidden], seed: 34), sample([4 * hidden], seed: 35),
+        ]
+        checkGradients(inputs) { p in
+            lstmSequence(
+                inputs: p[0], inputWeight: p[1], bias: p[5], weight: p[2], hidden: p[3],
+                cell: p[4]
+            ).outputs
+        }
+        checkGradients(Array(inputs.prefix(5))) { p in
+            let result = lstmSequence(
+                inputs: p[0], inputWeight: p[1], bias: nil, weight: p[2], hidden: p[3],
+                cell: p[4], reversed: true)
+            return concat([result.hidden, result.cell], axis: 1)
         }
     }
 
