@@ -63,22 +63,29 @@ extension Kernels {
             // Chunks of at least ~16K elements: smaller ones do not repay the hand-off.
             let minimum = Swift.max(1, 16_384 / width)
             Parallelism.forEachChunk(of: rows, minimumChunk: minimum) { _, chunk in
-                // t for this chunk's rows: into the saved activations, or a scratch block.
+                // t for this chunk's rows goes into the saved activations, all at once, or else
+                // block by block into a 32 KB scratch that stays in cache for the product.
+                let blockRows = saved == nil ? Swift.max(1, 8_192 / width) : chunk.count
                 let scratch =
                     saved == nil
-                    ? UnsafeMutablePointer<Float>.allocate(capacity: chunk.count &* width) : nil
+                    ? UnsafeMutablePointer<Float>.allocate(capacity: blockRows &* width) : nil
                 defer { scratch?.deallocate() }
-                let block = scratch ?? saved!.base + chunk.lowerBound &* width
-                for row in chunk {
-                    glimpse_tanh_of_sum(
-                        pp + row &* width, pq + (row / locations) &* width,
-                        block + (row &- chunk.lowerBound) &* width, width)
+                var start = chunk.lowerBound
+                while start < chunk.upperBound {
+                    let end = Swift.min(start &+ blockRows, chunk.upperBound)
+                    let block = scratch ?? saved!.base + start &* width
+                    for row in start..<end {
+                        glimpse_tanh_of_sum(
+                            pp + row &* width, pq + (row / locations) &* width,
+                            block + (row &- start) &* width, width)
+                    }
+                    // e[rows] = t[rows, A]·w + b in one matrix–vector product.
+                    (pe + start).initialize(repeating: offset, count: end &- start)
+                    cblas_sgemv(
+                        CblasRowMajor, CblasNoTrans, blasint(end &- start), blasint(width), 1,
+                        block, blasint(width), pw, 1, 1, pe + start, 1)
+                    start = end
                 }
-                // e[rows] = t[rows, A]·w + b in one matrix–vector product.
-                (pe + chunk.lowerBound).initialize(repeating: offset, count: chunk.count)
-                cblas_sgemv(
-                    CblasRowMajor, CblasNoTrans, blasint(chunk.count), blasint(width), 1, block,
-                    blasint(width), pw, 1, 1, pe + chunk.lowerBound, 1)
             }
         }
         return (scores, saved.map { Tensor(shape: projected.shape, storage: $0) })
