@@ -19,13 +19,19 @@ struct CoreBench: ParsableCommand {
     var only: [Workload] = Workload.allCases
     @Option(help: "Threads per operation for the model workloads (default: one per processor).")
     var threads: Int?
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Peer results measured on this machine (torch_bench.py / jax_bench.py --out files).",
+            discussion: "Each figure is then also printed as a ratio to the fastest of them."))
+    var peers: [String] = []
 
     enum Workload: String, CaseIterable, ExpressibleByArgument {
         case sgemm, cnn, lstm, attention
     }
 
-    /// Medians from ../shared/perf/reference-2026-11-21.md (2 threads, this machine type):
-    /// the best peer for each workload.
+    /// Medians from ../shared/perf/reference-2026-11-21.md (2 threads, the project's reference
+    /// machine type): the best peer for each workload.
     enum Reference {
         static let sgemm4096 = 379.0  // OpenBLAS's own best kernel (numpy, SkylakeX/Cooperlake)
         static let cnnTrain = 413.8  // PyTorch channels_last SGD, img/s
@@ -40,6 +46,7 @@ struct CoreBench: ParsableCommand {
 
     func run() throws {
         Measure.warnAboutOpenBLASOverrides()
+        let measuredPeers = try PeerFigures(files: peers)
         var figures: [String: Double] = [:]
         var lines: [String] = ["OpenBLAS kernel: \(BLAS.coreName)"]
         let saved = Parallelism.threadCount
@@ -66,10 +73,18 @@ struct CoreBench: ParsableCommand {
             lowerIsBetter: Bool = false
         ) {
             figures[key] = value
-            let ratio = lowerIsBetter ? peer / value : value / peer
-            lines.append(
+            func ratio(to peer: Double) -> Double { lowerIsBetter ? peer / value : value / peer }
+            var line =
                 label.padding(toLength: 44, withPad: " ", startingAt: 0)
-                    + String(format: "%9.2f %@   best peer %.2f (%.2fx)", value, unit, peer, ratio))
+                + String(
+                    format: "%9.2f %@   reference %.2f (%.2fx)", value, unit, peer, ratio(to: peer))
+            if let here = measuredPeers.best[key] {
+                figures[key + "_peer"] = here.value
+                line += String(
+                    format: "   here %.2f (%.2fx, %@)", here.value, ratio(to: here.value),
+                    here.name)
+            }
+            lines.append(line)
         }
         if only.contains(.cnn) {
             let cnn = Workloads.cnn(runs: runs)
