@@ -272,12 +272,8 @@ extension Kernels {
                 blasint(transposeA ? k : rows), blasint(transposeA ? rows : k), alpha, pa,
                 blasint(lda), pb, blasint(transposeB ? 1 : ldb), beta, pc, blasint(ldc))
         }
-        // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread. A
-        // product with a few rows reads its matrix once and is bound by memory bandwidth, which
-        // two cores nearly double (measured here: sgemv over 3.25 MB, 42–48 GB/s on one thread,
-        // 62–98 on two): from a 512 KB matrix on, it is split too. Batch-1 greedy decoding,
-        // whose weights stream from L3 at every step, went from a median 1.67 to 1.42 ms.
-        let large = 2 &* m &* n &* k >= 1 << 21 || (m <= Kernels.fewRows && n &* k >= 1 << 17)
+        // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread.
+        let large = 2 &* m &* n &* k >= 1 << 21
         guard split, Parallelism.threadCount > 1, large else {
             product(rows: 0..<m, columns: 0..<n)
             return
