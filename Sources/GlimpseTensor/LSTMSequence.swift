@@ -127,7 +127,7 @@ final class LSTMSequenceKernel: @unchecked Sendable {
     func forEachUnitBlock(_ body: (Range<Int>, SpinBarrier) -> Void) {
         guard steps > 0 && batch > 0 && width > 0 else { return }
         let threads = Swift.min(
-            Parallelism.threadCount, Swift.max(1, width / Self.minimumUnitsPerThread))
+            Parallelism.togetherLimit, Swift.max(1, width / Self.minimumUnitsPerThread))
         let panels = (width &+ 15) / 16
         let ran = Parallelism.runTogether(chunks: threads) { chunk, barrier in
             let start = Swift.min(width, panels &* chunk / threads &* 16)

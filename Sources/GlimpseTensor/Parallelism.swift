@@ -76,11 +76,17 @@ public enum Parallelism {
 }
 
 extension Parallelism {
+    /// The most chunks `runTogether` runs: one per thread, and no more threads than processors
+    /// (a spinning barrier needs every party running).
+    static var togetherLimit: Int {
+        Swift.min(threadCount, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
     /// Runs `body(chunk, barrier)` for `chunks` chunks at the same time, one per thread, so that
     /// they can wait for each other at `barrier`; returns false, running nothing, when fewer
-    /// threads are free (the pool is busy, or `chunks` exceeds `threadCount`).
+    /// threads are free (the pool is busy, or `chunks` exceeds `togetherLimit`).
     static func runTogether(chunks: Int, _ body: (Int, SpinBarrier) -> Void) -> Bool {
-        guard chunks >= 1, chunks <= threadCount else { return false }
+        guard chunks >= 1, chunks <= togetherLimit else { return false }
         let barrier = SpinBarrier(parties: chunks)
         guard chunks > 1 else {
             body(0, barrier)
