@@ -99,6 +99,20 @@ extension Kernels {
         let px = UnsafePointer(x.storage.base)
         var indices = [Int](repeating: 0, count: outer &* inner)
         let values = Tensor(shape: [outer, inner]) { y in
+            if inner == 1 {
+                // Along the last axis (the arg max of logits): one contiguous scan per row.
+                indices.withUnsafeMutableBufferPointer { indices in
+                    for o in 0..<outer {
+                        let row = px + o &* n
+                        var (best, at) = (row[0], 0)
+                        for k in 1..<n where row[k] > best {
+                            (best, at) = (row[k], k)
+                        }
+                        (y[o], indices[o]) = (best, at)
+                    }
+                }
+                return
+            }
             for o in 0..<outer {
                 let output = o &* inner
                 for i in 0..<inner { y[output &+ i] = px[o &* n &* inner &+ i] }

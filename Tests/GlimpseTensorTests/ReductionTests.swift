@@ -28,6 +28,11 @@ final class ReductionTests: XCTestCase {
         XCTAssertEqual(values.scalars, [2, 4, 4, 2, 4, 2, 2, 4])
         XCTAssertEqual(indices, [1, 1, 0, 0, 0, 1, 1, 1], "ties resolve to the first maximum")
         XCTAssertEqual(r.max(alongAxis: 0, keepDims: true).values.shape, [1, 3, 4])
+        // Along the last axis (its own kernel): ties resolve to the first maximum there too.
+        let rows = Tensor(shape: [3, 4], scalars: [3, 7, 7, 1, -2, -5, -2, -9, 0, 0, 0, 0.5])
+        let (rowMaxima, rowIndices) = rows.max(alongAxis: 1)
+        XCTAssertEqual(rowMaxima.scalars, [7, -2, 0.5])
+        XCTAssertEqual(rowIndices, [1, 0, 3])
     }
 
     func testSumAndMeanGradients() {
