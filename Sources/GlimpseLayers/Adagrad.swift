@@ -33,12 +33,12 @@ public struct Adagrad: Optimizer {
         let eps = epsilon
         for (k, parameter) in core.parameters.enumerated() {
             guard let g = gradients[k] else { continue }
-            var sum = core.slots["sum"]![k]
+            var sum = core.takeSlot("sum", k)
             for i in sum.indices { sum[i] += g[i] * g[i] }
             parameter.update { p in
                 for i in p.indices { p[i] -= lr * g[i] / (sum[i].squareRoot() + eps) }
             }
-            core.slots["sum"]![k] = sum
+            core.putSlot("sum", k, sum)
         }
     }
 }

@@ -45,8 +45,8 @@ public struct Adam: Optimizer {
         let stepSize = learningRate / correction1
         for (k, parameter) in core.parameters.enumerated() {
             guard let g = gradients[k] else { continue }
-            var m = core.slots["exp_avg"]![k]
-            var v = core.slots["exp_avg_sq"]![k]
+            var m = core.takeSlot("exp_avg", k)
+            var v = core.takeSlot("exp_avg_sq", k)
             for i in m.indices {
                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
@@ -56,8 +56,8 @@ public struct Adam: Optimizer {
                     p[i] -= stepSize * m[i] / ((v[i] / correction2).squareRoot() + eps)
                 }
             }
-            core.slots["exp_avg"]![k] = m
-            core.slots["exp_avg_sq"]![k] = v
+            core.putSlot("exp_avg", k, m)
+            core.putSlot("exp_avg_sq", k, v)
         }
     }
 }

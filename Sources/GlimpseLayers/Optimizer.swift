@@ -76,6 +76,19 @@ struct OptimizerCore {
         self.slotNames = slotNames
     }
 
+    /// Moves slot `name`'s buffer of parameter `k` out (leaving it empty), so that updating it
+    /// does not copy it; give it back with `putSlot`.
+    mutating func takeSlot(_ name: String, _ k: Int) -> [Float] {
+        let buffer = slots[name]![k]
+        slots[name]![k] = []
+        return buffer
+    }
+
+    /// Puts back a buffer taken by `takeSlot`.
+    mutating func putSlot(_ name: String, _ k: Int, _ buffer: [Float]) {
+        slots[name]![k] = buffer
+    }
+
     /// The gradients to apply, after clipping and weight decay, or nil for parameters that got
     /// none. Clears every gradient and advances the step count.
     mutating func takeGradients() -> [[Float]?] {

@@ -37,12 +37,12 @@ public struct RMSprop: Optimizer {
         let eps = epsilon
         for (k, parameter) in core.parameters.enumerated() {
             guard let g = gradients[k] else { continue }
-            var v = core.slots["square_avg"]![k]
+            var v = core.takeSlot("square_avg", k)
             for i in v.indices { v[i] = a * v[i] + (1 - a) * g[i] * g[i] }
             parameter.update { p in
                 for i in p.indices { p[i] -= lr * g[i] / (v[i].squareRoot() + eps) }
             }
-            core.slots["square_avg"]![k] = v
+            core.putSlot("square_avg", k, v)
         }
     }
 }

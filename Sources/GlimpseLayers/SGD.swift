@@ -45,13 +45,13 @@ public struct SGD: Optimizer {
                 }
                 continue
             }
-            var buffer = core.slots["momentum_buffer"]![k]
+            var buffer = core.takeSlot("momentum_buffer", k)
             for i in buffer.indices { buffer[i] = first ? g[i] : mu * buffer[i] + g[i] }
             let nesterov = self.nesterov
             parameter.update { p in
                 for i in p.indices { p[i] -= lr * (nesterov ? g[i] + mu * buffer[i] : buffer[i]) }
             }
-            core.slots["momentum_buffer"]![k] = buffer
+            core.putSlot("momentum_buffer", k, buffer)
         }
     }
 }
