@@ -52,6 +52,15 @@ extension Kernels {
         guard m > 0 && n > 0 && k > 0 else { return Tensor.zeros(shape) }
         let pa = UnsafePointer(a.storage.base)
         let pb = UnsafePointer(b.storage.base)
+        if !batched && !transA && transB && PackedMatrix.packsInference(rows: m, width: n, depth: k)
+        {
+            // x·Wᵀ with a layer's weight, as a decoder step in inference.
+            let packed = PackedMatrix.cached(transposing: b)
+            return Tensor(shape: shape) { c in
+                guard let pc = c.baseAddress else { return }
+                packed.product(pa, lda: columnsA, rows: m, into: pc, ldc: n, accumulating: false)
+            }
+        }
         return Tensor(shape: shape) { c in
             guard let pc = c.baseAddress else { return }
             for index in 0..<batch {

@@ -1,7 +1,8 @@
 // PackedMatrix.swift — a right-hand matrix packed once for many products, as the recurrent
-// weight of a sequence: CVectorMath's `glimpse_packed_product` without OpenBLAS's per-call copy
-// (see packed_product.c).
+// weight of a sequence or a decoder's weights in inference: CVectorMath's
+// `glimpse_packed_product` without OpenBLAS's per-call copy (see packed_product.c).
 import CVectorMath
+import Synchronization
 
 /// B [k, n] in CVectorMath's panel layout, for products A·B with many different A.
 final class PackedMatrix: @unchecked Sendable {
@@ -65,4 +66,51 @@ final class PackedMatrix: @unchecked Sendable {
                 a, lda, panels + first &* depth, c + first, ldc, m, columns, depth)
         }
     }
+}
+
+// MARK: - Weights packed once for inference
+
+extension PackedMatrix {
+    /// Whether an m-row product with a weight of n·k elements runs from a cached packed copy of
+    /// the weight: in inference (nothing recorded), for products with more rows than go to
+    /// matrix–vector products and few enough that OpenBLAS's per-call copy of the weight
+    /// dominates (a decoder step of a batch), with weights of 128 KB or more.
+    static func packsInference(rows m: Int, width n: Int, depth k: Int) -> Bool {
+        !GradientMode.isRecording && m > Kernels.fewRows && m <= 64 && n &* k >= 1 << 15
+    }
+
+    /// Wᵀ for a weight W [n, k], packed on first use and reused while W's storage lives: a
+    /// decoder calls its layers once per step with the same weights.
+    ///
+    /// The cache holds the storage itself, so the storage cannot be changed in place: every
+    /// writer (`Tensor.withUnsafeMutableBufferPointer`, hence `Parameter.update`) copies a
+    /// storage that is shared, and the changed weight is a new storage, packed anew.
+    static func cached(transposing weight: Tensor) -> PackedMatrix {
+        let storage = weight.storage
+        let (rows, depth) = (weight.shape[0], weight.shape[1])
+        if let packed = PackedWeightCache.entries.withLock({ entries -> PackedMatrix? in
+            guard
+                let index = entries.firstIndex(where: {
+                    $0.storage === storage && $0.packed.width == rows && $0.packed.depth == depth
+                })
+            else { return nil }
+            let entry = entries.remove(at: index)
+            entries.append(entry)  // most recently used last
+            return entry.packed
+        }) {
+            return packed
+        }
+        let packed = PackedMatrix(transposing: weight)
+        PackedWeightCache.entries.withLock { entries in
+            entries.append((storage, packed))
+            if entries.count > PackedWeightCache.capacity { entries.removeFirst() }
+        }
+        return packed
+    }
+}
+
+/// The most recently used packed weights (a decoder has a handful).
+private enum PackedWeightCache {
+    static let capacity = 8
+    static let entries = Mutex<[(storage: TensorStorage, packed: PackedMatrix)]>([])
 }

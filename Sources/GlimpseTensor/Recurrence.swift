@@ -174,7 +174,12 @@ public struct Recurrence: Sendable {
         self.projected = projected
         self.bias = bias
         let long = steps >= 4
-        packedWeight = long ? PackedMatrix(transposing: weight) : nil
+        let (gates, width) = (weight.shape[0], weight.shape[1])
+        packedWeight =
+            long
+            ? PackedMatrix(transposing: weight)
+            : PackedMatrix.packsInference(rows: batchSize, width: gates, depth: width)
+                ? PackedMatrix.cached(transposing: weight) : nil
         packedBackward = long ? PackedBackward(weight) : nil
         let sources = sources + [(weight, .weight)]
         let parentCount = sources.filter { $0.0.requiresGradient }.count
@@ -535,7 +540,11 @@ extension Kernels {
         let (gates, width) = (weight.shape[0], weight.shape[1])
         let rows = x.count / Swift.max(width, 1)
         let result = TensorStorage(count: rows &* gates)
-        if rows > 0 && gates > 0 && width > 0 {
+        if rows > 0 && PackedMatrix.packsInference(rows: rows, width: gates, depth: width) {
+            PackedMatrix.cached(transposing: weight).product(
+                x.storage.base, lda: width, rows: rows, into: result.base, ldc: gates,
+                accumulating: false)
+        } else if rows > 0 && gates > 0 && width > 0 {
             sgemm(
                 transposeA: false, transposeB: true, m: rows, n: gates, k: width,
                 x.storage.base, lda: width, weight.storage.base, ldb: width, result.base,
