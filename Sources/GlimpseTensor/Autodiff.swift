@@ -84,6 +84,9 @@ final class GraphNode: @unchecked Sendable {
 /// Whether ops record gradient graphs in the current task (see `withoutGradients`).
 enum GradientMode {
     @TaskLocal static var isRecording = true
+    /// Whether a `backward()` pass is running (which records nothing either): kernels that
+    /// specialise for inference check it too.
+    @TaskLocal static var isDifferentiating = false
 }
 
 /// Runs `body` in inference mode: ops inside record no graph, so their results do not require
@@ -139,27 +142,31 @@ extension Tensor {
             preconditionFailure("backward() on a tensor that does not require gradients")
         }
         // Pullbacks are built from ordinary ops; recording them would grow the graph.
-        GradientMode.$isRecording.withValue(false) {
-            var pending: [ObjectIdentifier: Tensor] = [
-                ObjectIdentifier(node): Tensor(repeating: 1, shape: shape)
-            ]
-            for current in node.topologicalOrder().reversed() {
-                guard let upstream = pending.removeValue(forKey: ObjectIdentifier(current)) else {
-                    continue
-                }
-                if current.isLeaf {
-                    current.accumulated.withLock { stored in
-                        stored = stored.map { $0 + upstream } ?? upstream
+        GradientMode.$isDifferentiating.withValue(true) {
+            GradientMode.$isRecording.withValue(false) {
+                var pending: [ObjectIdentifier: Tensor] = [
+                    ObjectIdentifier(node): Tensor(repeating: 1, shape: shape)
+                ]
+                for current in node.topologicalOrder().reversed() {
+                    guard let upstream = pending.removeValue(forKey: ObjectIdentifier(current))
+                    else {
+                        continue
                     }
-                    continue
-                }
-                for (parent, pullback) in zip(current.parents, current.pullbacks) {
-                    let contribution = pullback(upstream)
-                    precondition(
-                        contribution.shape == parent.shape,
-                        "pullback produced \(contribution.shape) for an input of \(parent.shape)")
-                    let key = ObjectIdentifier(parent)
-                    pending[key] = pending[key].map { $0 + contribution } ?? contribution
+                    if current.isLeaf {
+                        current.accumulated.withLock { stored in
+                            stored = stored.map { $0 + upstream } ?? upstream
+                        }
+                        continue
+                    }
+                    for (parent, pullback) in zip(current.parents, current.pullbacks) {
+                        let contribution = pullback(upstream)
+                        precondition(
+                            contribution.shape == parent.shape,
+                            "pullback produced \(contribution.shape) for an input of \(parent.shape)"
+                        )
+                        let key = ObjectIdentifier(parent)
+                        pending[key] = pending[key].map { $0 + contribution } ?? contribution
+                    }
                 }
             }
         }

@@ -72,11 +72,12 @@ final class PackedMatrix: @unchecked Sendable {
 
 extension PackedMatrix {
     /// Whether an m-row product with a weight of n·k elements runs from a cached packed copy of
-    /// the weight: in inference (nothing recorded), for products with more rows than go to
+    /// the weight: in inference (nothing recorded, no backward pass running), for products with more rows than go to
     /// matrix–vector products and few enough that OpenBLAS's per-call copy of the weight
     /// dominates (a decoder step of a batch), with weights of 128 KB or more.
     static func packsInference(rows m: Int, width n: Int, depth k: Int) -> Bool {
-        !GradientMode.isRecording && m > Kernels.fewRows && m <= 64 && n &* k >= 1 << 15
+        !GradientMode.isRecording && !GradientMode.isDifferentiating && m > Kernels.fewRows
+            && m <= 64 && n &* k >= 1 << 15
     }
 
     /// Wᵀ for a weight W [n, k], packed on first use and reused while W's storage lives: a
