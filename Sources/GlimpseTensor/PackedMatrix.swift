@@ -104,14 +104,22 @@ extension PackedMatrix {
         let packed = PackedMatrix(transposing: weight)
         PackedWeightCache.entries.withLock { entries in
             entries.append((storage, packed))
-            if entries.count > PackedWeightCache.capacity { entries.removeFirst() }
+            // Each entry keeps its weight's storage and the packed copy alive.
+            func heldFloats() -> Int { entries.reduce(0) { $0 + 2 &* $1.storage.count } }
+            while entries.count > PackedWeightCache.capacity
+                || (entries.count > 1 && heldFloats() > PackedWeightCache.capacityFloats)
+            {
+                entries.removeFirst()
+            }
         }
         return packed
     }
 }
 
-/// The most recently used packed weights (a decoder has a handful).
+/// The most recently used packed weights (a decoder has a handful), at most 8 and, but for
+/// the newest, 256 MB with the weights they keep alive.
 private enum PackedWeightCache {
     static let capacity = 8
+    static let capacityFloats = 64 << 20
     static let entries = Mutex<[(storage: TensorStorage, packed: PackedMatrix)]>([])
 }
