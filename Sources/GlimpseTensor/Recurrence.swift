@@ -114,7 +114,8 @@ public struct Recurrence: Sendable {
     public let batchSize: Int
     let weight: Tensor
     /// W_hhᵀ [H, G] and W_hh [G, H] packed for the per-step products h·W_hhᵀ and ∂R·W_hh, for
-    /// sequences long enough to repay the copies (the second made by the first backward step).
+    /// sequences long enough to repay the copies (the second made by the first backward step);
+    /// for a decoder's single steps in inference, W_hhᵀ from `PackedMatrix.cached`.
     let packedWeight: PackedMatrix?
     let packedBackward: PackedBackward?
     /// x̃ without the bias: [T, N, G], or nil for bare products h·W_hhᵀ.
