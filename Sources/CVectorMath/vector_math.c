@@ -145,7 +145,6 @@ static inline __attribute__((always_inline)) void max_pool_2x2_body(
     }
 }
 
-
 static void tanh_of_sum_baseline(const float *a, const float *b, float *out, ptrdiff_t count) {
     tanh_of_sum_body(a, b, out, count);
 }
@@ -202,7 +201,8 @@ void glimpse_allow_wide_lanes(int allowed) {
 }
 
 int glimpse_has_wide_lanes(void) {
-    return __atomic_load_n(&wide_lanes_allowed, __ATOMIC_RELAXED) && glimpse_wide_lanes_available();
+    return __atomic_load_n(&wide_lanes_allowed, __ATOMIC_RELAXED)
+        && glimpse_wide_lanes_available();
 }
 
 void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t count) {
@@ -223,7 +223,8 @@ void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count) {
 void glimpse_lstm_forward(
     const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
     ptrdiff_t rows, ptrdiff_t width) {
-    if (glimpse_has_wide_lanes()) lstm_forward_wide(gates, cell, hidden, new_cell, saved, rows, width);
+    if (glimpse_has_wide_lanes())
+        lstm_forward_wide(gates, cell, hidden, new_cell, saved, rows, width);
     else lstm_forward_baseline(gates, cell, hidden, new_cell, saved, rows, width);
 }
 
