@@ -60,8 +60,9 @@ extension Kernels {
                 scores.initialize(repeating: offset)
                 return
             }
-            // Chunks of at least ~16K elements: smaller ones do not repay the hand-off.
-            let minimum = Swift.max(1, 16_384 / width)
+            // Chunks of at least 8K elements (~5 µs of tanh): smaller ones do not repay the
+            // hand-off.
+            let minimum = Swift.max(1, 8_192 / width)
             Parallelism.forEachChunk(of: rows, minimumChunk: minimum) { _, chunk in
                 // t for this chunk's rows goes into the saved activations, all at once, or else
                 // block by block into a 32 KB scratch that stays in cache for the product.

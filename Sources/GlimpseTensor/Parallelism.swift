@@ -92,7 +92,9 @@ extension Parallelism {
             body(0, barrier)
             return true
         }
-        return state.pool(helpers: chunks - 1).run(chunks: chunks) { body($0, barrier) }
+        return state.pool(helpers: chunks - 1).run(chunks: chunks, together: true) {
+            body($0, barrier)
+        }
     }
 }
 
@@ -123,77 +125,105 @@ final class SpinBarrier: @unchecked Sendable {
 
 /// Helper threads that run the chunks of one job at a time with the calling thread.
 ///
-/// `run` publishes the job and bumps `generation`; each helper, spinning or woken, runs its
-/// chunk (if the job has one for it) and decrements `remaining`; `run` returns when every helper
-/// has acknowledged, so no helper can still be reading a job when the next is published.
+/// `run` publishes the job in `claims` (its generation, chunk count and next unclaimed chunk in
+/// one word); every thread, the caller included, claims chunks from it with a compare-and-swap until
+/// none is left, and `run` returns when all chunks have finished. A helper that is still asleep
+/// or busy elsewhere therefore never holds the caller up: the caller runs the chunks nobody has
+/// claimed. A claim names its generation, so a helper that wakes late cannot take a chunk of a
+/// job that has already returned.
 final class WorkerPool: @unchecked Sendable {
     let helperCount: Int
-    private let generation = Atomic<Int>(0)
-    private let remaining = Atomic<Int>(0)
+    /// generation << 33 | together << 32 | chunk count << 16 | next unclaimed chunk.
+    private let claims = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let condition = NSCondition()
     private var sleepers = 0  // guarded by `condition`
-    // The current job, written by `run` before it bumps `generation` (release) and read by
-    // helpers after they see the bump (acquire).
+    // The current job, written by `run` before it publishes `claims` (release) and read by a
+    // thread only after it has claimed one of the job's chunks (acquire).
     private var job: UncheckedSendable<(Int) -> Void>?
-    private var chunkCount = 0
 
     init(helpers: Int) {
         helperCount = helpers
         for index in 0..<helpers {
             // The thread keeps its pool alive: a replaced (smaller) pool's helpers just sleep.
-            let thread = Thread { [self] in self.serve(chunk: index + 1) }
+            let thread = Thread { [self] in self.serve() }
             thread.name = "glimpse-worker-\(index + 1)"
             thread.start()
         }
     }
 
-    /// Runs `body(0..<chunks)`: chunk 0 and any beyond the helpers on the calling thread, the
-    /// others on helpers. Returns false, running nothing, when the pool is already running a job.
-    func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
+    /// Runs `body(0..<chunks)` on the calling thread and the helpers, each chunk once. With
+    /// `together`, each thread runs at most one chunk, so that chunks can wait for each other
+    /// (`chunks` must not exceed `helperCount + 1`). Returns false, running nothing, when the
+    /// pool is already running a job.
+    func run(chunks: Int, together: Bool = false, _ body: (Int) -> Void) -> Bool {
+        precondition(chunks < 1 << 16 && (!together || chunks <= helperCount + 1))
         guard
             busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         else { return false }
         defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
             job = UncheckedSendable(body)
-            chunkCount = chunks
-            remaining.store(helperCount, ordering: .relaxed)
+            finished.store(0, ordering: .relaxed)
+            let generation = (claims.load(ordering: .relaxed) >> 33) &+ 1
             condition.lock()
-            generation.add(1, ordering: .releasing)
+            claims.store(
+                generation << 33 | (together ? 1 << 32 : 0) | chunks << 16, ordering: .releasing)
             if sleepers > 0 { condition.broadcast() }
             condition.unlock()
-            body(0)
-            for index in (helperCount + 1)..<Swift.max(helperCount + 1, chunks) { body(index) }
-            while remaining.load(ordering: .acquiring) > 0 {}
+            while let index = claim(generation) {
+                body(index)
+                finished.add(1, ordering: .releasing)
+                if together { break }
+            }
+            while finished.load(ordering: .acquiring) < chunks {}
             job = nil
         }
         return true
     }
 
-    /// A helper's loop: wait for a new generation (spinning, then sleeping), run its chunk.
-    private func serve(chunk index: Int) {
+    /// The next unclaimed chunk of job `generation`, now claimed, or nil when there is none.
+    private func claim(_ generation: Int) -> Int? {
+        var state = claims.load(ordering: .acquiring)
+        while true {
+            let (count, next) = ((state >> 16) & 0xFFFF, state & 0xFFFF)
+            guard state >> 33 == generation, next < count else { return nil }
+            let (exchanged, original) = claims.compareExchange(
+                expected: state, desired: state &+ 1, ordering: .acquiringAndReleasing)
+            if exchanged { return next }
+            state = original
+        }
+    }
+
+    /// A helper's loop: wait for a new generation (spinning for about 50 µs, then sleeping),
+    /// claim its chunks.
+    private func serve() {
         var seen = 0
         while true {
-            var current = generation.load(ordering: .acquiring)
+            var state = claims.load(ordering: .acquiring)
             var spins = 0
-            while current == seen && spins < 50_000 {
+            while state >> 33 == seen && spins < 50_000 {
                 spins += 1
-                current = generation.load(ordering: .acquiring)
+                state = claims.load(ordering: .acquiring)
             }
-            if current == seen {
+            if state >> 33 == seen {
                 condition.lock()
-                while generation.load(ordering: .acquiring) == seen {
+                while claims.load(ordering: .acquiring) >> 33 == seen {
                     sleepers += 1
                     condition.wait()
                     sleepers -= 1
                 }
                 condition.unlock()
-                current = generation.load(ordering: .acquiring)
+                state = claims.load(ordering: .acquiring)
             }
-            seen = current
-            if index < chunkCount, let job { job.value(index) }
-            remaining.subtract(1, ordering: .releasing)
+            seen = state >> 33
+            let together = state & 1 << 32 != 0
+            while let index = claim(seen) {
+                job!.value(index)
+                finished.add(1, ordering: .releasing)
+                if together { break }
+            }
         }
     }
 }
@@ -278,8 +308,12 @@ extension Kernels {
                 blasint(transposeA ? k : rows), blasint(transposeA ? rows : k), alpha, pa,
                 blasint(lda), pb, blasint(transposeB ? 1 : ldb), beta, pc, blasint(ldc))
         }
-        // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread.
-        let large = 2 &* m &* n &* k >= 1 << 21
+        // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread. A
+        // matrix–vector product is bound by reading its matrix, and each core streams its own
+        // share from L3: from 512 KB on, two halves cost less than the whole (greedy decoding at
+        // batch 1 went from ~1.9 to ~1.4 ms).
+        let large =
+            2 &* m &* n &* k >= 1 << 21 || (m <= Kernels.fewRows && n &* k >= 1 << 17)
         guard split, Parallelism.threadCount > 1, large else {
             product(rows: 0..<m, columns: 0..<n)
             return

@@ -59,10 +59,11 @@ final class ParallelismTests: XCTestCase {
 
     func testFewRowAndOneColumnProductsMatchANaiveProduct() {
         // These run as matrix–vector products (up to 4 rows, or one column): small ones on one
-        // thread, and ones of ≥ 2²¹ flops split by columns (few rows) or by rows (one column).
+        // thread, and ones of ≥ 2²¹ flops split by columns (few rows) or by rows (one column);
+        // few-row products with a matrix of ≥ 2¹⁷ elements split by columns whatever their flops.
         let shapes = [
             (1, 5, 3), (3, 7, 5), (4, 1, 3), (1, 2051, 520), (4, 2051, 520), (2051, 1, 520),
-            (1, 1, 7),
+            (1, 1, 7), (2, 301, 500),
         ]
         for (m, n, k) in shapes {
             for transposeA in [false, true] {
