@@ -57,10 +57,11 @@ static inline __attribute__((always_inline)) void sigmoid_body(
 }
 
 static inline __attribute__((always_inline)) void lstm_forward_body(
-    const float *restrict gates, const float *restrict cell, float *restrict hidden,
-    float *restrict new_cell, float *restrict saved, ptrdiff_t rows, ptrdiff_t width) {
+    const float *restrict gates, ptrdiff_t stride, const float *restrict cell,
+    float *restrict hidden, float *restrict new_cell, float *restrict saved, ptrdiff_t rows,
+    ptrdiff_t width) {
     for (ptrdiff_t n = 0; n < rows; n++) {
-        const float *a = gates + n * 4 * width;
+        const float *a = gates + n * 4 * stride;
         const float *c = cell + n * width;
         float *h = hidden + n * width;
         float *c2 = new_cell + n * width;
@@ -70,9 +71,9 @@ static inline __attribute__((always_inline)) void lstm_forward_body(
             float *s = saved + n * 5 * width;
             for (ptrdiff_t j = 0; j < width; j++) {
                 float i = sigmoid(a[j]);
-                float f = sigmoid(a[width + j]);
-                float g = hyperbolic_tangent(a[2 * width + j]);
-                float o = sigmoid(a[3 * width + j]);
+                float f = sigmoid(a[stride + j]);
+                float g = hyperbolic_tangent(a[2 * stride + j]);
+                float o = sigmoid(a[3 * stride + j]);
                 float cj = f * c[j] + i * g;
                 float tc = hyperbolic_tangent(cj);
                 c2[j] = cj;
@@ -86,9 +87,9 @@ static inline __attribute__((always_inline)) void lstm_forward_body(
         } else {
             for (ptrdiff_t j = 0; j < width; j++) {
                 float i = sigmoid(a[j]);
-                float f = sigmoid(a[width + j]);
-                float g = hyperbolic_tangent(a[2 * width + j]);
-                float o = sigmoid(a[3 * width + j]);
+                float f = sigmoid(a[stride + j]);
+                float g = hyperbolic_tangent(a[2 * stride + j]);
+                float o = sigmoid(a[3 * stride + j]);
                 float cj = f * c[j] + i * g;
                 c2[j] = cj;
                 h[j] = o * hyperbolic_tangent(cj);
@@ -164,14 +165,14 @@ WIDE static void sigmoid_wide(const float *x, float *out, ptrdiff_t count) {
     sigmoid_body(x, out, count);
 }
 static void lstm_forward_baseline(
-    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
-    ptrdiff_t rows, ptrdiff_t width) {
-    lstm_forward_body(gates, cell, hidden, new_cell, saved, rows, width);
+    const float *gates, ptrdiff_t stride, const float *cell, float *hidden, float *new_cell,
+    float *saved, ptrdiff_t rows, ptrdiff_t width) {
+    lstm_forward_body(gates, stride, cell, hidden, new_cell, saved, rows, width);
 }
 WIDE static void lstm_forward_wide(
-    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
-    ptrdiff_t rows, ptrdiff_t width) {
-    lstm_forward_body(gates, cell, hidden, new_cell, saved, rows, width);
+    const float *gates, ptrdiff_t stride, const float *cell, float *hidden, float *new_cell,
+    float *saved, ptrdiff_t rows, ptrdiff_t width) {
+    lstm_forward_body(gates, stride, cell, hidden, new_cell, saved, rows, width);
 }
 
 static void max_pool_2x2_baseline(
@@ -221,11 +222,11 @@ void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count) {
 }
 
 void glimpse_lstm_forward(
-    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
-    ptrdiff_t rows, ptrdiff_t width) {
+    const float *gates, ptrdiff_t gate_stride, const float *cell, float *hidden, float *new_cell,
+    float *saved, ptrdiff_t rows, ptrdiff_t width) {
     if (glimpse_has_wide_lanes())
-        lstm_forward_wide(gates, cell, hidden, new_cell, saved, rows, width);
-    else lstm_forward_baseline(gates, cell, hidden, new_cell, saved, rows, width);
+        lstm_forward_wide(gates, gate_stride, cell, hidden, new_cell, saved, rows, width);
+    else lstm_forward_baseline(gates, gate_stride, cell, hidden, new_cell, saved, rows, width);
 }
 
 void glimpse_max_pool_2x2(

@@ -9,7 +9,7 @@
 // W_hh, PackedMatrix.swift), applies the cell to them and writes its part of hₜ; step t + 1
 // reads all of hₜ, so the threads meet at one barrier per step.
 //
-//   gatesₜ[:, block] = x̃ₜ[:, block] + b[block] + hₜ₋₁·W_hh[block, :]ᵀ,   x̃ = x·W_ihᵀ (one GEMM)
+//   gatesₜ[:, block] = x̃ₜ[:, block] + hₜ₋₁·W_hh[block, :]ᵀ,   x̃ = x·W_ihᵀ + b (one GEMM)
 //   (hₜ, cₜ)[:, j₀..<j₁] = cell(gatesₜ[:, block], cₜ₋₁[:, j₀..<j₁])
 //
 // Backward, from the last step processed to the first, with ∂h and ∂c carried between steps:
@@ -50,7 +50,7 @@ public func lstmSequence(
     let sources = [inputs, inputWeight, weight, hidden, cell] + (bias.map { [$0] } ?? [])
     let recording = GradientMode.isRecording && sources.contains { $0.requiresGradient }
     let sequence = LSTMSequenceKernel(
-        projected: Kernels.affine(inputs, inputWeight), bias: bias, weight: weight,
+        projected: Kernels.affine(inputs, inputWeight, bias: bias), weight: weight,
         hidden: hidden, cell: cell, reversed: reversed, saving: recording)
     let forward = sequence.forward()
     guard recording else { return forward }
@@ -83,8 +83,8 @@ public func lstmSequence(
 /// then only read.
 final class LSTMSequenceKernel: @unchecked Sendable {
     let (steps, batch, width): (Int, Int, Int)
-    let projected: Tensor  // x̃ [T, N, 4H]
-    let bias: Tensor?
+    /// x̃ = x·W_ihᵀ + b [T, N, 4H]; step t turns x̃ₜ into its gates' pre-activations in place.
+    let gates: TensorStorage
     let weight: Tensor
     let initialHidden: Tensor
     let reversed: Bool
@@ -101,11 +101,11 @@ final class LSTMSequenceKernel: @unchecked Sendable {
     static let minimumUnitsPerThread = 32
 
     init(
-        projected: Tensor, bias: Tensor?, weight: Tensor, hidden: Tensor, cell: Tensor,
-        reversed: Bool, saving: Bool
+        projected: Tensor, weight: Tensor, hidden: Tensor, cell: Tensor, reversed: Bool,
+        saving: Bool
     ) {
         (steps, batch, width) = (projected.shape[0], projected.shape[1], weight.shape[1])
-        (self.projected, self.bias, self.weight, initialHidden) = (projected, bias, weight, hidden)
+        (gates, self.weight, initialHidden) = (projected.storage, weight, hidden)
         self.reversed = reversed
         let plane = batch &* width
         outputs = TensorStorage(count: steps &* plane)
@@ -139,21 +139,16 @@ final class LSTMSequenceKernel: @unchecked Sendable {
 
     /// The recurrence: outputs, final hidden state and final cell state.
     func forward() -> (outputs: Tensor, hidden: Tensor, cell: Tensor) {
-        let (gates, plane) = (4 &* width, batch &* width)
-        let px = UnsafePointer(projected.storage.base)
-        let pb = bias.map { UnsafePointer($0.storage.base) }
+        let plane = batch &* width
         let pw = UnsafePointer(weight.storage.base)
         forEachUnitBlock { units, barrier in
             let (first, count) = (units.lowerBound, units.count)
-            let blockGates = 4 &* count
             // This block's rows of W_hh for each gate q, W_hh[q·H + j₀ ..< q·H + j₁, :], packed
             // as the [H, w] right operand of hₜ₋₁·W_hh[rows]ᵀ.
             let packed = (0..<4).map {
                 PackedMatrix(
                     transposing: pw + ($0 &* width &+ first) &* width, rows: count, depth: width)
             }
-            let products = UnsafeMutablePointer<Float>.allocate(capacity: batch &* blockGates)
-            defer { products.deallocate() }
             let saved = UnsafeMutablePointer<Float>.allocate(capacity: 5 &* count)
             defer { saved.deallocate() }
             var previousHidden = UnsafePointer(initialHidden.storage.base)
@@ -162,31 +157,19 @@ final class LSTMSequenceKernel: @unchecked Sendable {
                 let (source, target) = (
                     cellState(beforeStep: index), cellState(beforeStep: index &+ 1)
                 )
-                // products = x̃ₜ[:, block] + b[block], then += hₜ₋₁·blockᵀ.
-                for n in 0..<batch {
-                    let from = px + (t &* batch &+ n) &* gates
-                    let to = products + n &* blockGates
-                    for q in 0..<4 {
-                        let offset = q &* width &+ first
-                        let (x, out) = (from + offset, to + q &* count)
-                        if let pb {
-                            for u in 0..<count { out[u] = x[u] + pb[offset &+ u] }
-                        } else {
-                            out.update(from: x, count: count)
-                        }
-                    }
-                }
+                // x̃ₜ[:, block] += hₜ₋₁·blockᵀ, gate by gate.
+                let step = gates.base + t &* batch &* 4 &* width
                 for q in 0..<4 {
                     packed[q].product(
-                        previousHidden, lda: width, rows: batch, into: products + q &* count,
-                        ldc: blockGates, accumulating: true, split: false)
+                        previousHidden, lda: width, rows: batch, into: step + (q &* width &+ first),
+                        ldc: 4 &* width, accumulating: true, split: false)
                 }
                 let output = outputs.base + t &* plane
                 for n in 0..<batch {
                     let row = n &* width &+ first
                     glimpse_lstm_forward(
-                        products + n &* blockGates, source + row, output + row, target + row,
-                        activations == nil ? nil : saved, 1, count)
+                        step + (n &* 4 &* width &+ first), width, source + row, output + row,
+                        target + row, activations == nil ? nil : saved, 1, count)
                     // The cell writes its activations as five runs of w; they go to [5H] rows.
                     if let activations {
                         let rowIndex: Int = t &* batch &+ n

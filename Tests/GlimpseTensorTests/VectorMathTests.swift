@@ -57,30 +57,34 @@ final class VectorMathTests: XCTestCase {
 
     func testLSTMForwardMatchesTheEquations() {
         let (rows, width) = (3, 37)
-        // Deterministic values spread over −6…6 (gates) and −3…3 (cell).
-        let gates = (0..<(rows * 4 * width)).map { Float(6 * Foundation.sin(Double($0) * 0.37)) }
+        // Deterministic values spread over −6…6 (gates) and −3…3 (cell); a gate stride wider
+        // than the units reads a block of a wider layer's gates.
         let cell = (0..<(rows * width)).map { Float(3 * Foundation.cos(Double($0) * 0.61)) }
         func sigma(_ v: Float) -> Double { 1 / (1 + Foundation.exp(-Double(v))) }
-        for wide in laneSettings {
+        for (wide, stride) in laneSettings.flatMap({ w in [width, width + 5].map { (w, $0) } }) {
             glimpse_allow_wide_lanes(wide)
+            let gates = (0..<(rows * 4 * stride)).map {
+                Float(6 * Foundation.sin(Double($0) * 0.37))
+            }
             for saving in [false, true] {
                 var hidden = [Float](repeating: .nan, count: rows * width)
                 var newCell = hidden
                 var saved = [Float](repeating: .nan, count: rows * 5 * width)
                 saved.withUnsafeMutableBufferPointer { buffer in
                     glimpse_lstm_forward(
-                        gates, cell, &hidden, &newCell, saving ? buffer.baseAddress : nil, rows,
-                        width)
+                        gates, stride, cell, &hidden, &newCell, saving ? buffer.baseAddress : nil,
+                        rows, width)
                 }
                 for n in 0..<rows {
                     for j in 0..<width {
-                        let a = n * 4 * width + j
+                        let a = n * 4 * stride + j
                         let i = sigma(gates[a])
-                        let f = sigma(gates[a + width])
-                        let g = Foundation.tanh(Double(gates[a + 2 * width]))
-                        let o = sigma(gates[a + 3 * width])
+                        let f = sigma(gates[a + stride])
+                        let g = Foundation.tanh(Double(gates[a + 2 * stride]))
+                        let o = sigma(gates[a + 3 * stride])
                         let c = f * Double(cell[n * width + j]) + i * g
-                        let context = "row \(n) unit \(j) wide \(wide) saving \(saving)"
+                        let context =
+                            "row \(n) unit \(j) wide \(wide) stride \(stride) saving \(saving)"
                         XCTAssertEqual(Double(newCell[n * width + j]), c, accuracy: 1e-6, context)
                         XCTAssertEqual(
                             Double(hidden[n * width + j]), o * Foundation.tanh(c), accuracy: 1e-6,

@@ -23,11 +23,13 @@ void glimpse_tanh(const float *x, float *out, ptrdiff_t count);
 void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count);
 
 /// One LSTM step from pre-activations, gate order i, f, g, o, for `rows` rows of `width` units:
-/// gates [rows, 4·width], cell [rows, width] -> hidden, new_cell [rows, width]; when `saved` is
-/// not NULL also the activations [i | f | g | o | tanh c′] as [rows, 5·width].
+/// gates [rows, 4·gate_stride] (gate q of unit j at q·gate_stride + j; gate_stride ≥ width, so
+/// the units can be a block of a wider layer), cell [rows, width] -> hidden, new_cell
+/// [rows, width]; when `saved` is not NULL also the activations [i | f | g | o | tanh c′] as
+/// [rows, 5·width].
 void glimpse_lstm_forward(
-    const float *gates, const float *cell, float *hidden, float *new_cell, float *saved,
-    ptrdiff_t rows, ptrdiff_t width);
+    const float *gates, ptrdiff_t gate_stride, const float *cell, float *hidden, float *new_cell,
+    float *saved, ptrdiff_t rows, ptrdiff_t width);
 
 /// 2×2 max pooling with stride 2 of one plane x [height, width] -> y [height/2, width/2]
 /// (rounded down). A window's maximum is its first largest element in row-major order, or its
