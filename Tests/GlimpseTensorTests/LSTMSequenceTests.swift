@@ -28,8 +28,9 @@ final class LSTMSequenceTests: XCTestCase {
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
         // (steps, batch, input, hidden): 67 units split unevenly across two threads; 16 units
-        // run on one thread whatever the thread count.
-        for (steps, batch, input, hidden) in [(5, 3, 4, 67), (4, 1, 3, 16), (1, 2, 5, 64)] {
+        // run on one thread whatever the thread count; a batch of 25 splits by rows (12 + 13).
+        let shapes = [(5, 3, 4, 67), (4, 1, 3, 16), (1, 2, 5, 64), (3, 25, 4, 35)]
+        for (steps, batch, input, hidden) in shapes {
             let x = sample([steps, batch, input], seed: 1)
             let wIH = sample([4 * hidden, input], seed: 2)
             let wHH = sample([4 * hidden, hidden], seed: 3, in: -0.3..<0.3)
@@ -58,33 +59,35 @@ final class LSTMSequenceTests: XCTestCase {
     func testGradientsMatchTheStepByStepOps() {
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
-        let (steps, batch, input, hidden) = (4, 3, 5, 67)
-        let values = [
-            [steps, batch, input], [4 * hidden, input], [4 * hidden, hidden], [batch, hidden],
-            [batch, hidden], [4 * hidden],
-        ].enumerated().map { sample($1, seed: UInt64(20 + $0), in: -0.5..<0.5) }
-        // The loss weights outputs, final hidden and final cell state differently.
-        func loss(_ outputs: Tensor, _ hidden: Tensor, _ cell: Tensor) -> Tensor {
-            (outputs * outputs).sum() + (hidden * 3).sum() + (cell * cell * 2).sum()
-        }
-        for (reversed, withBias) in [(false, true), (true, false)] {
-            var leaves = values.map { $0.requiringGradient() }
-            let expected = stepByStep(
-                leaves[0], leaves[1], withBias ? leaves[5] : nil, leaves[2], leaves[3], leaves[4],
-                reversed: reversed)
-            loss(expected.outputs, expected.hidden, expected.cell).backward()
-            let reference = leaves.prefix(withBias ? 6 : 5).map { $0.gradient! }
-            for threads in [1, 2] {
-                Parallelism.threadCount = threads
-                leaves = values.map { $0.requiringGradient() }
-                let actual = lstmSequence(
-                    inputs: leaves[0], inputWeight: leaves[1], bias: withBias ? leaves[5] : nil,
-                    weight: leaves[2], hidden: leaves[3], cell: leaves[4], reversed: reversed)
-                loss(actual.outputs, actual.hidden, actual.cell).backward()
-                for (index, gradient) in reference.enumerated() {
-                    assertClose(
-                        leaves[index].gradient!, gradient, absoluteTolerance: 1e-4,
-                        "input \(index), reversed \(reversed), \(threads) threads")
+        // 67 units split unevenly across two threads; a batch of 25 splits by rows (12 + 13).
+        for (steps, batch, input, hidden) in [(4, 3, 5, 67), (3, 25, 4, 35)] {
+            let values = [
+                [steps, batch, input], [4 * hidden, input], [4 * hidden, hidden], [batch, hidden],
+                [batch, hidden], [4 * hidden],
+            ].enumerated().map { sample($1, seed: UInt64(20 + $0), in: -0.5..<0.5) }
+            // The loss weights outputs, final hidden and final cell state differently.
+            func loss(_ outputs: Tensor, _ hidden: Tensor, _ cell: Tensor) -> Tensor {
+                (outputs * outputs).sum() + (hidden * 3).sum() + (cell * cell * 2).sum()
+            }
+            for (reversed, withBias) in [(false, true), (true, false)] {
+                var leaves = values.map { $0.requiringGradient() }
+                let expected = stepByStep(
+                    leaves[0], leaves[1], withBias ? leaves[5] : nil, leaves[2], leaves[3],
+                    leaves[4], reversed: reversed)
+                loss(expected.outputs, expected.hidden, expected.cell).backward()
+                let reference = leaves.prefix(withBias ? 6 : 5).map { $0.gradient! }
+                for threads in [1, 2] {
+                    Parallelism.threadCount = threads
+                    leaves = values.map { $0.requiringGradient() }
+                    let actual = lstmSequence(
+                        inputs: leaves[0], inputWeight: leaves[1], bias: withBias ? leaves[5] : nil,
+                        weight: leaves[2], hidden: leaves[3], cell: leaves[4], reversed: reversed)
+                    loss(actual.outputs, actual.hidden, actual.cell).backward()
+                    for (index, gradient) in reference.enumerated() {
+                        assertClose(
+                            leaves[index].gradient!, gradient, absoluteTolerance: 1e-4,
+                            "N \(batch) input \(index), reversed \(reversed), \(threads) threads")
+                    }
                 }
             }
         }
