@@ -1,7 +1,8 @@
 // LSTM cell (Hochreiter & Schmidhuber 1997; forget gate of Gers et al. 2000) with PyTorch's
 // nn.LSTMCell parameters: gate order i, f, g, o in `weight_ih` [4H, in], `weight_hh` [4H, H],
-// `bias_ih`, `bias_hh` [4H]. The gate nonlinearities and state update are one fused op
-// (`lstmCell(gates:cell:)` in GlimpseTensor).
+// `bias_ih`, `bias_hh` [4H]. A step is one op (`lstmStep` in GlimpseTensor: the products, then
+// the gate nonlinearities and state update fused in `lstmCell`), a sequence another
+// (`lstmSequence`).
 import GlimpseTensor
 
 /// The state (h, c) of an LSTM.   hidden, cell: [N, H]
@@ -65,8 +66,10 @@ public struct LSTMCell: RecurrentCell {
     /// One step.   input: [N, in], state: [N, H] each -> state′
     public func callAsFunction(_ input: Tensor, _ state: LSTMState) -> LSTMState {
         checkStep(input, state.hidden)
-        let recurrence = weights.recurrence(input.unsqueezed(axis: 0))  // one step
-        return step(recurrence(step: 0, state.hidden), state)
+        let (hidden, cell) = lstmStep(
+            input: input, hidden: state.hidden, cell: state.cell, inputWeight: weightIH.value,
+            bias: weights.summedBias, weight: weightHH.value)
+        return LSTMState(hidden: hidden, cell: cell)
     }
 
     /// Steps over inputs [T, N, in] as one op (`lstmSequence`): one input GEMM for all steps,
@@ -75,16 +78,10 @@ public struct LSTMCell: RecurrentCell {
         _ inputs: Tensor, from state: LSTMState, reversed: Bool
     ) -> (outputs: Tensor, state: LSTMState) {
         checkSequence(inputs)
-        let bias: Tensor? = if let biasIH, let biasHH { biasIH.value + biasHH.value } else { nil }
         let (outputs, hidden, cell) = lstmSequence(
-            inputs: inputs, inputWeight: weightIH.value, bias: bias, weight: weightHH.value,
+            inputs: inputs, inputWeight: weightIH.value, bias: weights.summedBias,
+            weight: weightHH.value,
             hidden: state.hidden, cell: state.cell, reversed: reversed)
         return (outputs, LSTMState(hidden: hidden, cell: cell))
-    }
-
-    /// The cell update from pre-activation gates [N, 4H].
-    private func step(_ gates: Tensor, _ state: LSTMState) -> LSTMState {
-        let (hidden, cell) = lstmCell(gates: gates, cell: state.cell)
-        return LSTMState(hidden: hidden, cell: cell)
     }
 }

@@ -118,14 +118,17 @@ struct GateWeights {
             } : nil
     }
 
+    /// b_ih + b_hh, or nil without biases: the bias of cells whose gates take the sum of both
+    /// projections (LSTM, RNN).
+    var summedBias: Tensor? {
+        if let biasIH, let biasHH { biasIH.value + biasHH.value } else { nil }
+    }
+
     /// The affine part of the cell over inputs [T, N, in] (T = 1 for a single step): one GEMM
-    /// for x·W_ihᵀ + b_ih + b_hh at every step, then h·W_hhᵀ per step. For cells whose gates
-    /// take the sum of both projections (LSTM, RNN).
+    /// for x·W_ihᵀ + b_ih + b_hh at every step, then h·W_hhᵀ per step (RNN).
     func recurrence(_ inputs: Tensor) -> Recurrence {
-        let bias: Tensor? =
-            if let biasIH, let biasHH { biasIH.value + biasHH.value } else { nil }
-        return Recurrence(
-            inputs: inputs, inputWeight: weightIH.value, bias: bias, weight: weightHH.value)
+        Recurrence(
+            inputs: inputs, inputWeight: weightIH.value, bias: summedBias, weight: weightHH.value)
     }
 
     /// x·W_ihᵀ + b_ih for every step of inputs [T, N, in] -> [T, N, G·H] (GRU, which keeps the
