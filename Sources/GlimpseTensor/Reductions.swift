@@ -81,6 +81,12 @@ extension Kernels {
         let (outer, n, inner) = (x.shape[0], x.shape[1], x.shape[2])
         let px = UnsafePointer(x.storage.base)
         return Tensor(shape: [outer, inner]) { y in
+            if inner == 1 {
+                // Along the last axis (a global average pool): one contiguous sum per row, in
+                // eight lanes (the loop below does one scalar addition per element).
+                for o in 0..<outer { y[o] = rowSum(px + o &* n, count: n) }
+                return
+            }
             y.initialize(repeating: 0)
             for o in 0..<outer {
                 let output = o &* inner
@@ -90,6 +96,22 @@ extension Kernels {
                 }
             }
         }
+    }
+
+    /// Σ x[0..<count], accumulated in eight lanes.
+    static func rowSum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>()
+        var i = 0
+        while i &+ 8 <= count {
+            lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += x[i]
+            i &+= 1
+        }
+        return total
     }
 
     /// y[o, i] = maxₖ x[o, k, i] and the first such k.   x: [outer, n, inner], n > 0

@@ -35,6 +35,19 @@ final class ReductionTests: XCTestCase {
         XCTAssertEqual(rowIndices, [1, 0, 3])
     }
 
+    func testSumAlongTheLastAxisOfLongRows() {
+        // Rows shorter than, equal to and longer than the eight lanes, with a tail.
+        for length in [1, 7, 8, 13, 64] {
+            let x = sample([3, length], seed: UInt64(length))
+            let expected = (0..<3).map { row in
+                Float((0..<length).reduce(0.0) { $0 + Double(x.scalars[row * length + $1]) })
+            }
+            assertClose(
+                x.sum(alongAxis: 1).scalars, expected, absoluteTolerance: 1e-5,
+                "rows of \(length)")
+        }
+    }
+
     func testSumAndMeanGradients() {
         let x = sample([2, 3, 4], seed: 20)
         checkGradients([x]) { $0[0].sum() }
