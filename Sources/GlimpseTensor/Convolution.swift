@@ -252,7 +252,7 @@ extension Kernels {
     }
 
     /// True when cols_n is image n itself: a 1×1 kernel with stride 1 and no padding.
-    private static func isPointwise(_ g: WindowGeometry) -> Bool {
+    static func isPointwise(_ g: WindowGeometry) -> Bool {
         g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
             && g.paddingY == 0 && g.paddingX == 0
     }
@@ -272,17 +272,27 @@ extension Kernels {
         _ x: UnsafePointer<Float>, _ g: WindowGeometry, into cols: UnsafeMutablePointer<Float>
     ) -> UnsafePointer<Float> {
         if isPointwise(g) { return x }
-        let (width, outputWidth, strideX, p) = (
-            g.width, g.outputWidth, g.strideX, g.outputPlaneSize
-        )
+        im2col(x, g, outputRows: 0..<g.outputHeight, into: cols)
+        return UnsafePointer(cols)
+    }
+
+    /// The columns of output rows `band` only: cols[(c·KH + u)·KW + v, (i − i₀)·OW + j] for i in
+    /// `band` = i₀..<i₁.   x: one image [C, H, W] -> cols: [K, (i₁ − i₀)·OW]
+    static func im2col(
+        _ x: UnsafePointer<Float>, _ g: WindowGeometry, outputRows band: Range<Int>,
+        into cols: UnsafeMutablePointer<Float>
+    ) {
+        let (width, outputWidth, strideX) = (g.width, g.outputWidth, g.strideX)
+        let p = band.count &* outputWidth
         let aligned = isRowAligned(g)
-        var out = cols  // [OH, OW] block of row (c, u, v)
+        var out = cols  // [i₁ − i₀, OW] block of row (c, u, v)
         for c in 0..<g.channels {
             let plane = x + c &* g.planeSize
             for u in 0..<g.kernelHeight {
-                let rows = WindowGeometry.validRange(
+                let valid = WindowGeometry.validRange(
                     outputs: g.outputHeight, stride: g.strideY, offset: u &- g.paddingY,
                     extent: g.height)
+                let rows = valid.clamped(to: band)
                 for v in 0..<g.kernelWidth {
                     defer { out += p }
                     let offset = v &- g.paddingX
@@ -294,16 +304,17 @@ extension Kernels {
                         continue
                     }
                     if aligned {
-                        let first = rows.lowerBound &* width &+ low
-                        let last = (rows.upperBound &- 1) &* width &+ high
-                        let shift = (u &- g.paddingY) &* width &+ offset  // δ
+                        // Offsets in the block; block offset q reads plane[q + i₀·W + δ].
+                        let first = (rows.lowerBound &- band.lowerBound) &* width &+ low
+                        let last = (rows.upperBound &- 1 &- band.lowerBound) &* width &+ high
+                        let shift = (band.lowerBound &+ u &- g.paddingY) &* width &+ offset
                         out.update(repeating: 0, count: first)
                         (out + first).update(from: plane + (first &+ shift), count: last &- first)
                         (out + last).update(repeating: 0, count: p &- last)
                         // The run wrapped across row ends: clear the columns that read padding.
                         if low > 0 || high < outputWidth {
                             for i in rows {
-                                let line = out + i &* outputWidth
+                                let line = out + (i &- band.lowerBound) &* outputWidth
                                 for j in 0..<low { line[j] = 0 }
                                 for j in high..<outputWidth { line[j] = 0 }
                             }
@@ -311,8 +322,8 @@ extension Kernels {
                         continue
                     }
                     // Rows are short (OW floats): plain loops beat memcpy/memset calls here.
-                    for i in 0..<g.outputHeight {
-                        let line = out + i &* outputWidth  // [OW]
+                    for i in band {
+                        let line = out + (i &- band.lowerBound) &* outputWidth  // [OW]
                         guard rows.contains(i) else {
                             for j in 0..<outputWidth { line[j] = 0 }
                             continue
@@ -330,7 +341,6 @@ extension Kernels {
                 }
             }
         }
-        return UnsafePointer(cols)
     }
 
     /// The adjoint of `im2col`: dx[c, i·sh + u − ph, j·sw + v − pw] += dcols[(c,u,v), (i,j)]

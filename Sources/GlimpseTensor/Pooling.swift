@@ -54,6 +54,12 @@ public func globalAveragePool(_ x: Tensor) -> Tensor {
 }
 
 extension WindowGeometry {
+    /// Whether this is the 2×2 pool with stride 2 and no padding (CVectorMath's kernel).
+    var isHalvingPool: Bool {
+        kernelHeight == 2 && kernelWidth == 2 && strideY == 2 && strideX == 2 && paddingY == 0
+            && paddingX == 0
+    }
+
     /// The geometry of a pooling window, with PyTorch's bound on the padding.
     static func pooling(
         _ operation: String, _ shape: [Int], _ kernel: (Int, Int), _ stride: (Int, Int),
@@ -116,10 +122,7 @@ extension Kernels {
         plane x: UnsafePointer<Float>, _ g: WindowGeometry, into y: UnsafeMutablePointer<Float>,
         argmax: UnsafeMutablePointer<Int32>?
     ) {
-        let isHalving =
-            g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideY == 2 && g.strideX == 2
-            && g.paddingY == 0 && g.paddingX == 0
-        if isHalving {
+        if g.isHalvingPool {
             glimpse_max_pool_2x2(x, g.height, g.width, y, argmax)
         } else {
             maxPoolPlane(x, g, into: y, argmax: argmax)

@@ -18,8 +18,14 @@ final class ConvReLUPoolTests: XCTestCase {
     }
 
     let cases = [
-        // One image: its products and pooling split across threads instead of images.
+        // One image: in inference, bands of its output rows split across threads, each with
+        // its own columns (aligned rows; odd sizes, whose last row and column the pool drops;
+        // unaligned rows); when recording, its products and pooling split instead.
         Case(name: "batch 1", input: [1, 3, 12, 10], weight: [16, 3, 3, 3]),
+        Case(name: "batch 1, odd size", input: [1, 2, 11, 7], weight: [6, 2, 3, 3]),
+        Case(
+            name: "batch 1, unaligned rows", input: [1, 2, 11, 9], weight: [4, 2, 3, 2],
+            padding: (0, 0)),
         Case(name: "batch 3, odd size", input: [3, 2, 9, 7], weight: [5, 2, 3, 3]),
         Case(name: "no bias", input: [2, 2, 6, 6], weight: [4, 2, 3, 3], bias: false),
         Case(
@@ -41,19 +47,23 @@ final class ConvReLUPoolTests: XCTestCase {
     }
 
     func testValuesMatchTheSeparateOps() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
         for (index, c) in cases.enumerated() {
             let seed = UInt64(10 * index)
             let x = sample(c.input, seed: seed)
             let w = sample(c.weight, seed: seed + 1)
             let b = c.bias ? sample([c.weight[0]], seed: seed + 2) : nil
             let expected = withoutGradients { separate(x, w, b, c) }
-            for recording in [false, true] {
+            for (recording, threads) in [(false, 1), (false, 2), (true, 2)] {
+                Parallelism.threadCount = threads
                 let inputs = recording ? [x, w].map { $0.requiringGradient() } : [x, w]
                 let y = fused(inputs[0], inputs[1], b, c)
-                XCTAssertEqual(y.requiresGradient, recording, c.name)
-                XCTAssertEqual(y.shape, expected.shape, c.name)
+                let label = "\(c.name), recording \(recording), \(threads) threads"
+                XCTAssertEqual(y.requiresGradient, recording, label)
+                XCTAssertEqual(y.shape, expected.shape, label)
                 // Equal up to where the bias enters the sum: BLAS may add it first.
-                assertClose(y, expected, absoluteTolerance: 1e-6, "\(c.name), \(recording)")
+                assertClose(y, expected, absoluteTolerance: 1e-6, label)
             }
         }
     }
