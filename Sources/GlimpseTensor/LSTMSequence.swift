@@ -171,8 +171,17 @@ final class LSTMSequenceKernel: @unchecked Sendable {
         let pw = UnsafePointer(weight.storage.base)
         // A block's rows of W_hh for each gate q, W_hh[q·H + j₀ ..< q·H + j₁, :], packed as the
         // [H, w] right operand of hₜ₋₁·W_hh[rows]ᵀ.
+        // With all the units, the four blocks are W_hhᵀ [H, 4H] itself: one product per step,
+        // from the packed-weight cache in inference.
         func pack(_ units: Range<Int>) -> [PackedMatrix] {
-            (0..<4).map {
+            if units.count == width {
+                return [
+                    !GradientMode.isRecording && !GradientMode.isDifferentiating
+                        ? PackedMatrix.cached(transposing: weight)
+                        : PackedMatrix(transposing: weight)
+                ]
+            }
+            return (0..<4).map {
                 PackedMatrix(
                     transposing: pw + ($0 &* width &+ units.lowerBound) &* width,
                     rows: units.count, depth: width)
@@ -193,10 +202,10 @@ final class LSTMSequenceKernel: @unchecked Sendable {
                 let (source, target) = (
                     cellState(beforeStep: index), cellState(beforeStep: index &+ 1)
                 )
-                // x̃ₜ[rows, block] += hₜ₋₁[rows]·blockᵀ, gate by gate.
+                // x̃ₜ[rows, block] += hₜ₋₁[rows]·blockᵀ, gate by gate (or all gates at once).
                 let step = gates.base + t &* batch &* 4 &* width
-                for q in 0..<4 {
-                    packed[q].product(
+                for (q, block) in packed.enumerated() {
+                    block.product(
                         previousHidden + rows.lowerBound &* width, lda: width,
                         rows: rows.count,
                         into: step + (rows.lowerBound &* 4 &* width &+ q &* width &+ first),

@@ -39,14 +39,18 @@ final class LSTMSequenceTests: XCTestCase {
             for bias in [sample([4 * hidden], seed: 6), nil] {
                 for reversed in [false, true] {
                     let expected = stepByStep(x, wIH, bias, wHH, h0, c0, reversed: reversed)
-                    for threads in [1, 2] {
+                    // Inference also multiplies by the packed-weight cache's W_hhᵀ.
+                    for (threads, inference) in [(1, false), (2, false), (2, true)] {
                         Parallelism.threadCount = threads
-                        let actual = lstmSequence(
-                            inputs: x, inputWeight: wIH, bias: bias, weight: wHH, hidden: h0,
-                            cell: c0, reversed: reversed)
+                        func run() -> (outputs: Tensor, hidden: Tensor, cell: Tensor) {
+                            lstmSequence(
+                                inputs: x, inputWeight: wIH, bias: bias, weight: wHH, hidden: h0,
+                                cell: c0, reversed: reversed)
+                        }
+                        let actual = inference ? withoutGradients(run) : run()
                         let label =
                             "T \(steps) N \(batch) H \(hidden), bias \(bias != nil), reversed "
-                            + "\(reversed), \(threads) threads"
+                            + "\(reversed), \(threads) threads, inference \(inference)"
                         assertClose(actual.outputs, expected.outputs, "\(label): outputs")
                         assertClose(actual.hidden, expected.hidden, "\(label): hidden")
                         assertClose(actual.cell, expected.cell, "\(label): cell")
