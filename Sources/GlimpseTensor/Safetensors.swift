@@ -193,12 +193,16 @@ public enum Safetensors {
 
     // MARK: Reading
 
-    /// Reads a whole file as Float32 tensors (see the file comment for dtype conversions).
+    /// Reads a whole file as Float32 tensors (see the file comment for dtype conversions),
+    /// tensor by tensor: besides the tensors, it holds one tensor's bytes at a time.
     public static func read(path: String) throws(SafetensorsError) -> SafetensorsFile {
         let file = try ReadableFile(path: path)
         let header = try readHeader(file, path: path)
-        let buffer = try file.read(at: header.bufferOffset, count: header.bufferLength)
-        return try load(header, buffer: buffer, source: path)
+        return try load(header, source: path) { info throws(SafetensorsError) in
+            try file.read(
+                at: header.bufferOffset + info.dataOffsets.lowerBound,
+                count: info.dataOffsets.count)
+        }
     }
 
     /// Reads and validates only the header: names, dtypes, shapes and metadata, without tensor
@@ -212,8 +216,10 @@ public enum Safetensors {
         throws(SafetensorsError) -> SafetensorsFile
     {
         let header = try decodeHeader(bytes, source: source)
-        let buffer = Array(bytes[header.bufferOffset...])
-        return try load(header, buffer: buffer, source: source)
+        return try load(header, source: source) { info in
+            let start = header.bufferOffset + info.dataOffsets.lowerBound
+            return Array(bytes[start..<(start + info.dataOffsets.count)])
+        }
     }
 
     /// Decodes and validates the header of the bytes of a whole safetensors file.
@@ -407,18 +413,17 @@ public enum Safetensors {
 
     // MARK: Conversion to Float32
 
-    /// Loads every tensor of a validated header from its data buffer.
-    private static func load(_ header: SafetensorsHeader, buffer: [UInt8], source: String)
-        throws(SafetensorsError) -> SafetensorsFile
-    {
+    /// Loads every tensor of a validated header, each from the bytes `data(info)` gives for it.
+    private static func load(
+        _ header: SafetensorsHeader, source: String,
+        data: (SafetensorsTensorInfo) throws(SafetensorsError) -> [UInt8]
+    ) throws(SafetensorsError) -> SafetensorsFile {
         var tensors: [String: Tensor] = [:]
         for info in header.tensors {
             guard info.dtype.isLoadable else {
                 throw .unsupportedDType(path: source, name: info.name, dtype: info.dtype)
             }
-            let tensor = buffer.withUnsafeBytes { raw in
-                convert(UnsafeRawBufferPointer(rebasing: raw[info.dataOffsets]), info)
-            }
+            let tensor = try data(info).withUnsafeBytes { convert($0, info) }
             switch tensor {
             case .success(let tensor): tensors[info.name] = tensor
             case .failure(let value):
