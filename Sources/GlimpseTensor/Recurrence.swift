@@ -536,27 +536,21 @@ extension Kernels {
         }
     }
 
-    /// x·Wᵀ (+ b) over all leading axes by one GEMM.
-    /// x: [T, N, in], weight: [G, in], bias: [G] or nil -> [T, N, G]
-    static func affine(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    /// x·Wᵀ over all leading axes by one GEMM.   x: [T, N, in], weight: [G, in] -> [T, N, G]
+    static func affine(_ x: Tensor, _ weight: Tensor) -> Tensor {
         let (gates, width) = (weight.shape[0], weight.shape[1])
         let rows = x.count / Swift.max(width, 1)
         let result = TensorStorage(count: rows &* gates)
-        if let bias {
-            for row in 0..<rows {
-                (result.base + row &* gates).update(from: bias.storage.base, count: gates)
-            }
-        }
         if rows > 0 && PackedMatrix.packsInference(rows: rows, width: gates, depth: width) {
             PackedMatrix.cached(transposing: weight).product(
                 x.storage.base, lda: width, rows: rows, into: result.base, ldc: gates,
-                accumulating: bias != nil)
+                accumulating: false)
         } else if rows > 0 && gates > 0 && width > 0 {
             sgemm(
                 transposeA: false, transposeB: true, m: rows, n: gates, k: width,
-                x.storage.base, lda: width, weight.storage.base, ldb: width,
-                beta: bias == nil ? 0 : 1, result.base, ldc: gates)
-        } else if bias == nil {
+                x.storage.base, lda: width, weight.storage.base, ldb: width, result.base,
+                ldc: gates)
+        } else {
             result.buffer.initialize(repeating: 0)
         }
         return Tensor(shape: Array(x.shape.dropLast()) + [gates], storage: result)
