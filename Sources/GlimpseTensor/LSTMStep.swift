@@ -1,10 +1,11 @@
 // LSTMStep.swift — one LSTM step as one op, the step of a decoder.
 //
 // A decoder at batch 1 reads W_ih and W_hh (1 MB each at H = 256) once per step: the step is two
-// matrix–vector products bound by memory. For a few rows in inference, each thread computes
+// matrix–vector products bound by memory. For one row in inference, each thread computes
 // x·W_ihᵀ + h·W_hhᵀ + b for its own gate columns in one hand-off (`Recurrence` makes one per
-// product), then the cell runs on the gates. Otherwise, and whenever gradients are recorded,
-// the step is `Recurrence` followed by `lstmCell`.
+// product), then the cell runs on the gates. Otherwise the step is `Recurrence` followed by
+// `lstmCell`: when gradients are recorded, and for more rows, whose products in inference
+// read packed cached weights once for all rows (PackedMatrix.swift).
 
 /// One LSTM step: gates = x·W_ihᵀ + h·W_hhᵀ + b (gate order i, f, g, o), then the cell.
 ///
@@ -17,7 +18,7 @@ public func lstmStep(
     let (rows, width) = (hidden.shape[0], hidden.shape[1])
     let sources = [input, hidden, cell, inputWeight, weight] + (bias.map { [$0] } ?? [])
     let recording = GradientMode.isRecording && sources.contains { $0.requiresGradient }
-    guard !recording, rows <= Kernels.fewRows, input.rank == 2, input.shape[0] == rows,
+    guard !recording, rows == 1, input.rank == 2, input.shape[0] == rows,
         inputWeight.shape == [4 * width, input.shape[1]], weight.shape == [4 * width, width],
         bias == nil || bias!.shape == [4 * width]
     else {

@@ -242,9 +242,10 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 }
 
 extension Kernels {
-    /// Products with at most this many rows run as one `cblas_sgemv` per row (a beam of a few
-    /// hypotheses times a weight matrix): below it, sgemm's packing costs more than reading the
-    /// matrix once per row.
+    /// Products with at most this many rows run as one `cblas_sgemv` per row: below it, sgemm's
+    /// packing costs more than reading the matrix once per row. (In inference, a layer's
+    /// products of 2 or more rows read a packed copy of its weight instead,
+    /// `PackedMatrix.packsInference`.)
     static let fewRows = 4
 
     /// Row-major C = α·op(A)·op(B) + β·C through `cblas_sgemm`, split across

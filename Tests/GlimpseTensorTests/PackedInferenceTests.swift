@@ -9,11 +9,21 @@ final class PackedInferenceTests: XCTestCase {
     let x = sample([32, 200], seed: 1)
 
     func testInferenceProductsMatchTheRecordedOnes() {
-        let weight = sample([300, 200], seed: 2).requiringGradient()
-        let recorded = matmul(x, weight, transposeB: true)  // OpenBLAS
-        for _ in 0..<2 {  // packing, then from the cache
-            let inference = withoutGradients { matmul(x, weight, transposeB: true) }
-            assertClose(inference, recorded, absoluteTolerance: 1e-4)
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        // 32 rows; a beam's 3 rows; 2 rows with 140 000 weights, split across threads by
+        // columns whatever their flops.
+        for (rows, outputs) in [(32, 300), (3, 300), (2, 700)] {
+            let x = sample([rows, 200], seed: UInt64(rows))
+            let weight = sample([outputs, 200], seed: 2).requiringGradient()
+            let recorded = matmul(x, weight, transposeB: true)  // OpenBLAS
+            for threads in [1, 2, 2] {  // packing, then from the cache
+                Parallelism.threadCount = threads
+                let inference = withoutGradients { matmul(x, weight, transposeB: true) }
+                assertClose(
+                    inference, recorded, absoluteTolerance: 1e-4,
+                    "\(rows) rows, \(outputs) outputs, \(threads) threads")
+            }
         }
         // A one-step recurrence (a decoder's LSTM cell step): W_ih [256, 300], W_hh [256, 128].
         let inputWeight = sample([256, 300], seed: 3)
