@@ -23,9 +23,20 @@ public struct DecoderContext {
         DecoderContext(
             features: gather(features, indices: rows),
             projected: projected.map { gather($0, indices: rows) },
-            state: LSTMState(
-                hidden: gather(state.hidden, indices: rows), cell: gather(state.cell, indices: rows)
-            ))
+            state: selectingStates(rows))
+    }
+
+    /// The same context for the rows `rows` when every row holds the same image (the hypotheses
+    /// of one image's beam): the features are gathered only when the number of rows changes.
+    func selectingHypotheses(_ rows: [Int]) -> DecoderContext {
+        guard rows.count == features.shape[0] else { return selecting(rows) }
+        return DecoderContext(
+            features: features, projected: projected, state: selectingStates(rows))
+    }
+
+    private func selectingStates(_ rows: [Int]) -> LSTMState {
+        LSTMState(
+            hidden: gather(state.hidden, indices: rows), cell: gather(state.cell, indices: rows))
     }
 }
 

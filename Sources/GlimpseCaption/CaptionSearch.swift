@@ -135,7 +135,7 @@ extension CaptionModel {
                 break
             }
             beams = next
-            context = context.selecting(rows)
+            context = context.selectingHypotheses(rows)
         }
         let pool = finished.isEmpty ? beams.map { ($0, false) } : finished.map { ($0, true) }
         let (best, _) = pool.max { normalized($0.0, ended: $0.1) < normalized($1.0, ended: $1.1) }!
