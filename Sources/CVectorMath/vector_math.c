@@ -31,6 +31,36 @@ static inline __attribute__((always_inline)) float exponential(float x) {
     return p * scale;
 }
 
+// eˣ over expf's whole range: the same polynomial, with 2ⁿ built as 2ᵃ·2ᵇ (a = ⌊n/2⌋, b = n − a)
+// so that both factors stay normal for n in −126…128; 0 where expf underflows below the smallest
+// normal, +∞ where it overflows.
+static inline __attribute__((always_inline)) float exponential_limited(float x) {
+    float clamped = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
+    const float shifter = 12582912.0f;  // 1.5·2²³: adding it rounds to an integer
+    float shifted = clamped * 1.44269504f + shifter;
+    float n = shifted - shifter;
+    float r = clamped - n * 0.693359375f + n * 2.1219444e-4f;
+    float p = 1.98756915e-4f;
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.3334519e-3f;
+    p = p * r + 4.16657959e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.0000001e-1f;
+    p = p * r * r + r + 1.0f;
+    // The low bits of `shifted` hold n (as in `exponential`).
+    uint32_t shiftedBits, shifterBits;
+    memcpy(&shiftedBits, &shifted, 4);
+    memcpy(&shifterBits, &shifter, 4);
+    int32_t whole = (int32_t)(shiftedBits - shifterBits), a = whole >> 1, b = whole - a;
+    uint32_t bitsA = (uint32_t)(a + 127) << 23, bitsB = (uint32_t)(b + 127) << 23;
+    float scaleA, scaleB;
+    memcpy(&scaleA, &bitsA, 4);
+    memcpy(&scaleB, &bitsB, 4);
+    float y = p * scaleA * scaleB;
+    y = x < -87.33654f ? 0.0f : y;
+    return x > 88.72283f ? __builtin_inff() : y;
+}
+
 static inline __attribute__((always_inline)) float sigmoid(float x) {
     return 1.0f / (1.0f + exponential(-x));
 }
@@ -49,6 +79,11 @@ static inline __attribute__((always_inline)) void tanh_of_sum_body(
 static inline __attribute__((always_inline)) void tanh_body(
     const float *x, float *out, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) out[i] = hyperbolic_tangent(x[i]);
+}
+
+static inline __attribute__((always_inline)) void exp_body(
+    const float *x, float *out, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) out[i] = exponential_limited(x[i]);
 }
 
 static inline __attribute__((always_inline)) void sigmoid_body(
@@ -158,6 +193,12 @@ static void tanh_baseline(const float *x, float *out, ptrdiff_t count) {
 WIDE static void tanh_wide(const float *x, float *out, ptrdiff_t count) {
     tanh_body(x, out, count);
 }
+static void exp_baseline(const float *x, float *out, ptrdiff_t count) {
+    exp_body(x, out, count);
+}
+WIDE static void exp_wide(const float *x, float *out, ptrdiff_t count) {
+    exp_body(x, out, count);
+}
 static void sigmoid_baseline(const float *x, float *out, ptrdiff_t count) {
     sigmoid_body(x, out, count);
 }
@@ -214,6 +255,11 @@ void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t c
 void glimpse_tanh(const float *x, float *out, ptrdiff_t count) {
     if (glimpse_has_wide_lanes()) tanh_wide(x, out, count);
     else tanh_baseline(x, out, count);
+}
+
+void glimpse_exp(const float *x, float *out, ptrdiff_t count) {
+    if (glimpse_has_wide_lanes()) exp_wide(x, out, count);
+    else exp_baseline(x, out, count);
 }
 
 void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count) {

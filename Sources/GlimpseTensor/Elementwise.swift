@@ -162,7 +162,7 @@ extension Tensor {
 
 /// eˣ elementwise.   ∂x = ∂y·y
 public func exp(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { exp($0) }
+    let y = Kernels.transcendental(x, glimpse_exp)
     return record(y, x) { $0 * y }
 }
 

@@ -6,6 +6,7 @@
 //   softmax:     ∂xᵢ = yᵢ·(∂yᵢ − Σₖ ∂yₖ·yₖ)
 //   logSoftmax:  ∂xᵢ = ∂yᵢ − e^(yᵢ)·Σₖ ∂yₖ
 
+import CVectorMath
 import Foundation
 
 /// softmax(x)ᵢ = e^(xᵢ) / Σₖ e^(xₖ) along `axis` (negative counts from the end): each slice along
@@ -33,6 +34,7 @@ extension Kernels {
     static func softmax(_ x: Tensor, axis: Int, logarithm: Bool) -> Tensor {
         let (outer, n, inner) = x.extentsAround(axis: axis)
         let px = UnsafePointer(x.storage.base)
+        if inner == 1 { return contiguousSoftmax(x, rows: outer, n, logarithm: logarithm) }
         return Tensor(shape: x.shape) { y in
             for o in 0..<outer {
                 for i in 0..<inner {
@@ -52,6 +54,35 @@ extension Kernels {
                     } else {
                         let scale = 1 / total
                         for k in 0..<n { y[base &+ k &* inner] *= scale }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `softmax` along the last axis, [rows, n] contiguous: the exponentials of a row in one
+    /// vectorised pass (CVectorMath), rows split across threads for large tensors.
+    private static func contiguousSoftmax(_ x: Tensor, rows: Int, _ n: Int, logarithm: Bool)
+        -> Tensor
+    {
+        let px = UnsafePointer(x.storage.base)
+        return Tensor(shape: x.shape) { y in
+            guard let py = y.baseAddress else { return }
+            let minimum = Swift.max(1, transcendentalChunk / Swift.max(1, n))
+            Parallelism.forEachChunk(of: rows, minimumChunk: minimum) { _, chunk in
+                for o in chunk {
+                    let (row, out) = (px + o &* n, py + o &* n)
+                    var maximum = -Float.infinity
+                    for k in 0..<n { maximum = Swift.max(maximum, row[k]) }
+                    for k in 0..<n { out[k] = row[k] - maximum }
+                    glimpse_exp(out, out, n)
+                    let total = rowSum(out, count: n)
+                    if logarithm {
+                        let shift = maximum + log(total)
+                        for k in 0..<n { out[k] = row[k] - shift }
+                    } else {
+                        let scale = 1 / total
+                        for k in 0..<n { out[k] *= scale }
                     }
                 }
             }

@@ -1,4 +1,4 @@
-// VectorMathTests.swift — CVectorMath's σ, tanh, LSTM cell, 2×2 max pool and packed product, in
+// VectorMathTests.swift — CVectorMath's eˣ, σ, tanh, LSTM cell, 2×2 max pool and packed product, in
 // both compiled copies (baseline x86-64 and, where the processor has them, AVX2+FMA), against Double-precision
 // Foundation and plain loops.
 import CVectorMath
@@ -32,6 +32,30 @@ final class VectorMathTests: XCTestCase {
                 XCTAssertEqual(summed[index], output[index], "x \(x), wide \(wide)")
             }
             XCTAssertLessThanOrEqual(worst, 2e-7, "wide \(wide)")
+        }
+    }
+
+    func testExpIsWithinThreeTenMillionthsRelativeAndLimitedAsExpf() {
+        let x = (0...176_050).map { Float($0) * 0.001 - 87.33 }  // −87.33 … 88.72
+        let limits: [(Float, Float)] = [
+            (-87.4, 0), (-1e30, 0), (-.infinity, 0), (88.8, .infinity), (1e30, .infinity),
+        ]
+        for wide in laneSettings {
+            glimpse_allow_wide_lanes(wide)
+            var output = [Float](repeating: .nan, count: x.count)
+            glimpse_exp(x, &output, x.count)
+            var worst = 0.0
+            for (index, value) in x.enumerated() {
+                let exact = Foundation.exp(Double(value))
+                worst = max(worst, abs(Double(output[index]) - exact) / exact)
+            }
+            XCTAssertLessThanOrEqual(worst, 3e-7, "wide \(wide)")
+            var limited = [Float](repeating: .nan, count: limits.count + 1)
+            glimpse_exp(limits.map(\.0) + [.nan], &limited, limits.count + 1)
+            for (index, (value, expected)) in limits.enumerated() {
+                XCTAssertEqual(limited[index], expected, "x \(value), wide \(wide)")
+            }
+            XCTAssertTrue(limited[limits.count].isNaN, "NaN, wide \(wide)")
         }
     }
 

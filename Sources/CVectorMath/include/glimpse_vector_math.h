@@ -19,6 +19,11 @@ void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t c
 /// out[i] = tanh(x[i]). `out` may alias `x` exactly.
 void glimpse_tanh(const float *x, float *out, ptrdiff_t count);
 
+/// out[i] = eˣ⁽ⁱ⁾ (relative error about 10⁻⁷; 0 below −87.34 and +∞ above 88.72, as expf;
+/// NaN stays NaN).
+/// `out` may alias `x` exactly.
+void glimpse_exp(const float *x, float *out, ptrdiff_t count);
+
 /// out[i] = σ(x[i]). `out` may alias `x` exactly.
 void glimpse_sigmoid(const float *x, float *out, ptrdiff_t count);
 
