@@ -89,16 +89,30 @@ struct OptimizerCore {
         slots[name]![k] = buffer
     }
 
+    /// Σ xᵢ², accumulated in eight lanes (one running sum would wait on each addition).
+    private func sumOfSquares(_ x: [Float]) -> Float {
+        x.withUnsafeBufferPointer { x in
+            var lanes = SIMD8<Float>()
+            var i = 0
+            while i + 8 <= x.count {
+                let v = SIMD8<Float>(x[i..<(i + 8)])
+                lanes += v * v
+                i += 8
+            }
+            var total = lanes.sum()
+            while i < x.count {
+                total += x[i] * x[i]
+                i += 1
+            }
+            return total
+        }
+    }
+
     /// The gradients to apply, after clipping and weight decay, or nil for parameters that got
     /// none. Clears every gradient and advances the step count.
     mutating func takeGradients() -> [[Float]?] {
         var gradients = parameters.map { $0.gradient?.scalars }
-        var squared: Float = 0
-        for gradient in gradients {
-            guard let gradient else { continue }
-            for g in gradient { squared += g * g }
-        }
-        lastGradientNorm = squared.squareRoot()
+        lastGradientNorm = gradients.reduce(0) { $0 + ($1.map(sumOfSquares) ?? 0) }.squareRoot()
         switch clipping {
         case .none: break
         case .globalNorm(let maximum):
