@@ -96,8 +96,6 @@ final class LSTMSequenceKernel: @unchecked Sendable {
     let inputs: Tensor  // x [T, N, in]
     let inputWeight: Tensor  // W_ih [4H, in]
     let bias: Tensor?  // b_ih + b_hh [4H]
-    /// The pre-activations of the step being run: [N, 4H].
-    let gates: TensorStorage
     let weight: Tensor
     let initialHidden: Tensor
     let reversed: Bool
@@ -123,7 +121,6 @@ final class LSTMSequenceKernel: @unchecked Sendable {
         (steps, batch, width) = (inputs.shape[0], inputs.shape[1], weight.shape[1])
         (self.inputs, self.inputWeight, self.bias) = (inputs, inputWeight, bias)
         (self.weight, initialHidden) = (weight, hidden)
-        gates = TensorStorage(count: batch &* 4 &* width)
         self.reversed = reversed
         let plane = batch &* width
         outputs = TensorStorage(count: steps &* plane)
@@ -181,30 +178,33 @@ final class LSTMSequenceKernel: @unchecked Sendable {
         let (px, pb) = (
             UnsafePointer(inputs.storage.base), bias.map { UnsafePointer($0.storage.base) }
         )
-        // A block's rows of W_ih and W_hh for each gate q, W[q·H + j₀ ..< q·H + j₁, :], packed
-        // as the right operands of xₜ·W_ih[rows]ᵀ and hₜ₋₁·W_hh[rows]ᵀ. With all the units,
-        // the four blocks are Wᵀ itself: one product per step, from the packed-weight cache in
-        // inference.
+        // A block's rows of W_ih and W_hh, W[q·H + j₀ ..< q·H + j₁, :] for the gates q = i, f, g,
+        // o in turn, packed as one right operand of xₜ·W_ih[block]ᵀ and hₜ₋₁·W_hh[block]ᵀ: the
+        // block's gates come out as [i | f | g | o], w columns each. With all the units, that
+        // is Wᵀ itself, from the packed-weight cache in inference.
         let inference = !GradientMode.isRecording && !GradientMode.isDifferentiating
-        func pack(_ units: Range<Int>) -> (input: [PackedMatrix], hidden: [PackedMatrix]) {
-            func blocks(_ w: Tensor) -> [PackedMatrix] {
+        func pack(_ units: Range<Int>) -> (input: PackedMatrix, hidden: PackedMatrix) {
+            func block(_ w: Tensor) -> PackedMatrix {
                 if units.count == width {
-                    return [
-                        inference
-                            ? PackedMatrix.cached(transposing: w) : PackedMatrix(transposing: w)
-                    ]
+                    return inference
+                        ? PackedMatrix.cached(transposing: w) : PackedMatrix(transposing: w)
                 }
                 let (pw, k) = (UnsafePointer(w.storage.base), w.shape[1])
-                return (0..<4).map {
-                    PackedMatrix(
-                        transposing: pw + ($0 &* width &+ units.lowerBound) &* k,
-                        rows: units.count, depth: k)
+                let rows = UnsafeMutablePointer<Float>.allocate(capacity: 4 &* units.count &* k)
+                defer { rows.deallocate() }
+                for q in 0..<4 {
+                    (rows + q &* units.count &* k).update(
+                        from: pw + (q &* width &+ units.lowerBound) &* k, count: units.count &* k)
                 }
+                return PackedMatrix(transposing: rows, rows: 4 &* units.count, depth: k)
             }
-            return (blocks(inputWeight), blocks(weight))
+            return (block(inputWeight), block(weight))
         }
         forEachBlock(packing: pack) { rows, units, packed, barrier in
             let (first, count) = (units.lowerBound, units.count)
+            // This block's pre-activations, [rows, 4w]: gate q of unit j at q·w + j.
+            let gates = UnsafeMutablePointer<Float>.allocate(capacity: rows.count &* 4 &* count)
+            defer { gates.deallocate() }
             // The cell writes its activations as five runs of w: straight into their [5H] row
             // when the block has all the units, else through `saved`.
             let whole = count == width
@@ -213,16 +213,15 @@ final class LSTMSequenceKernel: @unchecked Sendable {
                 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: 5 &* count)
             defer { saved?.deallocate() }
             var previousHidden = UnsafePointer(initialHidden.storage.base)
-            let step = gates.base
             for index in 0..<steps {
                 let t = time(ofStep: index)
                 let (source, target) = (
                     cellState(beforeStep: index), cellState(beforeStep: index &+ 1)
                 )
-                // gates[rows, block] = b[block] + xₜ[rows]·W_ih[block]ᵀ + hₜ₋₁[rows]·W_hh[block]ᵀ.
-                for n in rows {
+                // gates = b[block] + xₜ[rows]·W_ih[block]ᵀ + hₜ₋₁[rows]·W_hh[block]ᵀ.
+                for n in 0..<rows.count {
                     for q in 0..<4 {
-                        let to = step + (n &* 4 &* width &+ q &* width &+ first)
+                        let to = gates + (n &* 4 &+ q) &* count
                         if let pb {
                             to.update(from: pb + (q &* width &+ first), count: count)
                         } else {
@@ -230,20 +229,15 @@ final class LSTMSequenceKernel: @unchecked Sendable {
                         }
                     }
                 }
-                for (q, block) in packed.input.enumerated() where depth > 0 {
-                    block.product(
+                if depth > 0 {
+                    packed.input.product(
                         px + (t &* batch &+ rows.lowerBound) &* depth, lda: depth,
-                        rows: rows.count,
-                        into: step + (rows.lowerBound &* 4 &* width &+ q &* width &+ first),
-                        ldc: 4 &* width, accumulating: true, split: false)
+                        rows: rows.count, into: gates, ldc: 4 &* count, accumulating: true,
+                        split: false)
                 }
-                for (q, block) in packed.hidden.enumerated() {
-                    block.product(
-                        previousHidden + rows.lowerBound &* width, lda: width,
-                        rows: rows.count,
-                        into: step + (rows.lowerBound &* 4 &* width &+ q &* width &+ first),
-                        ldc: 4 &* width, accumulating: true, split: false)
-                }
+                packed.hidden.product(
+                    previousHidden + rows.lowerBound &* width, lda: width, rows: rows.count,
+                    into: gates, ldc: 4 &* count, accumulating: true, split: false)
                 let output = outputs.base + t &* plane
                 for n in rows {
                     let row = n &* width &+ first
@@ -251,8 +245,8 @@ final class LSTMSequenceKernel: @unchecked Sendable {
                         $0.base + ((t &* batch &+ n) &* 5 &* width &+ first)
                     }
                     glimpse_lstm_forward(
-                        step + (n &* 4 &* width &+ first), width, source + row, output + row,
-                        target + row, whole ? activationRow : saved, 1, count)
+                        gates + (n &- rows.lowerBound) &* 4 &* count, count, source + row,
+                        output + row, target + row, whole ? activationRow : saved, 1, count)
                     if let saved, let activationRow {
                         for q in 0..<5 {
                             (activationRow + q &* width).update(
