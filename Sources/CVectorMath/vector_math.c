@@ -5,15 +5,14 @@
 #include <stdint.h>
 #include <string.h>
 
-// eˣ by Cephes' expf: n = round(x/ln 2) by the 1.5·2²³ trick, a degree-7 polynomial on
-// r = x − n·ln 2 (ln 2 split in two), and 2ⁿ built in the exponent bits. Branch-free, so the
-// loops below vectorise.
-static inline __attribute__((always_inline)) float exponential(float x) {
-    float clamped = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+// eˣ by Cephes' expf: x = n·ln 2 + r with n = round(x/ln 2) by the 1.5·2²³ trick (ln 2 split in
+// two), eʳ by a degree-7 polynomial, and 2ⁿ built in the exponent bits. Branch-free, so the loops
+// below vectorise. Returns eʳ, and n in `n`.
+static inline __attribute__((always_inline)) float exponential_of_remainder(float x, int32_t *n) {
     const float shifter = 12582912.0f;  // 1.5·2²³: adding it rounds to an integer
-    float shifted = clamped * 1.44269504f + shifter;
-    float n = shifted - shifter;
-    float r = clamped - n * 0.693359375f + n * 2.1219444e-4f;
+    float shifted = x * 1.44269504f + shifter;
+    float whole = shifted - shifter;
+    float r = x - whole * 0.693359375f + whole * 2.1219444e-4f;
     float p = 1.98756915e-4f;
     p = p * r + 1.39819995e-3f;
     p = p * r + 8.3334519e-3f;
@@ -21,42 +20,38 @@ static inline __attribute__((always_inline)) float exponential(float x) {
     p = p * r + 1.66666655e-1f;
     p = p * r + 5.0000001e-1f;
     p = p * r * r + r + 1.0f;
-    // The low bits of `shifted` hold n; 2ⁿ has exponent field n + 127.
+    // The low bits of `shifted` hold n.
     uint32_t shiftedBits, shifterBits;
     memcpy(&shiftedBits, &shifted, 4);
     memcpy(&shifterBits, &shifter, 4);
-    uint32_t exponentBits = (shiftedBits - shifterBits + 127u) << 23;
-    float scale;
-    memcpy(&scale, &exponentBits, 4);
-    return p * scale;
+    *n = (int32_t)(shiftedBits - shifterBits);
+    return p;
 }
 
-// eˣ over expf's whole range: the same polynomial, with 2ⁿ built as 2ᵃ·2ᵇ (a = ⌊n/2⌋, b = n − a)
-// so that both factors stay normal for n in −126…128; 0 where expf underflows below the smallest
-// normal, +∞ where it overflows.
+// 2ⁿ for n in −126…127: exponent field n + 127.
+static inline __attribute__((always_inline)) float power_of_two(int32_t n) {
+    uint32_t bits = (uint32_t)(n + 127) << 23;
+    float value;
+    memcpy(&value, &bits, 4);
+    return value;
+}
+
+// eˣ for x clamped to −87…88 (what σ and tanh need).
+static inline __attribute__((always_inline)) float exponential(float x) {
+    int32_t n;
+    float p = exponential_of_remainder(x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x), &n);
+    return p * power_of_two(n);
+}
+
+// eˣ over expf's whole range: 2ⁿ as 2ᵃ·2ᵇ (a = ⌊n/2⌋, b = n − a) so that both factors stay
+// normal for n in −126…128; 0 where expf underflows below the smallest normal, +∞ where it
+// overflows.
 static inline __attribute__((always_inline)) float exponential_limited(float x) {
-    float clamped = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
-    const float shifter = 12582912.0f;  // 1.5·2²³: adding it rounds to an integer
-    float shifted = clamped * 1.44269504f + shifter;
-    float n = shifted - shifter;
-    float r = clamped - n * 0.693359375f + n * 2.1219444e-4f;
-    float p = 1.98756915e-4f;
-    p = p * r + 1.39819995e-3f;
-    p = p * r + 8.3334519e-3f;
-    p = p * r + 4.16657959e-2f;
-    p = p * r + 1.66666655e-1f;
-    p = p * r + 5.0000001e-1f;
-    p = p * r * r + r + 1.0f;
-    // The low bits of `shifted` hold n (as in `exponential`).
-    uint32_t shiftedBits, shifterBits;
-    memcpy(&shiftedBits, &shifted, 4);
-    memcpy(&shifterBits, &shifter, 4);
-    int32_t whole = (int32_t)(shiftedBits - shifterBits), a = whole >> 1, b = whole - a;
-    uint32_t bitsA = (uint32_t)(a + 127) << 23, bitsB = (uint32_t)(b + 127) << 23;
-    float scaleA, scaleB;
-    memcpy(&scaleA, &bitsA, 4);
-    memcpy(&scaleB, &bitsB, 4);
-    float y = p * scaleA * scaleB;
+    int32_t n;
+    float p = exponential_of_remainder(
+        x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x), &n);
+    int32_t a = n >> 1;
+    float y = p * power_of_two(a) * power_of_two(n - a);
     y = x < -87.33654f ? 0.0f : y;
     return x > 88.72283f ? __builtin_inff() : y;
 }
