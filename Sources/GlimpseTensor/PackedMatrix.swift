@@ -2,7 +2,6 @@
 // weight of a sequence or a decoder's weights in inference: CVectorMath's
 // `glimpse_packed_product` without OpenBLAS's per-call copy (see packed_product.c).
 import CVectorMath
-import Synchronization
 
 /// B [k, n] in CVectorMath's panel layout, for products A·B with many different A.
 final class PackedMatrix: @unchecked Sendable {
@@ -51,10 +50,13 @@ final class PackedMatrix: @unchecked Sendable {
         _ a: UnsafePointer<Float>, lda: Int, rows m: Int, into c: UnsafeMutablePointer<Float>,
         ldc: Int, accumulating: Bool, split: Bool = true
     ) {
-        if !accumulating {
-            for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: width) }
+        guard m > 0 && width > 0 else { return }
+        guard depth > 0 else {
+            if !accumulating {
+                for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: width) }
+            }
+            return
         }
-        guard m > 0 && width > 0 && depth > 0 else { return }
         let panelCount = (width &+ 15) / 16
         // As in `Kernels.sgemm`: below ~2 MFLOP, not worth waking a thread, unless B has 512 KB
         // or more; a product of a few rows is then bound by reading B, each core its share.
@@ -64,7 +66,8 @@ final class PackedMatrix: @unchecked Sendable {
             let first = chunk.lowerBound &* 16
             let columns = Swift.min(width, chunk.upperBound &* 16) &- first
             glimpse_packed_product(
-                a, lda, panels + first &* depth, c + first, ldc, m, columns, depth)
+                a, lda, panels + first &* depth, c + first, ldc, m, columns, depth,
+                accumulating ? 1 : 0)
         }
     }
 }
@@ -85,44 +88,17 @@ extension PackedMatrix {
 
     /// Wᵀ for a weight W [n, k], packed on first use and reused while W's storage lives: a
     /// decoder calls its layers once per step with the same weights.
-    ///
-    /// The cache holds the storage itself, so the storage cannot be changed in place: every
-    /// writer (`Tensor.withUnsafeMutableBufferPointer`, hence `Parameter.update`) copies a
-    /// storage that is shared, and the changed weight is a new storage, packed anew.
     static func cached(transposing weight: Tensor) -> PackedMatrix {
-        let storage = weight.storage
-        let (rows, depth) = (weight.shape[0], weight.shape[1])
-        if let packed = PackedWeightCache.entries.withLock({ entries -> PackedMatrix? in
-            guard
-                let index = entries.firstIndex(where: {
-                    $0.storage === storage && $0.packed.width == rows && $0.packed.depth == depth
-                })
-            else { return nil }
-            let entry = entries.remove(at: index)
-            entries.append(entry)  // most recently used last
-            return entry.packed
-        }) {
-            return packed
+        packedWeights.value(for: weight) { weight in
+            (
+                PackedMatrix(transposing: weight),
+                glimpse_packed_count(weight.shape[1], weight.shape[0])
+            )
         }
-        let packed = PackedMatrix(transposing: weight)
-        PackedWeightCache.entries.withLock { entries in
-            entries.append((storage, packed))
-            // Each entry keeps its weight's storage and the packed copy alive.
-            func heldFloats() -> Int { entries.reduce(0) { $0 + 2 &* $1.storage.count } }
-            while entries.count > PackedWeightCache.capacity
-                || (entries.count > 1 && heldFloats() > PackedWeightCache.capacityFloats)
-            {
-                entries.removeFirst()
-            }
-        }
-        return packed
     }
-}
 
-/// The most recently used packed weights (a decoder has a handful), at most 8 and, but for
-/// the newest, 256 MB with the weights they keep alive.
-private enum PackedWeightCache {
-    static let capacity = 8
-    static let capacityFloats = 64 << 20
-    static let entries = Mutex<[(storage: TensorStorage, packed: PackedMatrix)]>([])
+    /// The most recently used packed weights (a decoder has a handful), at most 8 and, but for
+    /// the newest, 256 MB with the weights they keep alive.
+    private static let packedWeights = WeightCache<PackedMatrix>(
+        capacity: 8, capacityFloats: 64 << 20)
 }

@@ -1,5 +1,6 @@
 // ConvReLUPoolTests.swift — the fused conv2dReLUMaxPool against the three separate ops (values
 // and gradients), and its gradients by finite differences.
+import CVectorMath
 import GlimpseTensor
 import TestSupport
 import XCTest
@@ -15,6 +16,8 @@ final class ConvReLUPoolTests: XCTestCase {
         var pool = (2, 2)
         var poolStride = (2, 2)
         var poolPadding = (0, 0)
+        /// How far inference values may be from the separate ops'.
+        var tolerance: Float = 1e-6
     }
 
     let cases = [
@@ -28,6 +31,19 @@ final class ConvReLUPoolTests: XCTestCase {
             padding: (0, 0)),
         Case(name: "batch 3, odd size", input: [3, 2, 9, 7], weight: [5, 2, 3, 3]),
         Case(name: "no bias", input: [2, 2, 6, 6], weight: [4, 2, 3, 3], bias: false),
+        // 3×3 "same" convolutions of 16 or more channels with 2×2 pools run Winograd's
+        // F(2×2, 3×3) in inference: 5 tiles a row (part of a group of 8, a band crossing the
+        // product's panels of 16), 18 a row (a whole group and part of one), and a lone tile.
+        // Its transforms round differently from a direct sum, by up to ~1e-6 for these sizes.
+        Case(
+            name: "Winograd, batch 1", input: [1, 16, 12, 10], weight: [20, 16, 3, 3],
+            tolerance: 1e-5),
+        Case(
+            name: "Winograd, batch 2", input: [2, 17, 34, 36], weight: [7, 17, 3, 3],
+            tolerance: 1e-5),
+        Case(
+            name: "Winograd, one tile, no bias", input: [3, 16, 2, 2], weight: [6, 16, 3, 3],
+            bias: false, tolerance: 1e-5),
         Case(
             name: "strided, overlapping padded pool", input: [2, 3, 11, 9], weight: [4, 3, 3, 2],
             stride: (2, 1), padding: (1, 0), pool: (3, 3), poolStride: (2, 2),
@@ -48,22 +64,32 @@ final class ConvReLUPoolTests: XCTestCase {
 
     func testValuesMatchTheSeparateOps() {
         let saved = Parallelism.threadCount
-        defer { Parallelism.threadCount = saved }
+        defer {
+            Parallelism.threadCount = saved
+            glimpse_allow_wide_lanes(1)
+        }
         for (index, c) in cases.enumerated() {
             let seed = UInt64(10 * index)
             let x = sample(c.input, seed: seed)
             let w = sample(c.weight, seed: seed + 1)
             let b = c.bias ? sample([c.weight[0]], seed: seed + 2) : nil
             let expected = withoutGradients { separate(x, w, b, c) }
-            for (recording, threads) in [(false, 1), (false, 2), (true, 2)] {
+            // Both compiled copies of the vector kernels (the Winograd transforms) in inference.
+            for (recording, threads, wide) in [
+                (false, 1, 1), (false, 2, 1), (false, 2, 0), (true, 2, 1),
+            ] {
                 Parallelism.threadCount = threads
+                glimpse_allow_wide_lanes(Int32(wide))
                 let inputs = recording ? [x, w].map { $0.requiringGradient() } : [x, w]
                 let y = fused(inputs[0], inputs[1], b, c)
-                let label = "\(c.name), recording \(recording), \(threads) threads"
+                let label =
+                    "\(c.name), recording \(recording), \(threads) threads, wide lanes \(wide)"
                 XCTAssertEqual(y.requiresGradient, recording, label)
                 XCTAssertEqual(y.shape, expected.shape, label)
-                // Equal up to where the bias enters the sum: BLAS may add it first.
-                assertClose(y, expected, absoluteTolerance: 1e-6, label)
+                // Equal up to where the bias enters the sum (BLAS may add it first) or, with
+                // Winograd's transforms, up to their rounding.
+                assertClose(
+                    y, expected, absoluteTolerance: recording ? 1e-6 : c.tolerance, label)
             }
         }
     }

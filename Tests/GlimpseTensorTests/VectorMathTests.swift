@@ -178,19 +178,24 @@ final class VectorMathTests: XCTestCase {
                 glimpse_pack(b, k, n, strides.0, strides.1, &packed)
                 for wide in laneSettings {
                     glimpse_allow_wide_lanes(wide)
-                    var c = initial
-                    glimpse_packed_product(a, lda, packed, &c, ldc, m, n, k)
-                    for i in 0..<m {
-                        for j in 0..<ldc {
-                            var expected = Double(initial[i * ldc + j])
-                            if j < n {
-                                for kk in 0..<k {
-                                    expected += Double(a[i * lda + kk]) * Double(w[j * k + kk])
+                    // Accumulating into C, or overwriting its n columns.
+                    for accumulate in [true, false] {
+                        var c = initial
+                        glimpse_packed_product(a, lda, packed, &c, ldc, m, n, k, accumulate ? 1 : 0)
+                        for i in 0..<m {
+                            for j in 0..<ldc {
+                                var expected =
+                                    accumulate || j >= n ? Double(initial[i * ldc + j]) : 0
+                                if j < n {
+                                    for kk in 0..<k {
+                                        expected += Double(a[i * lda + kk]) * Double(w[j * k + kk])
+                                    }
                                 }
+                                XCTAssertEqual(
+                                    Double(c[i * ldc + j]), expected, accuracy: 1e-5,
+                                    "m \(m) n \(n) k \(k) [\(i), \(j)] wide \(wide)"
+                                        + " accumulate \(accumulate)")
                             }
-                            XCTAssertEqual(
-                                Double(c[i * ldc + j]), expected, accuracy: 1e-5,
-                                "m \(m) n \(n) k \(k) [\(i), \(j)] wide \(wide)")
                         }
                     }
                 }

@@ -53,11 +53,32 @@ void glimpse_pack(
     const float *b, ptrdiff_t k, ptrdiff_t n, ptrdiff_t row_stride, ptrdiff_t column_stride,
     float *packed);
 
-/// C[m, n] += A[m, k] · B with B packed by `glimpse_pack`; A and C row-major with row strides
-/// lda and ldc.
+/// C[m, n] += A[m, k] · B when `accumulate` is non-zero, else C = A · B, with B packed by
+/// `glimpse_pack`; A and C row-major with row strides lda and ldc.
 void glimpse_packed_product(
     const float *a, ptrdiff_t lda, const float *packed, float *c, ptrdiff_t ldc, ptrdiff_t m,
-    ptrdiff_t n, ptrdiff_t k);
+    ptrdiff_t n, ptrdiff_t k, int accumulate);
+
+/// Winograd F(2×2, 3×3) (winograd.c): the transformed weights U [16, outputs, channels] of 3×3
+/// weights w [outputs, channels, 3, 3].
+void glimpse_winograd_weights(const float *w, ptrdiff_t outputs, ptrdiff_t channels, float *u);
+
+/// Winograd F(2×2, 3×3): the transformed input V[ξ] [channels, count], ξ in 0 ..< 16, of the
+/// count = rows·width/2 4×4 windows of tile rows first_row ..< first_row + rows of one image
+/// x [channels, height, width] with one zero of padding on each side (height and width even;
+/// tile (r, t) reads rows 2r − 1 ... 2r + 2 and columns 2t − 1 ... 2t + 2). Each V[ξ] is packed
+/// as by `glimpse_pack`, at v + ξ·glimpse_packed_count(channels, count). `scratch` holds
+/// (2·rows + 2)·(width + 18) floats.
+void glimpse_winograd_input(
+    const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *v, float *scratch);
+
+/// Winograd F(2×2, 3×3) with the 2×2 max pool that follows it: from the products
+/// M [16, outputs, count], y[o·y_stride + t] = max(0, bias[o] + the largest of tile t's four
+/// outputs) (bias may be NULL; NaN propagates).
+void glimpse_winograd_output_pooled(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t y_stride);
 
 /// Whether this processor has AVX2 and FMA, so that the wide copies can run.
 int glimpse_wide_lanes_available(void);

@@ -1,0 +1,184 @@
+// The transforms of Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", CVPR 2016): a 2×2 block of a 3×3 convolution's output from a
+// 4×4 block d of its input is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, 16 multiplications instead of 36.
+//
+//        ⎡1  0 −1  0⎤        ⎡ 1    0    0 ⎤        ⎡1  1  1  0⎤
+//   Bᵀ = ⎢0  1  1  0⎥    G = ⎢1/2  1/2  1/2⎥   Aᵀ = ⎣0  1 −1 −1⎦
+//        ⎢0 −1  1  0⎥        ⎢1/2 −1/2  1/2⎥
+//        ⎣0  1  0 −1⎦        ⎣ 0    0    1 ⎦
+//
+// Summed over input channels, the element-wise products become 16 matrix products
+// M[ξ] = U[ξ]·V[ξ] (U[ξ] [outputs, channels], V[ξ] [channels, tiles]), left to OpenBLAS. The input
+// and output transforms are additions only, the same in both compiled copies.
+#include "glimpse_vector_math.h"
+#include "lanes.h"
+
+#include <string.h>
+
+enum { PANEL = 16 };  // the column panels of glimpse_pack
+
+void glimpse_winograd_weights(const float *w, ptrdiff_t outputs, ptrdiff_t channels, float *u) {
+    ptrdiff_t plane = outputs * channels;
+    for (ptrdiff_t oc = 0; oc < plane; oc++) {
+        const float *g = w + 9 * oc;
+        float t[4][3];  // G·g
+        for (int j = 0; j < 3; j++) {
+            t[0][j] = g[j];
+            t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+            t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+            t[3][j] = g[6 + j];
+        }
+        for (int i = 0; i < 4; i++) {  // (G·g)·Gᵀ
+            float *row = u + 4 * i * plane + oc;
+            row[0] = t[i][0];
+            row[plane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+            row[2 * plane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+            row[3 * plane] = t[i][2];
+        }
+    }
+}
+
+/// 8 lanes; aligned(4) allows unaligned loads and stores through it.
+typedef float lanes8 __attribute__((vector_size(32), aligned(4)));
+
+// Of the 16 floats lo ++ hi, those at even and at odd positions.
+static inline __attribute__((always_inline)) lanes8 even_lanes(lanes8 lo, lanes8 hi) {
+    return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14);
+}
+static inline __attribute__((always_inline)) lanes8 odd_lanes(lanes8 lo, lanes8 hi) {
+    return __builtin_shufflevector(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+// Eight tiles at a time: row i of a tile's window, d[i][0 ... 3] = x[2t − 1 ... 2t + 2] of
+// input row 2r − 1 + i, comes from the padded copy p of that row (p[0] = 0, p[1 + k] = x[k],
+// zeros beyond) as the even and odd lanes of p[16g ..< 16g + 16] and of p[16g + 2 ..< 16g + 18].
+static inline __attribute__((always_inline)) void winograd_input_body(
+    const float *restrict x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
+    ptrdiff_t first_row, ptrdiff_t rows, float *restrict v, float *restrict scratch) {
+    ptrdiff_t tiles = width / 2, count = rows * tiles, groups = (tiles + 7) / 8;
+    ptrdiff_t padded = 16 * groups + 2;  // a padded row's floats
+    ptrdiff_t stride = glimpse_packed_count(channels, count);  // between V[ξ] and V[ξ + 1]
+    for (ptrdiff_t c = 0; c < channels; c++) {
+        const float *plane = x + c * height * width;
+        for (ptrdiff_t i = 0; i < 2 * rows + 2; i++) {  // the band's input rows, padded
+            float *line = scratch + i * padded;
+            ptrdiff_t y = 2 * first_row - 1 + i;
+            memset(line, 0, (size_t)padded * sizeof(float));
+            if (y >= 0 && y < height) memcpy(line + 1, plane + y * width, (size_t)width * sizeof(float));
+        }
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            for (ptrdiff_t g = 0; g < groups; g++) {
+                lanes8 d[4][4];  // d·B over eight tiles: row i, column j
+                for (int i = 0; i < 4; i++) {
+                    const float *p = scratch + (2 * r + i) * padded + 16 * g;
+                    lanes8 a0 = *(const lanes8 *)p, a1 = *(const lanes8 *)(p + 8);
+                    lanes8 b0 = *(const lanes8 *)(p + 2), b1 = *(const lanes8 *)(p + 10);
+                    lanes8 before = even_lanes(a0, a1), at = odd_lanes(a0, a1);  // x[2t − 1], x[2t]
+                    lanes8 after = even_lanes(b0, b1), next = odd_lanes(b0, b1);  // x[2t + 1], x[2t + 2]
+                    d[i][0] = before - after;
+                    d[i][1] = at + after;
+                    d[i][2] = after - at;
+                    d[i][3] = at - next;
+                }
+                // Tile u of channel c goes to (u / 16)·16·C + 16·c + u % 16 of each V[ξ].
+                ptrdiff_t u = r * tiles + 8 * g, valid = tiles - 8 * g < 8 ? tiles - 8 * g : 8;
+                float *to = v + (u / PANEL) * PANEL * channels + PANEL * c + u % PANEL;
+                int whole = valid == 8 && u % PANEL <= PANEL - 8;
+                for (int j = 0; j < 4; j++) {  // Bᵀ·(d·B), column j
+                    lanes8 column[4] = {
+                        d[0][j] - d[2][j], d[1][j] + d[2][j], d[2][j] - d[1][j], d[1][j] - d[3][j]};
+                    for (int i = 0; i < 4; i++) {
+                        float *out = to + (4 * i + j) * stride;
+                        if (whole) {
+                            *(lanes8 *)out = column[i];
+                            continue;
+                        }
+                        float spill[8];
+                        memcpy(spill, &column[i], sizeof(lanes8));
+                        for (ptrdiff_t k = 0; k < valid; k++) {
+                            ptrdiff_t w = u + k;
+                            out[(w / PANEL - u / PANEL) * PANEL * channels + w % PANEL - u % PANEL] =
+                                spill[k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The last panel's columns beyond the tiles are read by the product, not used: zeros.
+    if (count % PANEL) {
+        float *last = v + (count / PANEL) * PANEL * channels;
+        for (int xi = 0; xi < 16; xi++)
+            for (ptrdiff_t c = 0; c < channels; c++)
+                memset(last + xi * stride + PANEL * c + count % PANEL, 0,
+                       (size_t)(PANEL - count % PANEL) * sizeof(float));
+    }
+}
+
+// The larger of a and b, or NaN when either is NaN.
+static inline __attribute__((always_inline)) float maximum(float a, float b) {
+    return b > a || b != b ? b : a;
+}
+
+static inline __attribute__((always_inline)) void winograd_output_body(
+    const float *restrict m, ptrdiff_t outputs, ptrdiff_t count, const float *restrict bias,
+    float *restrict y, ptrdiff_t y_stride) {
+    ptrdiff_t stride = outputs * count;  // between M[ξ] and M[ξ + 1]
+    for (ptrdiff_t o = 0; o < outputs; o++) {
+        const float *p = m + o * count;
+        float b = bias ? bias[o] : 0;
+        float *out = y + o * y_stride;
+        for (ptrdiff_t t = 0; t < count; t++) {
+            float s[2][4];  // Aᵀ·M
+            for (int j = 0; j < 4; j++) {
+                float m0 = p[j * stride + t], m1 = p[(4 + j) * stride + t];
+                float m2 = p[(8 + j) * stride + t], m3 = p[(12 + j) * stride + t];
+                s[0][j] = m0 + m1 + m2;
+                s[1][j] = m1 - m2 - m3;
+            }
+            float top = maximum(s[0][0] + s[0][1] + s[0][2], s[0][1] - s[0][2] - s[0][3]);
+            float bottom = maximum(s[1][0] + s[1][1] + s[1][2], s[1][1] - s[1][2] - s[1][3]);
+            float z = maximum(top, bottom) + b;
+            out[t] = z < 0 ? 0 : z;
+        }
+    }
+}
+
+static void winograd_input_baseline(
+    const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *v, float *scratch) {
+    winograd_input_body(x, channels, height, width, first_row, rows, v, scratch);
+}
+WIDE static void winograd_input_wide(
+    const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *v, float *scratch) {
+    winograd_input_body(x, channels, height, width, first_row, rows, v, scratch);
+}
+static void winograd_output_baseline(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t y_stride) {
+    winograd_output_body(m, outputs, count, bias, y, y_stride);
+}
+WIDE static void winograd_output_wide(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t y_stride) {
+    winograd_output_body(m, outputs, count, bias, y, y_stride);
+}
+
+void glimpse_winograd_input(
+    const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *v, float *scratch) {
+    if (glimpse_has_wide_lanes())
+        winograd_input_wide(x, channels, height, width, first_row, rows, v, scratch);
+    else
+        winograd_input_baseline(x, channels, height, width, first_row, rows, v, scratch);
+}
+
+void glimpse_winograd_output_pooled(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t y_stride) {
+    if (glimpse_has_wide_lanes())
+        winograd_output_wide(m, outputs, count, bias, y, y_stride);
+    else
+        winograd_output_baseline(m, outputs, count, bias, y, y_stride);
+}
