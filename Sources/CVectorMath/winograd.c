@@ -144,6 +144,49 @@ static inline __attribute__((always_inline)) void winograd_output_body(
     }
 }
 
+// As winograd_output_body, also writing each window's argmax: the offset, in the product plane
+// [2·tiles_per_row wide], of its first largest element in row-major order, or of its first NaN.
+// Written branch-free over the tiles of a row (selects, offsets linear in the column), so that
+// it vectorises.
+static inline __attribute__((always_inline)) void winograd_output_argmax_body(
+    const float *restrict m, ptrdiff_t outputs, ptrdiff_t count, const float *restrict bias,
+    float *restrict y, ptrdiff_t y_stride, int32_t *restrict argmax, ptrdiff_t first_tile,
+    ptrdiff_t tiles_per_row) {
+    ptrdiff_t stride = outputs * count, width = 2 * tiles_per_row;
+    ptrdiff_t first_row = first_tile / tiles_per_row, rows = count / tiles_per_row;
+    for (ptrdiff_t o = 0; o < outputs; o++) {
+        float b = bias ? bias[o] : 0;
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const float *p = m + o * count + r * tiles_per_row;
+            float *out = y + o * y_stride + r * tiles_per_row;
+            int32_t *index = argmax + o * y_stride + r * tiles_per_row;
+            int32_t top_left = (int32_t)(2 * (first_row + r) * width);
+            for (ptrdiff_t t = 0; t < tiles_per_row; t++) {
+                float s[2][4];
+                for (int j = 0; j < 4; j++) {
+                    float m0 = p[j * stride + t], m1 = p[(4 + j) * stride + t];
+                    float m2 = p[(8 + j) * stride + t], m3 = p[(12 + j) * stride + t];
+                    s[0][j] = m0 + m1 + m2;
+                    s[1][j] = m1 - m2 - m3;
+                }
+                float window[4] = {
+                    s[0][0] + s[0][1] + s[0][2], s[0][1] - s[0][2] - s[0][3],
+                    s[1][0] + s[1][1] + s[1][2], s[1][1] - s[1][2] - s[1][3]};
+                float best = window[0];
+                int32_t at = 0;  // (row·width + column) of the best within the window
+                for (int k = 1; k < 4; k++) {
+                    int take = (window[k] > best) | ((window[k] != window[k]) & (best == best));
+                    best = take ? window[k] : best;
+                    at = take ? (int32_t)((k / 2) * width + k % 2) : at;
+                }
+                index[t] = top_left + 2 * (int32_t)t + at;
+                float z = best + b;
+                out[t] = z < 0 ? 0 : z;
+            }
+        }
+    }
+}
+
 static void winograd_input_baseline(
     const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
     ptrdiff_t rows, float *v, float *scratch) {
@@ -156,13 +199,21 @@ WIDE static void winograd_input_wide(
 }
 static void winograd_output_baseline(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
-    ptrdiff_t y_stride) {
-    winograd_output_body(m, outputs, count, bias, y, y_stride);
+    ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row) {
+    if (argmax)
+        winograd_output_argmax_body(
+            m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
+    else
+        winograd_output_body(m, outputs, count, bias, y, y_stride);
 }
 WIDE static void winograd_output_wide(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
-    ptrdiff_t y_stride) {
-    winograd_output_body(m, outputs, count, bias, y, y_stride);
+    ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row) {
+    if (argmax)
+        winograd_output_argmax_body(
+            m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
+    else
+        winograd_output_body(m, outputs, count, bias, y, y_stride);
 }
 
 void glimpse_winograd_input(
@@ -176,9 +227,11 @@ void glimpse_winograd_input(
 
 void glimpse_winograd_output_pooled(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
-    ptrdiff_t y_stride) {
+    ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row) {
     if (glimpse_has_wide_lanes())
-        winograd_output_wide(m, outputs, count, bias, y, y_stride);
+        winograd_output_wide(
+            m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
     else
-        winograd_output_baseline(m, outputs, count, bias, y, y_stride);
+        winograd_output_baseline(
+            m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
 }

@@ -11,9 +11,9 @@
 // A single image in inference (a batch-1 latency) is split into bands of output rows, whole 2×2
 // pooling windows each: every thread builds its band's columns, multiplies and pools them. One
 // hand-off per layer instead of two (product, then pool), and the columns are built in parallel
-// (measured 11–18% faster for the benchmark CNN at batch 1). Without gradients, 3×3 "same"
-// convolutions of 16 or more channels with 2×2 pools run Winograd's F(2×2, 3×3) instead
-// (WinogradConvolution.swift).
+// (measured 11–18% faster for the benchmark CNN at batch 1). 3×3 "same" convolutions of 16 or
+// more channels with 2×2 pools run Winograd's F(2×2, 3×3) instead (WinogradConvolution.swift),
+// which also gives the pool's argmax for the backward pass.
 //
 // Gradients: ∂Z[argmax] = ∂y where y > 0 (0 elsewhere), the pool's and ReLU's pullbacks; from
 // ∂Z, conv2d's own. ∂Z gets a graph node of its own, so it is computed once for all three
@@ -76,8 +76,10 @@ extension Kernels {
         let y = Tensor(shape: [g.batch, outputs, pool.outputHeight, pool.outputWidth]) { y in
             argmax.withUnsafeMutableBufferPointer { argmax in
                 guard let py = y.baseAddress else { return }
-                if !keepingArgmax && runsWinograd(g, pool) {
-                    return winogradReLUMaxPool(x, weight: weight, bias: bias, g, into: py)
+                if runsWinograd(g, pool) {
+                    return winogradReLUMaxPool(
+                        x, weight: weight, bias: bias, g, into: py,
+                        argmax: keepingArgmax ? argmax.baseAddress : nil)
                 }
                 forEachImageChunk(g) { images, split in
                     if split && !keepingArgmax && pool.isHalvingPool && !isPointwise(g) {

@@ -1,4 +1,4 @@
-// WinogradConvolution.swift — conv2dReLUMaxPool without gradients for 3×3 "same" convolutions
+// WinogradConvolution.swift — conv2dReLUMaxPool's forward pass for 3×3 "same" convolutions
 // followed by a 2×2 max pool, the blocks of small CNNs: Winograd's F(2×2, 3×3) (CVectorMath's
 // winograd.c) multiplies 2.25× less than im2col + GEMM. Each 2×2 output tile is exactly one
 // pooling window, so tiles are pooled as they are transformed back and the full-size activation
@@ -13,8 +13,9 @@
 //
 // Measured for the benchmark CNN (conv 3→32→64→128, 64×64 input): the 32→64 and 64→128 layers
 // went from ~250 to ~175 and ~135 µs at batch 1 and from ~17 and ~16 to ~14 and ~10 ms at batch
-// 64. With 3 input channels the products are too thin to pay for the transforms (~80 → ~140 µs),
-// hence at least 16.
+// 64 in inference; in training (keeping the argmax) from ~17 and ~16 to ~15.5 and ~10–13 ms.
+// With 3 input channels the products are too thin to pay for the transforms (~80 → ~140 µs),
+// hence at least 16. The backward pass stays im2col + GEMM (Convolution.swift).
 import CVectorMath
 
 extension Kernels {
@@ -27,19 +28,25 @@ extension Kernels {
     }
 
     /// y = relu(maxPool₂ₓ₂(conv2d(x, weight, padding: 1)) + b) for geometries where
-    /// `runsWinograd` holds. x: [N, C, H, W], weight: [O, C, 3, 3], bias: [O] -> y into
+    /// `runsWinograd` holds, and the pool's argmax offsets into the H × W product planes when
+    /// `argmax` is not nil. x: [N, C, H, W], weight: [O, C, 3, 3], bias: [O] -> y and argmax into
     /// [N, O, H/2, W/2].
     static func winogradReLUMaxPool(
         _ x: Tensor, weight: Tensor, bias: Tensor?, _ g: WindowGeometry,
-        into y: UnsafeMutablePointer<Float>
+        into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?
     ) {
-        let u = winogradWeights.value(for: weight) { weight in
+        func transformed(_ weight: Tensor) -> (value: Tensor, floats: Int) {
             let (outputs, channels) = (weight.shape[0], weight.shape[1])
             let u = Tensor(shape: [16, outputs, channels]) { u in
                 glimpse_winograd_weights(weight.storage.base, outputs, channels, u.baseAddress!)
             }
             return (u, u.count)
         }
+        // In training the weights change every step: transformed anew (O·C·~100 flops), not
+        // cached.
+        let u =
+            argmax == nil
+            ? winogradWeights.value(for: weight, derive: transformed) : transformed(weight).value
         let (outputs, tileRows, tilesPerRow) = (weight.shape[0], g.height / 2, g.width / 2)
         let pooled = tileRows &* tilesPerRow
         let px = UnsafePointer(x.storage.base)
@@ -69,9 +76,10 @@ extension Kernels {
                             pu + xi &* outputs &* g.channels, g.channels, v + xi &* vStride,
                             m + xi &* outputs &* count, count, outputs, count, g.channels, 0)
                     }
+                    let offset = n &* outputs &* pooled &+ first &* tilesPerRow
                     glimpse_winograd_output_pooled(
-                        m, outputs, count, pb,
-                        y + (n &* outputs &* pooled &+ first &* tilesPerRow), pooled)
+                        m, outputs, count, pb, y + offset, pooled, argmax.map { $0 + offset },
+                        first &* tilesPerRow, tilesPerRow)
                 }
             }
         }

@@ -16,7 +16,7 @@ final class ConvReLUPoolTests: XCTestCase {
         var pool = (2, 2)
         var poolStride = (2, 2)
         var poolPadding = (0, 0)
-        /// How far inference values may be from the separate ops'.
+        /// How far values may be from the separate ops'.
         var tolerance: Float = 1e-6
     }
 
@@ -32,7 +32,7 @@ final class ConvReLUPoolTests: XCTestCase {
         Case(name: "batch 3, odd size", input: [3, 2, 9, 7], weight: [5, 2, 3, 3]),
         Case(name: "no bias", input: [2, 2, 6, 6], weight: [4, 2, 3, 3], bias: false),
         // 3×3 "same" convolutions of 16 or more channels with 2×2 pools run Winograd's
-        // F(2×2, 3×3) in inference: 5 tiles a row (part of a group of 8, a band crossing the
+        // F(2×2, 3×3): 5 tiles a row (part of a group of 8, a band crossing the
         // product's panels of 16), 18 a row (a whole group and part of one), and a lone tile.
         // Its transforms round differently from a direct sum, by up to ~1e-6 for these sizes.
         Case(
@@ -88,8 +88,7 @@ final class ConvReLUPoolTests: XCTestCase {
                 XCTAssertEqual(y.shape, expected.shape, label)
                 // Equal up to where the bias enters the sum (BLAS may add it first) or, with
                 // Winograd's transforms, up to their rounding.
-                assertClose(
-                    y, expected, absoluteTolerance: recording ? 1e-6 : c.tolerance, label)
+                assertClose(y, expected, absoluteTolerance: c.tolerance, label)
             }
         }
     }
@@ -122,6 +121,13 @@ final class ConvReLUPoolTests: XCTestCase {
         checkGradients([
             sample([2, 2, 6, 4], seed: 60, in: -4..<4), sample([3, 2, 3, 3], seed: 61),
             sample([3], seed: 62),
+        ]) {
+            conv2dReLUMaxPool($0[0], weight: $0[1], bias: $0[2], padding: (1, 1), pool: (2, 2))
+        }
+        // Winograd's F(2×2, 3×3) forward pass, whose argmax routes the gradient.
+        checkGradients([
+            sample([1, 16, 4, 6], seed: 63, in: -4..<4), sample([3, 16, 3, 3], seed: 64),
+            sample([3], seed: 65),
         ]) {
             conv2dReLUMaxPool($0[0], weight: $0[1], bias: $0[2], padding: (1, 1), pool: (2, 2))
         }

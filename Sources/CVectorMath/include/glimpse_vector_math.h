@@ -75,10 +75,12 @@ void glimpse_winograd_input(
 
 /// Winograd F(2×2, 3×3) with the 2×2 max pool that follows it: from the products
 /// M [16, outputs, count], y[o·y_stride + t] = max(0, bias[o] + the largest of tile t's four
-/// outputs) (bias may be NULL; NaN propagates).
+/// outputs) (bias may be NULL; NaN propagates). When `argmax` is not NULL, argmax[o·y_stride + t]
+/// receives the offset of that output (its window's first largest in row-major order, or first
+/// NaN) in the output plane [2·rows, 2·tiles_per_row], for band tile t, plane tile first_tile + t.
 void glimpse_winograd_output_pooled(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
-    ptrdiff_t y_stride);
+    ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row);
 
 /// Whether this processor has AVX2 and FMA, so that the wide copies can run.
 int glimpse_wide_lanes_available(void);
