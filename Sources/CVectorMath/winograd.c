@@ -197,7 +197,7 @@ WIDE static void winograd_input_wide(
     ptrdiff_t rows, float *v, float *scratch) {
     winograd_input_body(x, channels, height, width, first_row, rows, v, scratch);
 }
-static void winograd_output_baseline(
+static inline __attribute__((always_inline)) void winograd_output_either_body(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
     ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row) {
     if (argmax)
@@ -206,14 +206,17 @@ static void winograd_output_baseline(
     else
         winograd_output_body(m, outputs, count, bias, y, y_stride);
 }
+static void winograd_output_baseline(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row) {
+    winograd_output_either_body(
+        m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
+}
 WIDE static void winograd_output_wide(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
     ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row) {
-    if (argmax)
-        winograd_output_argmax_body(
-            m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
-    else
-        winograd_output_body(m, outputs, count, bias, y, y_stride);
+    winograd_output_either_body(
+        m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
 }
 
 void glimpse_winograd_input(

@@ -93,6 +93,21 @@ final class ConvReLUPoolTests: XCTestCase {
         }
     }
 
+    func testAWeightChangedInPlaceIsTransformedAnew() {
+        // Winograd's transformed weights are cached per weight in inference.
+        let c = cases.first { $0.name == "Winograd, batch 1" }!
+        let x = sample(c.input, seed: 70)
+        var w = sample(c.weight, seed: 71)
+        let b = sample([c.weight[0]], seed: 72)
+        for _ in 0..<2 {
+            let expected = withoutGradients { separate(x, w, b, c) }
+            assertClose(withoutGradients { fused(x, w, b, c) }, expected, absoluteTolerance: 1e-5)
+            w.withUnsafeMutableBufferPointer { w in
+                for i in w.indices { w[i] *= -2 }
+            }
+        }
+    }
+
     func testGradientsEqualTheSeparateOps() {
         for (index, c) in cases.enumerated() {
             let seed = UInt64(10 * index + 5)
