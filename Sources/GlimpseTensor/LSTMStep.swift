@@ -28,20 +28,18 @@ public func lstmStep(
         return lstmCell(gates: recurrence(step: 0, hidden), cell: cell)
     }
     let (gates, depth) = (4 &* width, input.shape[1])
-    let result = TensorStorage(count: rows &* gates)
+    let result = TensorStorage(count: gates)  // one row
     let pg = result.base
-    for row in 0..<rows {
-        if let bias {
-            (pg + row &* gates).update(from: bias.storage.base, count: gates)
-        } else {
-            (pg + row &* gates).update(repeating: 0, count: gates)
-        }
+    if let bias {
+        pg.update(from: bias.storage.base, count: gates)
+    } else {
+        pg.update(repeating: 0, count: gates)
     }
     let operands = [(input, inputWeight, depth), (hidden, weight, width)]
     func products(_ columns: Range<Int>) {
         for (x, w, k) in operands where k > 0 {
             Kernels.sgemm(
-                transposeA: false, transposeB: true, m: rows, n: columns.count, k: k,
+                transposeA: false, transposeB: true, m: 1, n: columns.count, k: k,
                 x.storage.base, lda: k, w.storage.base + columns.lowerBound &* k, ldb: k,
                 beta: 1, pg + columns.lowerBound, ldc: gates, split: false)
         }
@@ -53,6 +51,6 @@ public func lstmStep(
         products(0..<gates)
     }
     let (h, c, _) = Kernels.lstmForward(
-        gates: Tensor(shape: [rows, gates], storage: result), cell: cell, saving: false)
+        gates: Tensor(shape: [1, gates], storage: result), cell: cell, saving: false)
     return (h, c)
 }
