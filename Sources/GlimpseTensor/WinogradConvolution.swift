@@ -20,7 +20,7 @@ import CVectorMath
 
 extension Kernels {
     /// Whether `winogradReLUMaxPool` computes this conv2dReLUMaxPool: a 3×3 kernel, stride 1,
-    /// padding 1, an even input size and a 2×2 pool with stride 2.
+    /// padding 1, an even input size, 16 or more input channels and a 2×2 pool with stride 2.
     static func runsWinograd(_ g: WindowGeometry, _ pool: WindowGeometry) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideY == 1 && g.strideX == 1
             && g.paddingY == 1 && g.paddingX == 1 && g.height % 2 == 0 && g.width % 2 == 0
