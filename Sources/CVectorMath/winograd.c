@@ -8,8 +8,9 @@
 //        ⎣0  1  0 −1⎦        ⎣ 0    0    1 ⎦
 //
 // Summed over input channels, the element-wise products become 16 matrix products
-// M[ξ] = U[ξ]·V[ξ] (U[ξ] [outputs, channels], V[ξ] [channels, tiles]), left to OpenBLAS. The input
-// and output transforms are additions only, the same in both compiled copies.
+// M[ξ] = U[ξ]·V[ξ] (U[ξ] [outputs, channels], V[ξ] [channels, tiles]), run by packed_product.c
+// on V[ξ] written here in its panel layout. The input and output transforms are additions only,
+// the same in both compiled copies.
 #include "glimpse_vector_math.h"
 #include "lanes.h"
 
@@ -120,6 +121,22 @@ static inline __attribute__((always_inline)) float maximum(float a, float b) {
     return b > a || b != b ? b : a;
 }
 
+// Aᵀ·M·A of tile t from its 16 products p[ξ·stride + t]: outputs (0, 0), (0, 1), (1, 0), (1, 1).
+static inline __attribute__((always_inline)) void tile_outputs(
+    const float *restrict p, ptrdiff_t stride, ptrdiff_t t, float y[4]) {
+    float s[2][4];  // Aᵀ·M
+    for (int j = 0; j < 4; j++) {
+        float m0 = p[j * stride + t], m1 = p[(4 + j) * stride + t];
+        float m2 = p[(8 + j) * stride + t], m3 = p[(12 + j) * stride + t];
+        s[0][j] = m0 + m1 + m2;
+        s[1][j] = m1 - m2 - m3;
+    }
+    y[0] = s[0][0] + s[0][1] + s[0][2];
+    y[1] = s[0][1] - s[0][2] - s[0][3];
+    y[2] = s[1][0] + s[1][1] + s[1][2];
+    y[3] = s[1][1] - s[1][2] - s[1][3];
+}
+
 static inline __attribute__((always_inline)) void winograd_output_body(
     const float *restrict m, ptrdiff_t outputs, ptrdiff_t count, const float *restrict bias,
     float *restrict y, ptrdiff_t y_stride) {
@@ -129,16 +146,9 @@ static inline __attribute__((always_inline)) void winograd_output_body(
         float b = bias ? bias[o] : 0;
         float *out = y + o * y_stride;
         for (ptrdiff_t t = 0; t < count; t++) {
-            float s[2][4];  // Aᵀ·M
-            for (int j = 0; j < 4; j++) {
-                float m0 = p[j * stride + t], m1 = p[(4 + j) * stride + t];
-                float m2 = p[(8 + j) * stride + t], m3 = p[(12 + j) * stride + t];
-                s[0][j] = m0 + m1 + m2;
-                s[1][j] = m1 - m2 - m3;
-            }
-            float top = maximum(s[0][0] + s[0][1] + s[0][2], s[0][1] - s[0][2] - s[0][3]);
-            float bottom = maximum(s[1][0] + s[1][1] + s[1][2], s[1][1] - s[1][2] - s[1][3]);
-            float z = maximum(top, bottom) + b;
+            float y2x2[4];
+            tile_outputs(p, stride, t, y2x2);
+            float z = maximum(maximum(y2x2[0], y2x2[1]), maximum(y2x2[2], y2x2[3])) + b;
             out[t] = z < 0 ? 0 : z;
         }
     }
@@ -162,16 +172,8 @@ static inline __attribute__((always_inline)) void winograd_output_argmax_body(
             int32_t *index = argmax + o * y_stride + r * tiles_per_row;
             int32_t top_left = (int32_t)(2 * (first_row + r) * width);
             for (ptrdiff_t t = 0; t < tiles_per_row; t++) {
-                float s[2][4];
-                for (int j = 0; j < 4; j++) {
-                    float m0 = p[j * stride + t], m1 = p[(4 + j) * stride + t];
-                    float m2 = p[(8 + j) * stride + t], m3 = p[(12 + j) * stride + t];
-                    s[0][j] = m0 + m1 + m2;
-                    s[1][j] = m1 - m2 - m3;
-                }
-                float window[4] = {
-                    s[0][0] + s[0][1] + s[0][2], s[0][1] - s[0][2] - s[0][3],
-                    s[1][0] + s[1][1] + s[1][2], s[1][1] - s[1][2] - s[1][3]};
+                float window[4];
+                tile_outputs(p, stride, t, window);
                 float best = window[0];
                 int32_t at = 0;  // (row·width + column) of the best within the window
                 for (int k = 1; k < 4; k++) {
@@ -182,6 +184,28 @@ static inline __attribute__((always_inline)) void winograd_output_argmax_body(
                 index[t] = top_left + 2 * (int32_t)t + at;
                 float z = best + b;
                 out[t] = z < 0 ? 0 : z;
+            }
+        }
+    }
+}
+
+// The whole output: tile (r, t)'s 2×2 outputs at rows 2·(first_row + r) + 0/1, columns 2t + 0/1
+// of each plane y + o·plane [2·tiles_per_row wide].
+static inline __attribute__((always_inline)) void winograd_output_full_body(
+    const float *restrict m, ptrdiff_t outputs, ptrdiff_t count, float *restrict y,
+    ptrdiff_t plane, ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    ptrdiff_t stride = outputs * count, width = 2 * tiles_per_row, rows = count / tiles_per_row;
+    for (ptrdiff_t o = 0; o < outputs; o++) {
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const float *p = m + o * count + r * tiles_per_row;
+            float *top = y + o * plane + 2 * (first_row + r) * width, *bottom = top + width;
+            for (ptrdiff_t t = 0; t < tiles_per_row; t++) {
+                float y2x2[4];
+                tile_outputs(p, stride, t, y2x2);
+                top[2 * t] = y2x2[0];
+                top[2 * t + 1] = y2x2[1];
+                bottom[2 * t] = y2x2[2];
+                bottom[2 * t + 1] = y2x2[3];
             }
         }
     }
@@ -237,4 +261,24 @@ void glimpse_winograd_output_pooled(
     else
         winograd_output_baseline(
             m, outputs, count, bias, y, y_stride, argmax, first_tile, tiles_per_row);
+}
+
+static void winograd_output_full_baseline(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, float *y, ptrdiff_t plane,
+    ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    winograd_output_full_body(m, outputs, count, y, plane, first_row, tiles_per_row);
+}
+WIDE static void winograd_output_full_wide(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, float *y, ptrdiff_t plane,
+    ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    winograd_output_full_body(m, outputs, count, y, plane, first_row, tiles_per_row);
+}
+
+void glimpse_winograd_output(
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, float *y, ptrdiff_t plane,
+    ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    if (glimpse_has_wide_lanes())
+        winograd_output_full_wide(m, outputs, count, y, plane, first_row, tiles_per_row);
+    else
+        winograd_output_full_baseline(m, outputs, count, y, plane, first_row, tiles_per_row);
 }

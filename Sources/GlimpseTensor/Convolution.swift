@@ -16,7 +16,8 @@
 // directly (one GEMM over the whole batch would need the result permuted, costing more than it
 // saves at these sizes); the backward pass recomputes cols_n instead of keeping N of them alive.
 // Chunks of the batch run on separate threads (Parallelism.swift); a batch of one image splits
-// its products instead.
+// its products instead. dX of a 3×3 "same" convolution to 16 or more outputs is itself such a
+// convolution of dY, run by Winograd's F(2×2, 3×3) (WinogradConvolution.swift).
 
 import COpenBLAS
 
@@ -150,8 +151,12 @@ extension Kernels {
         }
     }
 
-    /// dX_n = col2im(Wᵀ·dY_n).   dy: [N, O, OH, OW], weight: [O, C, KH, KW] -> dx: [N, C, H, W]
+    /// dX_n = col2im(Wᵀ·dY_n), or Winograd's convolution of dY where `runsWinogradInputGradient`
+    /// holds.   dy: [N, O, OH, OW], weight: [O, C, KH, KW] -> dx: [N, C, H, W]
     static func conv2dInputGradient(_ dy: Tensor, weight: Tensor, _ g: WindowGeometry) -> Tensor {
+        if runsWinogradInputGradient(g, outputs: weight.shape[0]) {
+            return winogradInputGradient(dy, weight: weight, g)
+        }
         let (outputs, k, p) = (weight.shape[0], g.receptiveField, g.outputPlaneSize)
         let pdy = UnsafePointer(dy.storage.base)
         let pw = UnsafePointer(weight.storage.base)

@@ -116,6 +116,20 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testInputGradientByWinograd() {
+        // A 3×3 "same" convolution of an even-sized input to 16 or more outputs takes its input
+        // gradient by Winograd's F(2×2, 3×3): batch 2 (images across threads), a lone image (its
+        // tile rows across threads), 5 and 1 tiles a row.
+        for (input, seed) in [([2, 3, 6, 10], UInt64(20)), ([1, 2, 8, 2], 23)] {
+            checkGradients([
+                sample(input, seed: seed), sample([17, input[1], 3, 3], seed: seed + 1),
+                sample([17], seed: seed + 2),
+            ]) {
+                conv2d($0[0], weight: $0[1], bias: $0[2], padding: (1, 1))
+            }
+        }
+    }
+
     func testGradientsOfPointwiseConvolution() {
         checkGradients([
             sample([2, 3, 3, 2], seed: 6), sample([2, 3, 1, 1], seed: 7), sample([2], seed: 8),
