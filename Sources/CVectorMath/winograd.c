@@ -16,7 +16,6 @@
 
 #include <string.h>
 
-enum { PANEL = 16 };  // the column panels of glimpse_pack
 
 void glimpse_winograd_weights(const float *w, ptrdiff_t outputs, ptrdiff_t channels, float *u) {
     ptrdiff_t plane = outputs * channels;
@@ -55,10 +54,12 @@ static inline __attribute__((always_inline)) lanes8 odd_lanes(lanes8 lo, lanes8 
 // zeros beyond) as the even and odd lanes of p[16g ..< 16g + 16] and of p[16g + 2 ..< 16g + 18].
 static inline __attribute__((always_inline)) void winograd_input_body(
     const float *restrict x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
-    ptrdiff_t first_row, ptrdiff_t rows, float *restrict v, float *restrict scratch) {
+    ptrdiff_t first_row, ptrdiff_t rows, ptrdiff_t panel, float *restrict v,
+    float *restrict scratch) {
     ptrdiff_t tiles = width / 2, count = rows * tiles, groups = (tiles + 7) / 8;
     ptrdiff_t padded = 16 * groups + 2;  // a padded row's floats
-    ptrdiff_t stride = glimpse_packed_count(channels, count);  // between V[ξ] and V[ξ + 1]
+    ptrdiff_t panels = (count + panel - 1) / panel;
+    ptrdiff_t stride = panels * panel * channels;  // between V[ξ] and V[ξ + 1]
     for (ptrdiff_t c = 0; c < channels; c++) {
         const float *plane = x + c * height * width;
         for (ptrdiff_t i = 0; i < 2 * rows + 2; i++) {  // the band's input rows, padded
@@ -81,10 +82,10 @@ static inline __attribute__((always_inline)) void winograd_input_body(
                     d[i][2] = after - at;
                     d[i][3] = at - next;
                 }
-                // Tile u of channel c goes to (u / 16)·16·C + 16·c + u % 16 of each V[ξ].
+                // Tile u of channel c goes to (u / panel)·panel·C + panel·c + u % panel of V[ξ].
                 ptrdiff_t u = r * tiles + 8 * g, valid = tiles - 8 * g < 8 ? tiles - 8 * g : 8;
-                float *to = v + (u / PANEL) * PANEL * channels + PANEL * c + u % PANEL;
-                int whole = valid == 8 && u % PANEL <= PANEL - 8;
+                float *to = v + (u / panel) * panel * channels + panel * c + u % panel;
+                int whole = valid == 8 && u % panel <= panel - 8;
                 for (int j = 0; j < 4; j++) {  // Bᵀ·(d·B), column j
                     lanes8 column[4] = {
                         d[0][j] - d[2][j], d[1][j] + d[2][j], d[2][j] - d[1][j], d[1][j] - d[3][j]};
@@ -98,7 +99,7 @@ static inline __attribute__((always_inline)) void winograd_input_body(
                         memcpy(spill, &column[i], sizeof(lanes8));
                         for (ptrdiff_t k = 0; k < valid; k++) {
                             ptrdiff_t w = u + k;
-                            out[(w / PANEL - u / PANEL) * PANEL * channels + w % PANEL - u % PANEL] =
+                            out[(w / panel - u / panel) * panel * channels + w % panel - u % panel] =
                                 spill[k];
                         }
                     }
@@ -107,12 +108,12 @@ static inline __attribute__((always_inline)) void winograd_input_body(
         }
     }
     // The last panel's columns beyond the tiles are read by the product, not used: zeros.
-    if (count % PANEL) {
-        float *last = v + (count / PANEL) * PANEL * channels;
+    if (count % panel) {  // (never for panel = count)
+        float *last = v + (count / panel) * panel * channels;
         for (int xi = 0; xi < 16; xi++)
             for (ptrdiff_t c = 0; c < channels; c++)
-                memset(last + xi * stride + PANEL * c + count % PANEL, 0,
-                       (size_t)(PANEL - count % PANEL) * sizeof(float));
+                memset(last + xi * stride + panel * c + count % panel, 0,
+                       (size_t)(panel - count % panel) * sizeof(float));
     }
 }
 
@@ -211,15 +212,42 @@ static inline __attribute__((always_inline)) void winograd_output_full_body(
     }
 }
 
+// Ĝ[ξ] = (G·g·Gᵀ)[ξ] of each 2×2 tile g of a gradient plane: g·Gᵀ row by row, then G·(g·Gᵀ).
+static inline __attribute__((always_inline)) void winograd_gradient_tiles_body(
+    const float *restrict y, ptrdiff_t outputs, ptrdiff_t height, ptrdiff_t width,
+    ptrdiff_t first_row, ptrdiff_t rows, float *restrict g) {
+    ptrdiff_t tiles = width / 2, count = rows * tiles, stride = outputs * count;
+    for (ptrdiff_t o = 0; o < outputs; o++) {
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const float *top = y + o * height * width + 2 * (first_row + r) * width;
+            const float *bottom = top + width;
+            float *out = g + o * count + r * tiles;
+            for (ptrdiff_t t = 0; t < tiles; t++) {
+                float a0 = top[2 * t], a1 = top[2 * t + 1];
+                float b0 = bottom[2 * t], b1 = bottom[2 * t + 1];
+                float h[2][4] = {
+                    {a0, 0.5f * (a0 + a1), 0.5f * (a0 - a1), a1},
+                    {b0, 0.5f * (b0 + b1), 0.5f * (b0 - b1), b1}};
+                for (int j = 0; j < 4; j++) {
+                    out[j * stride + t] = h[0][j];
+                    out[(4 + j) * stride + t] = 0.5f * (h[0][j] + h[1][j]);
+                    out[(8 + j) * stride + t] = 0.5f * (h[0][j] - h[1][j]);
+                    out[(12 + j) * stride + t] = h[1][j];
+                }
+            }
+        }
+    }
+}
+
 static void winograd_input_baseline(
     const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
-    ptrdiff_t rows, float *v, float *scratch) {
-    winograd_input_body(x, channels, height, width, first_row, rows, v, scratch);
+    ptrdiff_t rows, ptrdiff_t panel, float *v, float *scratch) {
+    winograd_input_body(x, channels, height, width, first_row, rows, panel, v, scratch);
 }
 WIDE static void winograd_input_wide(
     const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
-    ptrdiff_t rows, float *v, float *scratch) {
-    winograd_input_body(x, channels, height, width, first_row, rows, v, scratch);
+    ptrdiff_t rows, ptrdiff_t panel, float *v, float *scratch) {
+    winograd_input_body(x, channels, height, width, first_row, rows, panel, v, scratch);
 }
 static inline __attribute__((always_inline)) void winograd_output_either_body(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
@@ -245,11 +273,11 @@ WIDE static void winograd_output_wide(
 
 void glimpse_winograd_input(
     const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
-    ptrdiff_t rows, float *v, float *scratch) {
+    ptrdiff_t rows, ptrdiff_t panel, float *v, float *scratch) {
     if (glimpse_has_wide_lanes())
-        winograd_input_wide(x, channels, height, width, first_row, rows, v, scratch);
+        winograd_input_wide(x, channels, height, width, first_row, rows, panel, v, scratch);
     else
-        winograd_input_baseline(x, channels, height, width, first_row, rows, v, scratch);
+        winograd_input_baseline(x, channels, height, width, first_row, rows, panel, v, scratch);
 }
 
 void glimpse_winograd_output_pooled(
@@ -281,4 +309,52 @@ void glimpse_winograd_output(
         winograd_output_full_wide(m, outputs, count, y, plane, first_row, tiles_per_row);
     else
         winograd_output_full_baseline(m, outputs, count, y, plane, first_row, tiles_per_row);
+}
+
+static void winograd_gradient_tiles_baseline(
+    const float *y, ptrdiff_t outputs, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *g) {
+    winograd_gradient_tiles_body(y, outputs, height, width, first_row, rows, g);
+}
+WIDE static void winograd_gradient_tiles_wide(
+    const float *y, ptrdiff_t outputs, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *g) {
+    winograd_gradient_tiles_body(y, outputs, height, width, first_row, rows, g);
+}
+
+void glimpse_winograd_gradient_tiles(
+    const float *y, ptrdiff_t outputs, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *g) {
+    if (glimpse_has_wide_lanes())
+        winograd_gradient_tiles_wide(y, outputs, height, width, first_row, rows, g);
+    else
+        winograd_gradient_tiles_baseline(y, outputs, height, width, first_row, rows, g);
+}
+
+// F(3×3, 2×2)'s input transform is F(2×2, 3×3)'s with Bᵀ's last row negated, so the products
+// made from glimpse_winograd_input's V carry the sign (−1)^([i = 3] + [j = 3]) at ξ = 4i + j,
+// undone here before Aᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 1] is applied on both sides. Runs once per
+// backward pass: one copy.
+void glimpse_winograd_weight_gradient(
+    const float *m, ptrdiff_t outputs, ptrdiff_t channels, float *dw) {
+    ptrdiff_t plane = outputs * channels;
+    for (ptrdiff_t oc = 0; oc < plane; oc++) {
+        float q[4][4];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                q[i][j] = (i == 3) != (j == 3) ? -m[(4 * i + j) * plane + oc]
+                                               : m[(4 * i + j) * plane + oc];
+        float s[3][4];  // Aᵀ·q
+        for (int j = 0; j < 4; j++) {
+            s[0][j] = q[0][j] + q[1][j] + q[2][j];
+            s[1][j] = q[1][j] - q[2][j];
+            s[2][j] = q[1][j] + q[2][j] + q[3][j];
+        }
+        for (int u = 0; u < 3; u++) {  // (Aᵀ·q)·A
+            float *w = dw + 9 * oc + 3 * u;
+            w[0] = s[u][0] + s[u][1] + s[u][2];
+            w[1] = s[u][1] - s[u][2];
+            w[2] = s[u][1] + s[u][2] + s[u][3];
+        }
+    }
 }

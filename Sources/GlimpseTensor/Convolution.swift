@@ -16,8 +16,9 @@
 // directly (one GEMM over the whole batch would need the result permuted, costing more than it
 // saves at these sizes); the backward pass recomputes cols_n instead of keeping N of them alive.
 // Chunks of the batch run on separate threads (Parallelism.swift); a batch of one image splits
-// its products instead. dX of a 3×3 "same" convolution to 16 or more outputs is itself such a
-// convolution of dY, run by Winograd's F(2×2, 3×3) (WinogradConvolution.swift).
+// its products instead. Gradients of 3×3 "same" convolutions (with 16 or more channels) run by
+// Winograd's minimal filtering instead (WinogradConvolution.swift): dX is itself such a
+// convolution of dY, and dW a sum of correlations of the input's 4×4 windows with dY's 2×2 tiles.
 
 import COpenBLAS
 
@@ -178,8 +179,12 @@ extension Kernels {
         }
     }
 
-    /// dW = Σ_n dY_n·cols_nᵀ.   dy: [N, O, OH, OW], x: [N, C, H, W] -> dw: [O, C, KH, KW]
+    /// dW = Σ_n dY_n·cols_nᵀ, or by Winograd where `runsWinogradWeightGradient` holds.
+    /// dy: [N, O, OH, OW], x: [N, C, H, W] -> dw: [O, C, KH, KW]
     static func conv2dWeightGradient(_ dy: Tensor, x: Tensor, _ g: WindowGeometry) -> Tensor {
+        if runsWinogradWeightGradient(g, outputs: dy.shape[1]) {
+            return winogradWeightGradient(dy, x: x, g)
+        }
         let (outputs, k, p) = (dy.shape[1], g.receptiveField, g.outputPlaneSize)
         let pdy = UnsafePointer(dy.storage.base)
         let px = UnsafePointer(x.storage.base)
@@ -238,7 +243,7 @@ extension Kernels {
     }
 
     /// `forEachImageChunk` that also passes the chunk's index (0..<chunkCount).
-    private static func forEachImageChunk(
+    static func forEachImageChunk(
         _ g: WindowGeometry, _ body: (Int, Range<Int>, Bool) -> Void
     ) {
         Parallelism.forEachChunk(of: g.batch) { chunk, images in

@@ -1,10 +1,13 @@
 // WinogradConvolution.swift — 3×3 "same" convolutions by Winograd's F(2×2, 3×3) (CVectorMath's
 // winograd.c), which multiplies 2.25× less than im2col + GEMM: the forward pass of
-// conv2dReLUMaxPool, the block of small CNNs, and the input gradient of every such convolution.
+// conv2dReLUMaxPool, the block of small CNNs, and the input and weight gradients of every such
+// convolution.
 // In conv2dReLUMaxPool each 2×2 output tile is exactly one pooling window, so tiles are pooled as
 // they are transformed back and the full-size activation is never written. The input gradient
 // dX = conv2d(dY, W′, padding: 1), with W′ the weights turned by 180° and their channels
-// swapped, is another such convolution (without pool), so it needs no col2im.
+// swapped, is another such convolution (without pool), so it needs no col2im. The weight
+// gradient sums, over images and tiles, the 3×3 correlation of each 4×4 input window with dY's
+// 2×2 tile there: F(3×3, 2×2), whose 16 products per image are [O, tiles]·[tiles, C].
 //
 // Per band of about 32 tiles (V and M then stay in the core's cache): V[ξ] = Bᵀ d B of every
 // tile and channel, 16 products M[ξ] = U[ξ]·V[ξ], then y = relu(max over the tile of Aᵀ M A + b).
@@ -16,9 +19,10 @@
 // Measured for the benchmark CNN (conv 3→32→64→128, 64×64 input): the 32→64 and 64→128 layers
 // went from ~250 to ~175 and ~135 µs at batch 1 and from ~17 and ~16 to ~14 and ~10 ms at batch
 // 64 in inference; in training (keeping the argmax) from ~17 and ~16 to ~15.5 and ~10–13 ms.
-// The input gradients made training 5–20% faster (5 alternated pairs of runs, each faster).
-// With 3 input channels the products are too thin to pay for the transforms (~80 → ~140 µs),
-// hence at least 16 (the weight gradient stays im2col + GEMM, Convolution.swift).
+// The input gradients made training 5–20% faster (5 alternated pairs of runs, each faster), the
+// weight gradients another ~5% (4 pairs of 5 faster). With 3 input channels the products are
+// too thin to pay for the transforms (~80 → ~140 µs at batch 1; the first layer's weight
+// gradient was slower in 3 pairs of 5), hence at least 16.
 import CVectorMath
 
 extension Kernels {
@@ -93,6 +97,60 @@ extension Kernels {
         }
     }
 
+    /// Whether `winogradWeightGradient` computes this convolution's weight gradient: the same
+    /// geometry, with 16 or more input channels and outputs.
+    static func runsWinogradWeightGradient(_ g: WindowGeometry, outputs: Int) -> Bool {
+        isEvenSameThreeByThree(g) && g.channels >= 16 && outputs >= 16
+    }
+
+    /// dW for geometries where `runsWinogradWeightGradient` holds, by Winograd's F(3×3, 2×2): per
+    /// image, V[ξ] of the input's 4×4 windows (as in the forward pass) and Ĝ[ξ] of dY's 2×2
+    /// tiles, M[ξ] += Ĝ[ξ]·V[ξ]ᵀ (OpenBLAS, the image's tiles as the inner dimension), then
+    /// dW = Aᵀ·M·A. Each chunk of images sums into its own M; they are added in chunk order.
+    /// dy: [N, O, H, W], x: [N, C, H, W] -> dw: [O, C, 3, 3]
+    static func winogradWeightGradient(_ dy: Tensor, x: Tensor, _ g: WindowGeometry) -> Tensor {
+        let (outputs, channels) = (dy.shape[1], g.channels)
+        let (tileRows, tiles) = (g.height / 2, g.planeSize / 4)
+        let size = 16 &* outputs &* channels
+        let chunks = Parallelism.chunkCount(of: g.batch)
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: chunks &* size)
+        defer { sums.deallocate() }
+        let px = UnsafePointer(x.storage.base)
+        let pdy = UnsafePointer(dy.storage.base)
+        forEachImageChunk(g) { chunk, images, split in
+            let m = sums + chunk &* size
+            m.initialize(repeating: 0, count: size)
+            let scratch = UnsafeMutablePointer<Float>.allocate(
+                capacity: 16 &* (channels &+ outputs) &* tiles &+ (2 &* tileRows &+ 2)
+                    &* (g.width &+ 18))
+            defer { scratch.deallocate() }
+            let (v, gradientTiles) = (scratch, scratch + 16 &* channels &* tiles)
+            let rowScratch = gradientTiles + 16 &* outputs &* tiles
+            for n in images {
+                glimpse_winograd_input(
+                    px + n &* channels &* g.planeSize, channels, g.height, g.width, 0, tileRows,
+                    tiles, v, rowScratch)
+                glimpse_winograd_gradient_tiles(
+                    pdy + n &* outputs &* g.planeSize, outputs, g.height, g.width, 0, tileRows,
+                    gradientTiles)
+                for xi in 0..<16 {
+                    sgemm(
+                        transposeA: false, transposeB: true, m: outputs, n: channels, k: tiles,
+                        gradientTiles + xi &* outputs &* tiles, lda: tiles,
+                        v + xi &* channels &* tiles, ldb: tiles, beta: 1, m + xi &* size / 16,
+                        ldc: channels, split: split)
+                }
+            }
+        }
+        for chunk in 1..<Swift.max(1, chunks) {
+            let partial = sums + chunk &* size
+            for i in 0..<size { sums[i] += partial[i] }
+        }
+        return Tensor(shape: [outputs, channels, 3, 3]) { dw in
+            glimpse_winograd_weight_gradient(sums, outputs, channels, dw.baseAddress!)
+        }
+    }
+
     /// Runs F(2×2, 3×3) over x [N, C, H, W] (g's geometry) with transformed weights u
     /// [16, O, C], band by band of tile rows: V[ξ], then M[ξ] = U[ξ]·V[ξ], then
     /// `output(M, image, first tile row, tile count)` with M [16, O, count], on the thread that
@@ -121,7 +179,7 @@ extension Kernels {
                     let band = Swift.min(bandRows, rows.upperBound &- first)
                     let count = band &* tilesPerRow
                     glimpse_winograd_input(
-                        image, g.channels, g.height, g.width, first, band, v, rowScratch)
+                        image, g.channels, g.height, g.width, first, band, 16, v, rowScratch)
                     let vStride = glimpse_packed_count(g.channels, count)
                     for xi in 0..<16 {
                         glimpse_packed_product(

@@ -116,14 +116,20 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
-    func testInputGradientByWinograd() {
-        // A 3×3 "same" convolution of an even-sized input to 16 or more outputs takes its input
-        // gradient by Winograd's F(2×2, 3×3): batch 2 (images across threads), a lone image (its
-        // tile rows across threads), 5 and 1 tiles a row.
-        for (input, seed) in [([2, 3, 6, 10], UInt64(20)), ([1, 2, 8, 2], 23)] {
+    func testGradientsByWinograd() {
+        // A 3×3 "same" convolution of an even-sized input takes its input gradient by Winograd's
+        // F(2×2, 3×3) from 16 outputs on, and its weight gradient by F(3×3, 2×2) from 16 input
+        // channels and outputs on: batch 2 (images across threads, the weight gradient summed
+        // over chunks), a lone image (its tile rows across threads), 5, 1 and 2 tiles a row.
+        let cases: [(input: [Int], outputs: Int, seed: UInt64)] = [
+            ([2, 3, 6, 10], 17, 20), ([1, 2, 8, 2], 17, 23), ([2, 16, 4, 4], 16, 26),
+            ([1, 17, 2, 6], 16, 29),
+        ]
+        for c in cases {
             checkGradients([
-                sample(input, seed: seed), sample([17, input[1], 3, 3], seed: seed + 1),
-                sample([17], seed: seed + 2),
+                sample(c.input, seed: c.seed),
+                sample([c.outputs, c.input[1], 3, 3], seed: c.seed + 1),
+                sample([c.outputs], seed: c.seed + 2),
             ]) {
                 conv2d($0[0], weight: $0[1], bias: $0[2], padding: (1, 1))
             }

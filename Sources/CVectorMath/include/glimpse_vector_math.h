@@ -66,12 +66,29 @@ void glimpse_winograd_weights(const float *w, ptrdiff_t outputs, ptrdiff_t chann
 /// Winograd F(2×2, 3×3): the transformed input V[ξ] [channels, count], ξ in 0 ..< 16, of the
 /// count = rows·width/2 4×4 windows of tile rows first_row ..< first_row + rows of one image
 /// x [channels, height, width] with one zero of padding on each side (height and width even;
-/// tile (r, t) reads rows 2r − 1 ... 2r + 2 and columns 2t − 1 ... 2t + 2). Each V[ξ] is packed
-/// as by `glimpse_pack`, at v + ξ·glimpse_packed_count(channels, count). `scratch` holds
+/// tile (r, t) reads rows 2r − 1 ... 2r + 2 and columns 2t − 1 ... 2t + 2). The tiles of each
+/// V[ξ] are stored in panels of `panel` tiles, tile u of channel c at
+/// (u / panel)·panel·channels + panel·c + u % panel, and V[ξ] at
+/// v + ξ·⌈count / panel⌉·panel·channels: panel = 16 is `glimpse_pack`'s layout (the last
+/// panel's tail zeroed), panel = count a row-major [channels, count]. `scratch` holds
 /// (2·rows + 2)·(width + 18) floats.
 void glimpse_winograd_input(
     const float *x, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
-    ptrdiff_t rows, float *v, float *scratch);
+    ptrdiff_t rows, ptrdiff_t panel, float *v, float *scratch);
+
+/// Winograd F(3×3, 2×2), the weight gradient of a 3×3 "same" convolution: Ĝ[ξ] [outputs, count]
+/// = (G·g·Gᵀ)[ξ], G = [1 0; ½ ½; ½ −½; 0 1], of the count = rows·width/2 2×2 tiles g of tile rows
+/// first_row ..< first_row + rows of the output gradient y [outputs, height, width], at
+/// g + ξ·outputs·count.
+void glimpse_winograd_gradient_tiles(
+    const float *y, ptrdiff_t outputs, ptrdiff_t height, ptrdiff_t width, ptrdiff_t first_row,
+    ptrdiff_t rows, float *g);
+
+/// Winograd F(3×3, 2×2): dw [outputs, channels, 3, 3] from M[ξ] = Σ over tiles of
+/// Ĝ[ξ]·V[ξ]ᵀ [outputs, channels] (M [16, outputs, channels]), with V from
+/// `glimpse_winograd_input` of the convolution's input.
+void glimpse_winograd_weight_gradient(
+    const float *m, ptrdiff_t outputs, ptrdiff_t channels, float *dw);
 
 /// Winograd F(2×2, 3×3): from the products M [16, outputs, count] of `count` tiles, whole rows of
 /// tiles_per_row tiles from tile row first_row on, writes each tile's 2×2 outputs into the planes
