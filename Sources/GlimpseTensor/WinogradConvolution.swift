@@ -104,13 +104,17 @@ extension Kernels {
     }
 
     /// dW for geometries where `runsWinogradWeightGradient` holds, by Winograd's F(3×3, 2×2): per
-    /// image, V[ξ] of the input's 4×4 windows (as in the forward pass) and Ĝ[ξ] of dY's 2×2
-    /// tiles, M[ξ] += Ĝ[ξ]·V[ξ]ᵀ (OpenBLAS, the image's tiles as the inner dimension), then
-    /// dW = Aᵀ·M·A. Each chunk of images sums into its own M; they are added in chunk order.
+    /// band of an image's tile rows, V[ξ] of the input's 4×4 windows (as in the forward pass) and
+    /// Ĝ[ξ] of dY's 2×2 tiles, M[ξ] += Ĝ[ξ]·V[ξ]ᵀ (OpenBLAS, the band's tiles as the inner
+    /// dimension), then dW = Aᵀ·M·A. Each chunk of images sums into its own M; they are added in chunk order.
     /// dy: [N, O, H, W], x: [N, C, H, W] -> dw: [O, C, 3, 3]
     static func winogradWeightGradient(_ dy: Tensor, x: Tensor, _ g: WindowGeometry) -> Tensor {
         let (outputs, channels) = (dy.shape[1], g.channels)
-        let (tileRows, tiles) = (g.height / 2, g.planeSize / 4)
+        let (tileRows, tilesPerRow) = (g.height / 2, g.width / 2)
+        // Bands of about 256 tiles (an image of the benchmark CNN's second layer): the scratch
+        // stays a few MB whatever the image size, and the products' inner dimension long.
+        let bandRows = Swift.max(1, Swift.min(tileRows, 256 / tilesPerRow))
+        let tiles = bandRows &* tilesPerRow
         let size = 16 &* outputs &* channels
         let chunks = Parallelism.chunkCount(of: g.batch)
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: chunks &* size)
@@ -121,24 +125,28 @@ extension Kernels {
             let m = sums + chunk &* size
             m.initialize(repeating: 0, count: size)
             let scratch = UnsafeMutablePointer<Float>.allocate(
-                capacity: 16 &* (channels &+ outputs) &* tiles &+ (2 &* tileRows &+ 2)
+                capacity: 16 &* (channels &+ outputs) &* tiles &+ (2 &* bandRows &+ 2)
                     &* (g.width &+ 18))
             defer { scratch.deallocate() }
             let (v, gradientTiles) = (scratch, scratch + 16 &* channels &* tiles)
             let rowScratch = gradientTiles + 16 &* outputs &* tiles
             for n in images {
-                glimpse_winograd_input(
-                    px + n &* channels &* g.planeSize, channels, g.height, g.width, 0, tileRows,
-                    tiles, v, rowScratch)
-                glimpse_winograd_gradient_tiles(
-                    pdy + n &* outputs &* g.planeSize, outputs, g.height, g.width, 0, tileRows,
-                    gradientTiles)
-                for xi in 0..<16 {
-                    sgemm(
-                        transposeA: false, transposeB: true, m: outputs, n: channels, k: tiles,
-                        gradientTiles + xi &* outputs &* tiles, lda: tiles,
-                        v + xi &* channels &* tiles, ldb: tiles, beta: 1, m + xi &* size / 16,
-                        ldc: channels, split: split)
+                for first in stride(from: 0, to: tileRows, by: bandRows) {
+                    let band = Swift.min(bandRows, tileRows &- first)
+                    let count = band &* tilesPerRow
+                    glimpse_winograd_input(
+                        px + n &* channels &* g.planeSize, channels, g.height, g.width, first,
+                        band, count, v, rowScratch)
+                    glimpse_winograd_gradient_tiles(
+                        pdy + n &* outputs &* g.planeSize, outputs, g.height, g.width, first,
+                        band, gradientTiles)
+                    for xi in 0..<16 {
+                        sgemm(
+                            transposeA: false, transposeB: true, m: outputs, n: channels,
+                            k: count, gradientTiles + xi &* outputs &* count, lda: count,
+                            v + xi &* channels &* count, ldb: count, beta: 1,
+                            m + xi &* size / 16, ldc: channels, split: split)
+                    }
                 }
             }
         }

@@ -136,6 +136,40 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testWinogradWeightGradientOfAManyTileImageMatchesItsDefinition() {
+        // 17 × 17 = 289 tiles: the weight gradient runs in two bands of tile rows (15 and 2).
+        let (channels, outputs, size) = (16, 16, 34)
+        let x = sample([1, channels, size, size], seed: 40)
+        let weight = sample([outputs, channels, 3, 3], seed: 41).requiringGradient()
+        let dy = sample([1, outputs, size, size], seed: 42)
+        (conv2d(x, weight: weight, padding: (1, 1)) * dy).sum().backward()
+        // dW[o, c, u, v] = Σ_{i,j} dy[o, i, j]·x[c, i + u − 1, j + v − 1], in Double.
+        let (xs, dys) = (x.scalars, dy.scalars)
+        var expected = [Float]()
+        for o in 0..<outputs {
+            for c in 0..<channels {
+                for u in 0..<3 {
+                    for v in 0..<3 {
+                        var sum = 0.0
+                        for i in 0..<size {
+                            for j in 0..<size {
+                                let (row, column) = (i + u - 1, j + v - 1)
+                                guard row >= 0, row < size, column >= 0, column < size else {
+                                    continue
+                                }
+                                sum +=
+                                    Double(dys[(o * size + i) * size + j])
+                                    * Double(xs[(c * size + row) * size + column])
+                            }
+                        }
+                        expected.append(Float(sum))
+                    }
+                }
+            }
+        }
+        assertClose(weight.gradient!.scalars, expected, absoluteTolerance: 1e-3)
+    }
+
     func testGradientsOfPointwiseConvolution() {
         checkGradients([
             sample([2, 3, 3, 2], seed: 6), sample([2, 3, 1, 1], seed: 7), sample([2], seed: 8),
