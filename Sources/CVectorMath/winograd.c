@@ -190,23 +190,24 @@ static inline __attribute__((always_inline)) void winograd_output_argmax_body(
     }
 }
 
-// The whole output: tile (r, t)'s 2×2 outputs at rows 2·(first_row + r) + 0/1, columns 2t + 0/1
-// of each plane y + o·plane [2·tiles_per_row wide].
+// The whole output: tile (r, t)'s 2×2 outputs plus bias[o] at rows 2·(first_row + r) + 0/1,
+// columns 2t + 0/1 of each plane y + o·plane [2·tiles_per_row wide].
 static inline __attribute__((always_inline)) void winograd_output_full_body(
-    const float *restrict m, ptrdiff_t outputs, ptrdiff_t count, float *restrict y,
-    ptrdiff_t plane, ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    const float *restrict m, ptrdiff_t outputs, ptrdiff_t count, const float *restrict bias,
+    float *restrict y, ptrdiff_t plane, ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
     ptrdiff_t stride = outputs * count, width = 2 * tiles_per_row, rows = count / tiles_per_row;
     for (ptrdiff_t o = 0; o < outputs; o++) {
+        float b = bias ? bias[o] : 0;
         for (ptrdiff_t r = 0; r < rows; r++) {
             const float *p = m + o * count + r * tiles_per_row;
             float *top = y + o * plane + 2 * (first_row + r) * width, *bottom = top + width;
             for (ptrdiff_t t = 0; t < tiles_per_row; t++) {
                 float y2x2[4];
                 tile_outputs(p, stride, t, y2x2);
-                top[2 * t] = y2x2[0];
-                top[2 * t + 1] = y2x2[1];
-                bottom[2 * t] = y2x2[2];
-                bottom[2 * t + 1] = y2x2[3];
+                top[2 * t] = y2x2[0] + b;
+                top[2 * t + 1] = y2x2[1] + b;
+                bottom[2 * t] = y2x2[2] + b;
+                bottom[2 * t + 1] = y2x2[3] + b;
             }
         }
     }
@@ -292,23 +293,23 @@ void glimpse_winograd_output_pooled(
 }
 
 static void winograd_output_full_baseline(
-    const float *m, ptrdiff_t outputs, ptrdiff_t count, float *y, ptrdiff_t plane,
-    ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
-    winograd_output_full_body(m, outputs, count, y, plane, first_row, tiles_per_row);
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t plane, ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    winograd_output_full_body(m, outputs, count, bias, y, plane, first_row, tiles_per_row);
 }
 WIDE static void winograd_output_full_wide(
-    const float *m, ptrdiff_t outputs, ptrdiff_t count, float *y, ptrdiff_t plane,
-    ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
-    winograd_output_full_body(m, outputs, count, y, plane, first_row, tiles_per_row);
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t plane, ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    winograd_output_full_body(m, outputs, count, bias, y, plane, first_row, tiles_per_row);
 }
 
 void glimpse_winograd_output(
-    const float *m, ptrdiff_t outputs, ptrdiff_t count, float *y, ptrdiff_t plane,
-    ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t plane, ptrdiff_t first_row, ptrdiff_t tiles_per_row) {
     if (glimpse_has_wide_lanes())
-        winograd_output_full_wide(m, outputs, count, y, plane, first_row, tiles_per_row);
+        winograd_output_full_wide(m, outputs, count, bias, y, plane, first_row, tiles_per_row);
     else
-        winograd_output_full_baseline(m, outputs, count, y, plane, first_row, tiles_per_row);
+        winograd_output_full_baseline(m, outputs, count, bias, y, plane, first_row, tiles_per_row);
 }
 
 static void winograd_gradient_tiles_baseline(

@@ -16,8 +16,8 @@
 // directly (one GEMM over the whole batch would need the result permuted, costing more than it
 // saves at these sizes); the backward pass recomputes cols_n instead of keeping N of them alive.
 // Chunks of the batch run on separate threads (Parallelism.swift); a batch of one image splits
-// its products instead. Gradients of 3×3 "same" convolutions (with 16 or more channels) run by
-// Winograd's minimal filtering instead (WinogradConvolution.swift): dX is itself such a
+// its products instead. 3×3 "same" convolutions (with 16 or more channels) and their gradients
+// run by Winograd's minimal filtering instead (WinogradConvolution.swift): dX is itself such a
 // convolution of dY, and dW a sum of correlations of the input's 4×4 windows with dY's 2×2 tiles.
 
 import COpenBLAS
@@ -123,9 +123,13 @@ extension Kernels {
         }
     }
 
-    /// Y_n = W·cols_n + b for each image.   x: [N, C, H, W], weight: [O, C, KH, KW], bias: [O]
-    /// -> y: [N, O, OH, OW]
+    /// Y_n = W·cols_n + b for each image, or Winograd's convolution where
+    /// `runsWinogradConvolution` holds.
+    /// x: [N, C, H, W], weight: [O, C, KH, KW], bias: [O] -> y: [N, O, OH, OW]
     static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ g: WindowGeometry) -> Tensor {
+        if runsWinogradConvolution(g) {
+            return winogradConvolution(x, weight: weight, bias: bias, g)
+        }
         let (outputs, k, p) = (weight.shape[0], g.receptiveField, g.outputPlaneSize)
         let px = UnsafePointer(x.storage.base)
         let pw = UnsafePointer(weight.storage.base)

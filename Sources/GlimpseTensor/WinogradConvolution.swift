@@ -1,7 +1,6 @@
 // WinogradConvolution.swift — 3×3 "same" convolutions by Winograd's F(2×2, 3×3) (CVectorMath's
-// winograd.c), which multiplies 2.25× less than im2col + GEMM: the forward pass of
-// conv2dReLUMaxPool, the block of small CNNs, and the input and weight gradients of every such
-// convolution.
+// winograd.c), which multiplies 2.25× less than im2col + GEMM: conv2d, the forward pass of
+// conv2dReLUMaxPool (the block of small CNNs), and the input and weight gradients of both.
 // In conv2dReLUMaxPool each 2×2 output tile is exactly one pooling window, so tiles are pooled as
 // they are transformed back and the full-size activation is never written. The input gradient
 // dX = conv2d(dY, W′, padding: 1), with W′ the weights turned by 180° and their channels
@@ -19,6 +18,8 @@
 // Measured for the benchmark CNN (conv 3→32→64→128, 64×64 input): the 32→64 and 64→128 layers
 // went from ~250 to ~175 and ~135 µs at batch 1 and from ~17 and ~16 to ~14 and ~10 ms at batch
 // 64 in inference; in training (keeping the argmax) from ~17 and ~16 to ~15.5 and ~10–13 ms.
+// conv2d alone, 32→64 and 64→128 channels: ~325 → ~240 and ~325 → ~213 µs at batch 1, ~21 → ~17
+// and ~20 → ~13.5 ms at batch 64 (inference, 2 alternated runs each, minima).
 // The input gradients made training 5–20% faster (5 alternated pairs of runs, each faster), the
 // weight gradients another ~5% (4 pairs of 5 faster). With 3 input channels the products are
 // too thin to pay for the transforms (~80 → ~140 µs at batch 1; the first layer's weight
@@ -69,6 +70,34 @@ extension Kernels {
         }
     }
 
+    /// Whether `winogradConvolution` computes this conv2d: the same geometry, with 16 or more
+    /// input channels.
+    static func runsWinogradConvolution(_ g: WindowGeometry) -> Bool {
+        isEvenSameThreeByThree(g) && g.channels >= 16
+    }
+
+    /// y = conv2d(x, weight, bias, padding: 1) for geometries where `runsWinogradConvolution`
+    /// holds. x: [N, C, H, W], weight: [O, C, 3, 3], bias: [O] -> y: [N, O, H, W]
+    static func winogradConvolution(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, _ g: WindowGeometry
+    ) -> Tensor {
+        // Weights that may change every step (while recording) are transformed anew.
+        let u =
+            GradientMode.isRecording
+            ? weight.winogradTransformed
+            : winogradWeights.value(for: weight) { ($0.winogradTransformed, 16 &* $0.count / 9) }
+        let outputs = weight.shape[0]
+        let pb = bias.map { UnsafePointer($0.storage.base) }
+        return Tensor(shape: [g.batch, outputs, g.height, g.width]) { y in
+            guard let py = y.baseAddress else { return }
+            winogradBands(of: x, g, weights: u) { m, n, firstRow, count in
+                glimpse_winograd_output(
+                    m, outputs, count, pb, py + n &* outputs &* g.planeSize, g.planeSize,
+                    firstRow, g.width / 2)
+            }
+        }
+    }
+
     /// ∂x = conv2d(∂y, W′, padding: 1) for geometries where `runsWinogradInputGradient` holds,
     /// with W′[c, o, u, v] = W[o, c, 2 − u, 2 − v]: the weights turned by 180° and their
     /// channels swapped. dy: [N, O, H, W], weight: [O, C, 3, 3] -> dx: [N, C, H, W]
@@ -91,8 +120,8 @@ extension Kernels {
             winogradBands(of: dy, gradient, weights: turned.winogradTransformed) {
                 m, n, firstRow, count in
                 glimpse_winograd_output(
-                    m, channels, count, pdx + n &* channels &* g.planeSize, g.planeSize, firstRow,
-                    g.width / 2)
+                    m, channels, count, nil, pdx + n &* channels &* g.planeSize, g.planeSize,
+                    firstRow, g.width / 2)
             }
         }
     }

@@ -1,3 +1,4 @@
+import CVectorMath
 // ConvolutionTests.swift — conv2d: values by hand and against naive numpy loops
 // (Tests/GlimpseLayersTests/reference/conv_pool_reference.py), gradients by finite differences.
 import Foundation
@@ -132,6 +133,55 @@ final class ConvolutionTests: XCTestCase {
                 sample([c.outputs], seed: c.seed + 2),
             ]) {
                 conv2d($0[0], weight: $0[1], bias: $0[2], padding: (1, 1))
+            }
+        }
+    }
+
+    func testWinogradConvolutionMatchesItsDefinition() {
+        // 3×3 "same" convolutions of 16 or more channels run Winograd's F(2×2, 3×3): batch 2
+        // (images across threads), and a lone image of 17 tile rows in bands (across threads),
+        // each in inference (cached transformed weights) and while recording, with both compiled
+        // copies of the transforms.
+        defer { glimpse_allow_wide_lanes(1) }
+        for (input, outputs, seed) in [([2, 16, 6, 10], 5, UInt64(50)), ([1, 17, 34, 12], 3, 53)] {
+            let (channels, height, width) = (input[1], input[2], input[3])
+            let x = sample(input, seed: seed)
+            let weight = sample([outputs, channels, 3, 3], seed: seed + 1)
+            let bias = sample([outputs], seed: seed + 2)
+            let (xs, ws, bs) = (x.scalars, weight.scalars, bias.scalars)
+            var expected = [Float]()
+            for n in 0..<input[0] {
+                for o in 0..<outputs {
+                    for i in 0..<height {
+                        for j in 0..<width {
+                            var sum = Double(bs[o])
+                            for c in 0..<channels {
+                                for u in 0..<3 {
+                                    for v in 0..<3 {
+                                        let (row, column) = (i + u - 1, j + v - 1)
+                                        guard row >= 0, row < height, column >= 0, column < width
+                                        else { continue }
+                                        sum +=
+                                            Double(ws[((o * channels + c) * 3 + u) * 3 + v])
+                                            * Double(
+                                                xs[
+                                                    ((n * channels + c) * height + row) * width
+                                                        + column])
+                                    }
+                                }
+                            }
+                            expected.append(Float(sum))
+                        }
+                    }
+                }
+            }
+            for (recording, wide) in [(false, Int32(1)), (false, 0), (true, 1)] {
+                glimpse_allow_wide_lanes(wide)
+                let w = recording ? weight.requiringGradient() : weight
+                let y = conv2d(x, weight: w, bias: bias, padding: (1, 1))
+                assertClose(
+                    y.scalars, expected, absoluteTolerance: 1e-5,
+                    "\(input), recording \(recording), wide \(wide)")
             }
         }
     }

@@ -91,11 +91,12 @@ void glimpse_winograd_weight_gradient(
     const float *m, ptrdiff_t outputs, ptrdiff_t channels, float *dw);
 
 /// Winograd F(2×2, 3×3): from the products M [16, outputs, count] of `count` tiles, whole rows of
-/// tiles_per_row tiles from tile row first_row on, writes each tile's 2×2 outputs into the planes
-/// y + o·plane [rows, 2·tiles_per_row] (at rows 2·(first_row + r) and 2·(first_row + r) + 1).
+/// tiles_per_row tiles from tile row first_row on, writes each tile's 2×2 outputs plus bias[o]
+/// (bias may be NULL) into the planes y + o·plane [rows, 2·tiles_per_row] (at rows
+/// 2·(first_row + r) and 2·(first_row + r) + 1).
 void glimpse_winograd_output(
-    const float *m, ptrdiff_t outputs, ptrdiff_t count, float *y, ptrdiff_t plane,
-    ptrdiff_t first_row, ptrdiff_t tiles_per_row);
+    const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
+    ptrdiff_t plane, ptrdiff_t first_row, ptrdiff_t tiles_per_row);
 
 /// Winograd F(2×2, 3×3) with the 2×2 max pool that follows it: from the products
 /// M [16, outputs, count], y[o·y_stride + t] = max(0, bias[o] + the largest of tile t's four
