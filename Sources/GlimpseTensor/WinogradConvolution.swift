@@ -6,13 +6,14 @@
 // dX = conv2d(dY, W′, padding: 1), with W′ the weights turned by 180° and their channels
 // swapped, is another such convolution (without pool), so it needs no col2im. The weight
 // gradient sums, over images and tiles, the 3×3 correlation of each 4×4 input window with dY's
-// 2×2 tile there: F(3×3, 2×2), whose 16 products per image are [O, tiles]·[tiles, C].
+// 2×2 tile there: F(3×3, 2×2), whose 16 products per band of tiles are [O, tiles]·[tiles, C].
 //
 // Per band of about 32 tiles (V and M then stay in the core's cache): V[ξ] = Bᵀ d B of every
-// tile and channel, 16 products M[ξ] = U[ξ]·V[ξ], then y = relu(max over the tile of Aᵀ M A + b).
-// The input transform writes V[ξ] straight into the panel layout of CVectorMath's packed
-// product, which runs the 16 small products (k = C) without the two copies per call that
-// OpenBLAS's sgemm makes. The transformed weights U are made once per weight and cached.
+// tile and channel, 16 products M[ξ] = U[ξ]·V[ξ], then y = Aᵀ M A (+ b), or relu(max over the
+// tile of it + b). The input transform writes V[ξ] straight into the panel layout of
+// CVectorMath's packed product, which runs the 16 small products (k = C) without the two copies
+// per call that OpenBLAS's sgemm makes. In inference the transformed weights U are made once per
+// weight and cached.
 // Values differ from im2col + GEMM by rounding only (the transforms add; U also halves).
 //
 // Measured for the benchmark CNN (conv 3→32→64→128, 64×64 input): the 32→64 and 64→128 layers
