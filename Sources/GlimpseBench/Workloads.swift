@@ -92,7 +92,7 @@ enum Workloads {
                 for _ in 0..<16 {
                     let (context, _) = attention(
                         features, projected: projected, hidden: state.hidden)
-                    state = cell(concat([embedding(next), context], axis: 1), state)
+                    state = cell(next, embeddedBy: embedding, followedBy: context, state)
                     let logits = output(state.hidden)
                     let (_, indices) = logits.max(alongAxis: 1)
                     next = indices

@@ -100,22 +100,33 @@ public struct CaptionDecoder {
 
     /// One step from the previous words `tokens` (N ids); updates `context.state`.
     public func step(_ tokens: [Int], _ context: inout DecoderContext) -> DecoderStep {
-        step(embedding(tokens), &context)
+        step(embedding(tokens), words: tokens, &context)
     }
 
-    /// One step from embedded previous words.   embedded [N, M]
-    func step(_ embedded: Tensor, _ context: inout DecoderContext) -> DecoderStep {
+    /// One step from embedded previous words `embedded` [N, M]; `words`, their ids when known,
+    /// let the LSTM reuse each word's product with its input weight in inference.
+    func step(
+        _ embedded: Tensor, words: [Int]? = nil, _ context: inout DecoderContext
+    ) -> DecoderStep {
+        /// The LSTM step on [E·yₜ₋₁; z].
+        func advance(reading z: Tensor) {
+            if let words {
+                context.state = cell(words, embeddedBy: embedding, followedBy: z, context.state)
+            } else {
+                context.state = cell(concat([embedded, z], axis: 1), context.state)
+            }
+        }
         guard let attention, let gate, let readoutHidden, let readoutContext,
             let projected = context.projected
         else {
-            context.state = cell(embedded, context.state)
+            advance(reading: .zeros([embedded.shape[0], 0]))
             return DecoderStep(readout: context.state.hidden, alpha: nil)
         }
         let previous = context.state.hidden
         let (attended, alpha) = attention(
             context.features, projected: projected, hidden: previous)  // [N, E], [N, P]
         let z = attended * sigmoid(gate(previous))  // β gates the context   [N, E]
-        context.state = cell(concat([embedded, z], axis: 1), context.state)
+        advance(reading: z)
         let readout = tanh(embedded + readoutHidden(context.state.hidden) + readoutContext(z))
         return DecoderStep(readout: readout, alpha: alpha)  // [N, M]
     }

@@ -72,6 +72,29 @@ public struct LSTMCell: RecurrentCell {
         return LSTMState(hidden: hidden, cell: cell)
     }
 
+    /// One step of a decoder that reads its previous words: `self(concat([embedding(words), rest],
+    /// axis: 1), state)`, where in inference each word's product with its columns of `weight_ih`
+    /// is computed on the word's first step and reused after (`lstmStep(words:…)`).
+    ///   words: N ids, rest: [N, in − M] (M = the embedding's dimension) -> state′
+    public func callAsFunction(
+        _ words: [Int], embeddedBy embedding: Embedding, followedBy rest: Tensor,
+        _ state: LSTMState
+    ) -> LSTMState {
+        precondition(
+            rest.rank == 2 && rest.shape[0] == words.count
+                && embedding.dimension + rest.shape[1] == inputSize
+                && state.hidden.shape == [words.count, hiddenSize],
+            "LSTMCell(input \(inputSize), hidden \(hiddenSize)) needs \(words.count) words "
+                + "embedded in \(embedding.dimension), followed by [\(words.count), "
+                + "\(inputSize - embedding.dimension)], and hidden [\(words.count), "
+                + "\(hiddenSize)], got \(rest.shape) and \(state.hidden.shape)")
+        let (hidden, cell) = lstmStep(
+            words: words, embedding: embedding.weight.value, input: rest, hidden: state.hidden,
+            cell: state.cell, inputWeight: weightIH.value, bias: weights.summedBias,
+            weight: weightHH.value)
+        return LSTMState(hidden: hidden, cell: cell)
+    }
+
     /// Steps over inputs [T, N, in] as one op (`lstmSequence`): one input GEMM for all steps,
     /// one kernel for the recurrence and one for its backward pass.
     public func run(

@@ -6,6 +6,12 @@
 // product), then the cell runs on the gates. Otherwise the step is `Recurrence` followed by
 // `lstmCell`: when gradients are recorded, and for more rows, whose products in inference
 // read packed cached weights once for all rows (PackedMatrix.swift).
+//
+// A decoder that reads its previous word steps on [E[w]; x]. The product of W_ih's first M
+// columns with E[w] depends only on the word, so in inference it is computed on a word's first
+// step and looked up after: a one-row step then reads those columns (at M = 128 of 256 inputs,
+// half of W_ih, 512 KB, a sixth of the attention decoder's weights per step) once per word.
+import Synchronization
 
 /// One LSTM step: gates = x·W_ihᵀ + h·W_hhᵀ + b (gate order i, f, g, o), then the cell.
 ///
@@ -17,40 +23,136 @@ public func lstmStep(
 ) -> (hidden: Tensor, cell: Tensor) {
     let (rows, width) = (hidden.shape[0], hidden.shape[1])
     let sources = [input, hidden, cell, inputWeight, weight] + (bias.map { [$0] } ?? [])
-    let recording = GradientMode.isRecording && sources.contains { $0.requiresGradient }
-    guard !recording, rows == 1, input.rank == 2, input.shape[0] == rows,
+    guard !isRecording(sources), rows == 1, input.rank == 2, input.shape[0] == rows,
         inputWeight.shape == [4 * width, input.shape[1]], weight.shape == [4 * width, width],
-        bias == nil || bias!.shape == [4 * width]
+        isGateBias(bias, width: width)
     else {
         let recurrence = Recurrence(
             inputs: input.unsqueezed(axis: 0), inputWeight: inputWeight, bias: bias,
             weight: weight)
         return lstmCell(gates: recurrence(step: 0, hidden), cell: cell)
     }
-    let (gates, depth) = (4 &* width, input.shape[1])
-    let result = TensorStorage(count: gates)  // one row
+    let depth = input.shape[1]
+    return oneRowStep(bias: bias, cell: cell, weightFloats: 4 &* width &* (depth &+ width)) {
+        columns, gates in
+        rowProduct(input, inputWeight, columns: columns, into: gates)
+        rowProduct(hidden, weight, columns: columns, into: gates)
+    }
+}
+
+/// One LSTM step whose input is a word's embedding followed by x: `lstmStep` with input
+/// [E[words]; x]. In inference E[w]·W_ih[:, 0..<M]ᵀ is computed once per word and weight, then
+/// reused (see the file's banner).
+///
+/// words: N ids in 0..<V, embedding E: [V, M], input x: [N, in − M] (in − M may be 0), hidden
+/// and cell: [N, H], inputWeight W_ih: [4H, in], bias: [4H] or nil, weight W_hh: [4H, H]
+/// -> (h′, c′) [N, H] each.
+public func lstmStep(
+    words: [Int], embedding: Tensor, input: Tensor, hidden: Tensor, cell: Tensor,
+    inputWeight: Tensor, bias: Tensor?, weight: Tensor
+) -> (hidden: Tensor, cell: Tensor) {
+    let (rows, width) = (hidden.shape[0], hidden.shape[1])
+    let sources = [embedding, input, hidden, cell, inputWeight, weight] + (bias.map { [$0] } ?? [])
+    guard !isRecording(sources), rows == 1, words.count == 1, embedding.rank == 2,
+        (0..<embedding.shape[0]).contains(words[0]), input.rank == 2, input.shape[0] == 1,
+        inputWeight.shape == [4 * width, embedding.shape[1] + input.shape[1]],
+        weight.shape == [4 * width, width], isGateBias(bias, width: width)
+    else {
+        return lstmStep(
+            input: concat([gather(embedding, indices: words), input], axis: 1), hidden: hidden,
+            cell: cell, inputWeight: inputWeight, bias: bias, weight: weight)
+    }
+    let (word, dimension, gateCount) = (words[0], embedding.shape[1], 4 &* width)
+    let projections = projectedWords.value(for: [embedding, inputWeight]) {
+        (ProjectedWords(), $0[0].shape[0] &* gateCount)
+    }
+    let known = projections.row(word)
+    let projected = known ?? TensorStorage(count: gateCount)  // E[w]·W_ih[:, 0..<M]ᵀ
+    let (depth, stride) = (input.shape[1], inputWeight.shape[1])
+    let (pe, pw, pp) = (
+        embedding.storage.base + word &* dimension, inputWeight.storage.base, projected.base
+    )
+    let readsWord = known == nil ? dimension : 0
+    let result = oneRowStep(
+        bias: bias, cell: cell, weightFloats: gateCount &* (readsWord &+ depth &+ width)
+    ) { columns, gates in
+        let first = columns.lowerBound
+        if known == nil {
+            Kernels.sgemm(
+                transposeA: false, transposeB: true, m: 1, n: columns.count, k: dimension, pe,
+                lda: dimension, pw + first &* stride, ldb: stride, pp + first, ldc: gateCount,
+                split: false)
+        }
+        for j in columns { gates[j] += pp[j] }
+        if depth > 0 {
+            Kernels.sgemm(
+                transposeA: false, transposeB: true, m: 1, n: columns.count, k: depth,
+                input.storage.base, lda: depth, pw + (dimension &+ first &* stride), ldb: stride,
+                beta: 1, gates + first, ldc: gateCount, split: false)
+        }
+        rowProduct(hidden, weight, columns: columns, into: gates)
+    }
+    if known == nil { projections.store(projected, for: word) }
+    return result
+}
+
+private func isRecording(_ sources: [Tensor]) -> Bool {
+    GradientMode.isRecording && sources.contains { $0.requiresGradient }
+}
+
+private func isGateBias(_ bias: Tensor?, width: Int) -> Bool {
+    bias == nil || bias!.shape == [4 * width]
+}
+
+/// gates[columns] += x·W[columns]ᵀ for one row x [1, k] and W [4H, k].
+private func rowProduct(
+    _ x: Tensor, _ w: Tensor, columns: Range<Int>, into gates: UnsafeMutablePointer<Float>
+) {
+    let k = w.shape[1]
+    guard k > 0 else { return }
+    Kernels.sgemm(
+        transposeA: false, transposeB: true, m: 1, n: columns.count, k: k, x.storage.base,
+        lda: k, w.storage.base + columns.lowerBound &* k, ldb: k, beta: 1,
+        gates + columns.lowerBound, ldc: w.shape[0], split: false)
+}
+
+/// The step of one row: gates = b, then `accumulate(columns, gates)` adds the products for
+/// `columns` of the 4H gates, each thread its own columns in one hand-off once the weights read
+/// reach 512 KB (as `Kernels.sgemm` splits a matrix–vector product), then the cell.
+private func oneRowStep(
+    bias: Tensor?, cell: Tensor, weightFloats: Int,
+    accumulate: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+) -> (hidden: Tensor, cell: Tensor) {
+    let gates = 4 &* cell.shape[1]
+    let result = TensorStorage(count: gates)
     let pg = result.base
     if let bias {
         pg.update(from: bias.storage.base, count: gates)
     } else {
         pg.update(repeating: 0, count: gates)
     }
-    let operands = [(input, inputWeight, depth), (hidden, weight, width)]
-    func products(_ columns: Range<Int>) {
-        for (x, w, k) in operands where k > 0 {
-            Kernels.sgemm(
-                transposeA: false, transposeB: true, m: 1, n: columns.count, k: k,
-                x.storage.base, lda: k, w.storage.base + columns.lowerBound &* k, ldb: k,
-                beta: 1, pg + columns.lowerBound, ldc: gates, split: false)
+    if weightFloats >= 1 << 17 {
+        Parallelism.forEachChunk(of: gates, minimumChunk: 16, alignment: 16) {
+            accumulate($1, pg)
         }
-    }
-    // As `Kernels.sgemm` splits a matrix–vector product: from 512 KB of weights.
-    if gates &* (depth &+ width) >= 1 << 17 {
-        Parallelism.forEachChunk(of: gates, minimumChunk: 16, alignment: 16) { products($1) }
     } else {
-        products(0..<gates)
+        accumulate(0..<gates, pg)
     }
     let (h, c, _) = Kernels.lstmForward(
         gates: Tensor(shape: [1, gates], storage: result), cell: cell, saving: false)
     return (h, c)
 }
+
+/// A word-reading step's E[w]·W_ih[:, 0..<M]ᵀ per word [4H], for one embedding and input weight,
+/// filled as words are first read: a row, once stored, is never written again.
+private final class ProjectedWords: Sendable {
+    private let rows = Mutex<[Int: TensorStorage]>([:])
+
+    func row(_ word: Int) -> TensorStorage? { rows.withLock { $0[word] } }
+
+    func store(_ row: TensorStorage, for word: Int) { rows.withLock { $0[word] = row } }
+}
+
+/// The projected words of the most recent decoders, at most 4 and, but for the newest, 64 MB
+/// with the weights they keep alive (a full table of V·4H floats counted for each).
+private let projectedWords = WeightCache<ProjectedWords>(capacity: 4, capacityFloats: 16 << 20)

@@ -1,20 +1,28 @@
-// WeightCache.swift — copies derived from a weight for inference (packed for products,
-// transformed for Winograd convolutions), made on first use and reused while the weight lives.
+// WeightCache.swift — copies derived from weights for inference (packed for products,
+// transformed for Winograd convolutions, a decoder's words projected by its LSTM's input weight),
+// made on first use and reused while the weights live.
 import Synchronization
 
-/// The most recently used values derived from weights, each keyed by its weight's storage and
-/// shape: at most `capacity` entries and, but for the newest, `capacityFloats` floats together
+/// The most recently used values derived from weights, each keyed by its weights' storages and
+/// shapes: at most `capacity` entries and, but for the newest, `capacityFloats` floats together
 /// with the weights they keep alive.
 ///
-/// An entry holds its weight's storage, so that storage cannot be changed in place: every writer
+/// An entry holds its weights' storages, so that they cannot be changed in place: every writer
 /// (`Tensor.withUnsafeMutableBufferPointer`, hence `Parameter.update`) copies a storage that is
 /// shared, and a changed weight is a new storage, derived anew.
 final class WeightCache<Value: Sendable>: Sendable {
     private struct Entry {
-        let storage: TensorStorage
-        let shape: [Int]
+        let storages: [TensorStorage]
+        let shapes: [[Int]]
         let value: Value
-        let floats: Int  // the value's and the weight's
+        let floats: Int  // the value's and the weights'
+
+        func isKey(_ weights: [Tensor]) -> Bool {
+            weights.count == storages.count
+                && zip(weights, zip(storages, shapes)).allSatisfy {
+                    $0.storage === $1.0 && $0.shape == $1.1
+                }
+        }
     }
     private let capacity: Int
     private let capacityFloats: Int
@@ -27,25 +35,27 @@ final class WeightCache<Value: Sendable>: Sendable {
     /// The value derived from `weight`: the cached one, or `derive(weight)` (which also returns
     /// the value's size in floats), then cached.
     func value(for weight: Tensor, derive: (Tensor) -> (value: Value, floats: Int)) -> Value {
-        let (storage, shape) = (weight.storage, weight.shape)
+        value(for: [weight]) { derive($0[0]) }
+    }
+
+    /// The value derived from several weights together: the cached one, or `derive(weights)`
+    /// (which also returns the value's size in floats), then cached.
+    func value(for weights: [Tensor], derive: ([Tensor]) -> (value: Value, floats: Int)) -> Value {
         if let cached = entries.withLock({ entries -> Value? in
-            guard
-                let index = entries.firstIndex(where: {
-                    $0.storage === storage && $0.shape == shape
-                })
-            else { return nil }
+            guard let index = entries.firstIndex(where: { $0.isKey(weights) }) else { return nil }
             let entry = entries.remove(at: index)
             entries.append(entry)  // most recently used last
             return entry.value
         }) {
             return cached
         }
-        let derived = derive(weight)
+        let derived = derive(weights)
         entries.withLock { entries in
             entries.append(
                 Entry(
-                    storage: storage, shape: shape, value: derived.value,
-                    floats: derived.floats &+ storage.count))
+                    storages: weights.map(\.storage), shapes: weights.map(\.shape),
+                    value: derived.value,
+                    floats: weights.reduce(derived.floats) { $0 &+ $1.storage.count }))
             func heldFloats() -> Int { entries.reduce(0) { $0 &+ $1.floats } }
             while entries.count > capacity
                 || (entries.count > 1 && heldFloats() > capacityFloats)

@@ -118,6 +118,42 @@ final class RecurrentCellTests: XCTestCase {
         }
     }
 
+    /// A decoder's step from words equals the step on the concatenated embeddings: in inference
+    /// (the projected words are made on the first step and reused on the second) and in the
+    /// gradients of every parameter, the embedding's included.
+    func testLSTMCellReadingWordsEqualsTheConcatenatedInput() {
+        let store = ParameterStore(seed: 4)
+        let embedding = Embedding(count: 6, dimension: 3, in: store.scope("embedding"))
+        let cell = LSTMCell(inputSize: 5, hiddenSize: 4, in: store.scope("cell"))
+        let rest = sample([1, 2], seed: 20)
+        let state = LSTMState(hidden: sample([1, 4], seed: 21), cell: sample([1, 4], seed: 22))
+        for _ in 0..<2 {
+            let expected = withoutGradients {
+                cell(concat([embedding([4]), rest], axis: 1), state)
+            }
+            let actual = withoutGradients {
+                cell([4], embeddedBy: embedding, followedBy: rest, state)
+            }
+            assertClose(actual.hidden, expected.hidden, absoluteTolerance: 1e-6, "h")
+            assertClose(actual.cell, expected.cell, absoluteTolerance: 1e-6, "c")
+        }
+        let parameters = store.parameters
+        var gradients: [[Tensor]] = []
+        for readsWords in [false, true] {
+            parameters.forEach { $0.zeroGradient() }
+            let next =
+                readsWords
+                ? cell([4], embeddedBy: embedding, followedBy: rest, state)
+                : cell(concat([embedding([4]), rest], axis: 1), state)
+            (next.hidden * sample([1, 4], seed: 23)).sum().backward()
+            gradients.append(parameters.map { $0.gradient ?? .zeros($0.value.shape) })
+        }
+        XCTAssertGreaterThan(gradients[0][0].scalars.map(abs).max()!, 0)
+        for (concatenated, words) in zip(gradients[0], gradients[1]) {
+            assertClose(words, concatenated, absoluteTolerance: 1e-6)
+        }
+    }
+
     func testGRUCellMatchesNumpyReference() throws {
         let reference = try RecurrentReference.load("gru_cell")
         let store = ParameterStore()

@@ -1,5 +1,6 @@
-// LSTMStepTests.swift — one LSTM step (lstmStep): in inference, the fused few-row kernel against
-// the equations evaluated in Double; when recording, gradients by finite differences.
+// LSTMStepTests.swift — one LSTM step (lstmStep), and the step of a decoder reading words
+// (lstmStep(words:…)): in inference, the fused few-row kernel and the projected words it reuses
+// against the equations evaluated in Double; when recording, gradients by finite differences.
 import Foundation
 import GlimpseTensor
 import TestSupport
@@ -80,6 +81,92 @@ final class LSTMStepTests: XCTestCase {
             let (h, c) = lstmStep(
                 input: x[0], hidden: x[1], cell: x[2], inputWeight: x[3], bias: x[4],
                 weight: x[5])
+            return concat([h, c], axis: 1)
+        }
+    }
+
+    /// The word step against the equations on [E[words]; x], each word's first step (its product
+    /// with W_ih's first columns computed) and a later one (reused); the 2¹⁷-weight shape splits
+    /// on two threads; a step of three rows runs the separate ops on the concatenated input.
+    func testWordStepMatchesTheEquations() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        // (rows, words' dimension, other inputs, hidden)
+        for (rows, dimension, others, hidden) in [
+            (1, 64, 64, 128), (1, 6, 0, 5), (1, 5, 3, 7), (3, 6, 4, 5),
+        ] {
+            let embedding = sample([10, dimension], seed: 20)
+            let wIH = sample([4 * hidden, dimension + others], seed: 21, in: -0.2..<0.2)
+            let wHH = sample([4 * hidden, hidden], seed: 22, in: -0.2..<0.2)
+            let bias = sample([4 * hidden], seed: 23)
+            for (threads, sequence) in [(1, [[2, 5, 2]]), (2, [[7, 9, 7]])] {
+                Parallelism.threadCount = threads
+                for (step, word) in sequence[0].enumerated() {
+                    let words = (0..<rows).map { (word + $0) % 10 }
+                    let x = sample([rows, others], seed: UInt64(30 + step))
+                    let h = sample([rows, hidden], seed: UInt64(40 + step))
+                    let c = sample([rows, hidden], seed: UInt64(50 + step))
+                    let input = concat([gather(embedding, indices: words), x], axis: 1)
+                    let expected = reference(input, h, c, wIH, bias, wHH)
+                    let actual = withoutGradients {
+                        lstmStep(
+                            words: words, embedding: embedding, input: x, hidden: h, cell: c,
+                            inputWeight: wIH, bias: bias, weight: wHH)
+                    }
+                    let label =
+                        "N \(rows) M \(dimension) in \(others) H \(hidden), \(threads) threads, "
+                        + "step \(step) words \(words)"
+                    assertClose(
+                        actual.hidden.scalars, expected.hidden, absoluteTolerance: 1e-5,
+                        "\(label): h")
+                    assertClose(
+                        actual.cell.scalars, expected.cell, absoluteTolerance: 1e-5, "\(label): c")
+                }
+            }
+        }
+    }
+
+    /// The projected words belong to one embedding and input weight: changing either in place
+    /// makes them anew.
+    func testWordStepFollowsWeightsChangedInPlace() {
+        var embedding = sample([4, 3], seed: 60)
+        var wIH = sample([8, 5], seed: 61, in: -0.5..<0.5)
+        let wHH = sample([8, 2], seed: 62, in: -0.5..<0.5)
+        let (x, h, c) = (
+            sample([1, 2], seed: 63), sample([1, 2], seed: 64), sample([1, 2], seed: 65)
+        )
+        for change in 0..<3 {
+            let input = concat([gather(embedding, indices: [3]), x], axis: 1)
+            let expected = reference(input, h, c, wIH, nil, wHH)
+            let actual = withoutGradients {
+                lstmStep(
+                    words: [3], embedding: embedding, input: x, hidden: h, cell: c,
+                    inputWeight: wIH, bias: nil, weight: wHH)
+            }
+            assertClose(actual.hidden.scalars, expected.hidden, absoluteTolerance: 1e-6)
+            if change == 0 {
+                embedding.withUnsafeMutableBufferPointer { e in
+                    for i in e.indices { e[i] *= -2 }
+                }
+            } else {
+                wIH.withUnsafeMutableBufferPointer { w in
+                    for i in w.indices { w[i] += 0.25 }
+                }
+            }
+        }
+    }
+
+    func testWordStepGradientsByFiniteDifferences() {
+        // One row: the numeric side runs the inference kernel with its projected words.
+        let inputs = [
+            sample([3, 2], seed: 70), sample([1, 3], seed: 71), sample([1, 4], seed: 72),
+            sample([1, 4], seed: 73), sample([16, 5], seed: 74), sample([16], seed: 75),
+            sample([16, 4], seed: 76),
+        ]
+        checkGradients(inputs) { x in
+            let (h, c) = lstmStep(
+                words: [1], embedding: x[0], input: x[1], hidden: x[2], cell: x[3],
+                inputWeight: x[4], bias: x[5], weight: x[6])
             return concat([h, c], axis: 1)
         }
     }
