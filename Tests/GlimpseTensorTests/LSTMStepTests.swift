@@ -39,6 +39,19 @@ final class LSTMStepTests: XCTestCase {
         return (hidden, cell)
     }
 
+    /// h′ and c′ within 1e-5 of the reference.
+    func assertStep(
+        _ actual: (hidden: Tensor, cell: Tensor), _ expected: (hidden: [Float], cell: [Float]),
+        _ label: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        assertClose(
+            actual.hidden.scalars, expected.hidden, absoluteTolerance: 1e-5, "\(label): h",
+            file: file, line: line)
+        assertClose(
+            actual.cell.scalars, expected.cell, absoluteTolerance: 1e-5, "\(label): c",
+            file: file, line: line)
+    }
+
     func testInferenceMatchesTheEquations() {
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
@@ -61,11 +74,7 @@ final class LSTMStepTests: XCTestCase {
                     }
                     let label =
                         "N \(rows) in \(input) H \(hidden) bias \(bias != nil), \(threads) threads"
-                    assertClose(
-                        actual.hidden.scalars, expected.hidden, absoluteTolerance: 1e-5,
-                        "\(label): h")
-                    assertClose(
-                        actual.cell.scalars, expected.cell, absoluteTolerance: 1e-5, "\(label): c")
+                    assertStep(actual, expected, label)
                 }
             }
         }
@@ -116,11 +125,7 @@ final class LSTMStepTests: XCTestCase {
                     let label =
                         "N \(rows) M \(dimension) in \(others) H \(hidden), \(threads) threads, "
                         + "step \(step) words \(words)"
-                    assertClose(
-                        actual.hidden.scalars, expected.hidden, absoluteTolerance: 1e-5,
-                        "\(label): h")
-                    assertClose(
-                        actual.cell.scalars, expected.cell, absoluteTolerance: 1e-5, "\(label): c")
+                    assertStep(actual, expected, label)
                 }
             }
         }
@@ -143,7 +148,7 @@ final class LSTMStepTests: XCTestCase {
                     words: [3], embedding: embedding, input: x, hidden: h, cell: c,
                     inputWeight: wIH, bias: nil, weight: wHH)
             }
-            assertClose(actual.hidden.scalars, expected.hidden, absoluteTolerance: 1e-6)
+            assertStep(actual, expected, "change \(change)")
             if change == 0 {
                 embedding.withUnsafeMutableBufferPointer { e in
                     for i in e.indices { e[i] *= -2 }
