@@ -97,28 +97,21 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
     }
 }
 
-extension Recurrent where Cell == LSTMCell {
-    /// PyTorch's nn.LSTM(inputSize, hiddenSize, num_layers: layers, bias, batch_first,
-    /// bidirectional), parameters in `scope`.
-    public init(
-        inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
-        batchFirst: Bool = false, bias: Bool = true,
-        initialization: RecurrentInitialization = .uniform, in scope: ParameterScope
-    ) {
-        self.init(
-            inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
-            bidirectional: bidirectional, batchFirst: batchFirst
-        ) { size, suffix in
-            LSTMCell(
-                inputSize: size, hiddenSize: hiddenSize, bias: bias, initialization: initialization,
-                in: scope, nameSuffix: suffix)
-        }
-    }
+/// A gated cell (LSTM, GRU): built from its sizes, bias flag and initialisation alone, so that one
+/// `Recurrent` initialiser stacks either.
+public protocol GatedRecurrentCell: RecurrentCell {
+    /// Creates the cell's weights (each name followed by `nameSuffix`) in `scope`.
+    init(
+        inputSize: Int, hiddenSize: Int, bias: Bool, initialization: RecurrentInitialization,
+        in scope: ParameterScope, nameSuffix: String)
 }
 
-extension Recurrent where Cell == GRUCell {
-    /// PyTorch's nn.GRU(inputSize, hiddenSize, num_layers: layers, bias, batch_first,
-    /// bidirectional), parameters in `scope`.
+extension LSTMCell: GatedRecurrentCell {}
+extension GRUCell: GatedRecurrentCell {}
+
+extension Recurrent where Cell: GatedRecurrentCell {
+    /// PyTorch's nn.LSTM or nn.GRU(inputSize, hiddenSize, num_layers: layers, bias,
+    /// batch_first, bidirectional), parameters in `scope`.
     public init(
         inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
         batchFirst: Bool = false, bias: Bool = true,
@@ -128,7 +121,7 @@ extension Recurrent where Cell == GRUCell {
             inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
             bidirectional: bidirectional, batchFirst: batchFirst
         ) { size, suffix in
-            GRUCell(
+            Cell(
                 inputSize: size, hiddenSize: hiddenSize, bias: bias, initialization: initialization,
                 in: scope, nameSuffix: suffix)
         }

@@ -197,26 +197,32 @@ final class RecurrentCellTests: XCTestCase {
     func testGRUCellGradientsOfInputStateAndParameters() {
         let store = ParameterStore(seed: 4)
         let cell = GRUCell(inputSize: 3, hiddenSize: 2, in: store.root)
-        let parameters = [cell.weightIH, cell.weightHH, cell.biasIH!, cell.biasHH!]
-        let x = sample([2, 3], seed: 13)
-        let h = sample([2, 2], seed: 14)
-        checkGradients([x, h] + parameters.map(\.value)) { p in
-            for (parameter, value) in zip(parameters, p[2...]) { parameter.value = value }
-            let h1 = cell(p[0], p[1])
-            return concat([h1, cell(p[0] * -1, h1)], axis: 1)
-        }
+        checkTwoSteps(
+            [cell.weightIH, cell.weightHH, cell.biasIH!, cell.biasHH!], seed: 13,
+            cell.callAsFunction)
     }
 
     func testRNNCellGradientsOfInputStateAndParameters() {
         let store = ParameterStore(seed: 5)
         let cell = RNNCell(inputSize: 3, hiddenSize: 2, in: store.root)
-        let parameters = [cell.weightIH, cell.weightHH, cell.biasIH!, cell.biasHH!]
-        let x = sample([2, 3], seed: 15)
-        let h = sample([2, 2], seed: 16)
-        checkGradients([x, h] + parameters.map(\.value)) { p in
+        checkTwoSteps(
+            [cell.weightIH, cell.weightHH, cell.biasIH!, cell.biasHH!], seed: 15,
+            cell.callAsFunction)
+    }
+
+    /// Finite-difference gradients of x [2, 3], h [2, 2] and `parameters` through two steps of a
+    /// cell whose state is h, the second from h₁ (so h's gradient also flows through the
+    /// recurrence).
+    func checkTwoSteps(
+        _ parameters: [Parameter], seed: UInt64, file: StaticString = #filePath,
+        line: UInt = #line, _ step: (Tensor, Tensor) -> Tensor
+    ) {
+        let x = sample([2, 3], seed: seed)
+        let h = sample([2, 2], seed: seed + 1)
+        checkGradients([x, h] + parameters.map(\.value), file: file, line: line) { p in
             for (parameter, value) in zip(parameters, p[2...]) { parameter.value = value }
-            let h1 = cell(p[0], p[1])
-            return concat([h1, cell(p[0] * -1, h1)], axis: 1)
+            let h1 = step(p[0], p[1])
+            return concat([h1, step(p[0] * -1, h1)], axis: 1)
         }
     }
 
