@@ -118,7 +118,7 @@ private func rowProduct(
 
 /// The step of one row: gates = b, then `accumulate(columns, gates)` adds the products for
 /// `columns` of the 4H gates, each thread its own columns in one hand-off once the weights read
-/// reach 512 KB (as `Kernels.sgemm` splits a matrix–vector product), then the cell.
+/// reach 256 KB (as `Kernels.sgemm` splits a matrix–vector product), then the cell.
 private func oneRowStep(
     bias: Tensor?, cell: Tensor, weightFloats: Int,
     accumulate: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
@@ -131,7 +131,7 @@ private func oneRowStep(
     } else {
         pg.update(repeating: 0, count: gates)
     }
-    if weightFloats >= 1 << 17 {
+    if weightFloats >= 1 << 16 {
         Parallelism.forEachChunk(of: gates, minimumChunk: 16, alignment: 16) {
             accumulate($1, pg)
         }

@@ -58,8 +58,9 @@ final class PackedMatrix: @unchecked Sendable {
             return
         }
         let panelCount = (width &+ 15) / 16
-        // As in `Kernels.sgemm`: below ~2 MFLOP, not worth waking a thread, unless B has 512 KB
-        // or more; a product of a few rows is then bound by reading B, each core its share.
+        // Below ~2 MFLOP, not worth waking a thread, unless B has 512 KB or more; a product of a
+        // few rows is then bound by reading B, each core its share. (`Kernels.sgemm` splits its
+        // one-row products from 256 KB, measured for a decoder's matrix–vector products.)
         let large = 2 &* m &* width &* depth >= 1 << 21 || width &* depth >= 1 << 17
         let minimumChunk = split && large ? 1 : panelCount
         Parallelism.forEachChunk(of: panelCount, minimumChunk: minimumChunk) { _, chunk in

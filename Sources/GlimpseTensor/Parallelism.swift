@@ -317,10 +317,11 @@ extension Kernels {
         }
         // Below ~2 MFLOP a product takes ~20 µs on one core: not worth waking a thread. A
         // matrix–vector product is bound by reading its matrix, and each core streams its own
-        // share from L3: from 512 KB on, two halves cost less than the whole (greedy decoding at
-        // batch 1 went from ~1.9 to ~1.4 ms).
+        // share from L3: from 256 KB on, two halves cost less than the whole (greedy decoding at
+        // batch 1 went from ~1.9 to ~1.4 ms splitting from 512 KB; splitting its 256 KB
+        // decoder_att too made it 1–3% faster at every quantile of 3000 interleaved decodes).
         let large =
-            2 &* m &* n &* k >= 1 << 21 || (m <= Kernels.fewRows && n &* k >= 1 << 17)
+            2 &* m &* n &* k >= 1 << 21 || (m <= Kernels.fewRows && n &* k >= 1 << 16)
         guard split, Parallelism.threadCount > 1, large else {
             product(rows: 0..<m, columns: 0..<n)
             return
