@@ -11,13 +11,14 @@ final class PackedMatrix: @unchecked Sendable {
     let width: Int
     private let panels: UnsafeMutablePointer<Float>
 
-    /// B = Wᵀ for the `rows` rows of a row-major W starting at `weight`, each of `depth` floats:
+    /// B = Wᵀ for the `rows` rows of a row-major W starting at `weight`, each of `depth` floats
+    /// and `rowStride` floats apart (`depth` unless given: a block of columns of a wider W):
     /// B [depth, rows].
-    init(transposing weight: UnsafePointer<Float>, rows: Int, depth: Int) {
+    init(transposing weight: UnsafePointer<Float>, rows: Int, depth: Int, rowStride: Int? = nil) {
         self.depth = depth
         width = rows
         panels = .allocate(capacity: Swift.max(1, glimpse_packed_count(depth, rows)))
-        glimpse_pack(weight, depth, rows, 1, depth, panels)
+        glimpse_pack(weight, depth, rows, 1, rowStride ?? depth, panels)
     }
 
     /// B = Wᵀ for a weight W [n, k] (as nn.Linear's).
@@ -42,6 +43,17 @@ final class PackedMatrix: @unchecked Sendable {
     }
 
     deinit { panels.deallocate() }
+
+    /// c[columns] += a·B[:, columns] for one row a [k]: one thread's share of a matrix–vector
+    /// product split by `columns` (bounds multiples of 16 but for the end).
+    func addProduct(
+        ofRow a: UnsafePointer<Float>, columns: Range<Int>, to c: UnsafeMutablePointer<Float>
+    ) {
+        guard depth > 0, !columns.isEmpty else { return }
+        glimpse_packed_product(
+            a, depth, panels + columns.lowerBound &* depth, c + columns.lowerBound, width, 1,
+            columns.count, depth, 1)
+    }
 
     /// C[m, n] += A[m, k]·B, or C = A·B unless `accumulating`; A and C row-major with row
     /// strides lda and ldc. Large products split across threads by panels of 16 columns unless

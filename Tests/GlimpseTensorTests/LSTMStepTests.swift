@@ -131,33 +131,41 @@ final class LSTMStepTests: XCTestCase {
         }
     }
 
-    /// The projected words belong to one embedding and input weight: changing either in place
-    /// makes them anew.
-    func testWordStepFollowsWeightsChangedInPlace() {
+    /// The packed weights and projected words belong to the weights they came from: changing a
+    /// weight in place makes them anew, for the word step and the plain one-row step alike.
+    func testOneRowStepsFollowWeightsChangedInPlace() {
         var embedding = sample([4, 3], seed: 60)
         var wIH = sample([8, 5], seed: 61, in: -0.5..<0.5)
-        let wHH = sample([8, 2], seed: 62, in: -0.5..<0.5)
+        var wHH = sample([8, 2], seed: 62, in: -0.5..<0.5)
         let (x, h, c) = (
             sample([1, 2], seed: 63), sample([1, 2], seed: 64), sample([1, 2], seed: 65)
         )
-        for change in 0..<3 {
+        func change(_ weight: inout Tensor) {
+            weight.withUnsafeMutableBufferPointer { w in
+                for i in w.indices { w[i] = 0.25 - w[i] }
+            }
+        }
+        for changed in ["nothing", "E", "W_ih", "W_hh"] {
+            switch changed {
+            case "E": change(&embedding)
+            case "W_ih": change(&wIH)
+            case "W_hh": change(&wHH)
+            default: break
+            }
             let input = concat([gather(embedding, indices: [3]), x], axis: 1)
             let expected = reference(input, h, c, wIH, nil, wHH)
-            let actual = withoutGradients {
-                lstmStep(
-                    words: [3], embedding: embedding, input: x, hidden: h, cell: c,
-                    inputWeight: wIH, bias: nil, weight: wHH)
+            let (fromWords, plain) = withoutGradients {
+                (
+                    lstmStep(
+                        words: [3], embedding: embedding, input: x, hidden: h, cell: c,
+                        inputWeight: wIH, bias: nil, weight: wHH),
+                    lstmStep(
+                        input: input, hidden: h, cell: c, inputWeight: wIH, bias: nil,
+                        weight: wHH)
+                )
             }
-            assertStep(actual, expected, "change \(change)")
-            if change == 0 {
-                embedding.withUnsafeMutableBufferPointer { e in
-                    for i in e.indices { e[i] *= -2 }
-                }
-            } else {
-                wIH.withUnsafeMutableBufferPointer { w in
-                    for i in w.indices { w[i] += 0.25 }
-                }
-            }
+            assertStep(fromWords, expected, "word step after changing \(changed)")
+            assertStep(plain, expected, "plain step after changing \(changed)")
         }
     }
 
