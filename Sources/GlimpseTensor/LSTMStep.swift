@@ -25,9 +25,9 @@ public func lstmStep(
 ) -> (hidden: Tensor, cell: Tensor) {
     let (rows, width) = (hidden.shape[0], hidden.shape[1])
     let sources = [input, hidden, cell, inputWeight, weight] + (bias.map { [$0] } ?? [])
-    guard !isRecording(sources), rows == 1, input.rank == 2, input.shape[0] == rows,
-        inputWeight.shape == [4 * width, input.shape[1]], weight.shape == [4 * width, width],
-        isGateBias(bias, width: width)
+    guard !isRecording(sources), fusesStep(rows: rows), input.rank == 2,
+        input.shape[0] == rows, inputWeight.shape == [4 * width, input.shape[1]],
+        weight.shape == [4 * width, width], isGateBias(bias, width: width)
     else {
         let recurrence = Recurrence(
             inputs: input.unsqueezed(axis: 0), inputWeight: inputWeight, bias: bias,
@@ -37,10 +37,10 @@ public func lstmStep(
     let (packedInput, packedHidden) = (
         PackedMatrix.cached(transposing: inputWeight), PackedMatrix.cached(transposing: weight)
     )
-    return oneRowStep(bias: bias, cell: cell, weightFloats: inputWeight.count &+ weight.count) {
+    return fusedStep(bias: bias, cell: cell, weightFloats: inputWeight.count &+ weight.count) {
         columns, gates in
-        packedInput.addProduct(ofRow: input.storage.base, columns: columns, to: gates)
-        packedHidden.addProduct(ofRow: hidden.storage.base, columns: columns, to: gates)
+        packedInput.addProduct(of: input.storage.base, rows: rows, columns: columns, to: gates)
+        packedHidden.addProduct(of: hidden.storage.base, rows: rows, columns: columns, to: gates)
     }
 }
 
@@ -57,8 +57,9 @@ public func lstmStep(
 ) -> (hidden: Tensor, cell: Tensor) {
     let (rows, width) = (hidden.shape[0], hidden.shape[1])
     let sources = [embedding, input, hidden, cell, inputWeight, weight] + (bias.map { [$0] } ?? [])
-    guard !isRecording(sources), rows == 1, words.count == 1, embedding.rank == 2,
-        (0..<embedding.shape[0]).contains(words[0]), input.rank == 2, input.shape[0] == 1,
+    guard !isRecording(sources), fusesStep(rows: rows), words.count == rows,
+        embedding.rank == 2, words.allSatisfy({ (0..<embedding.shape[0]).contains($0) }),
+        input.rank == 2, input.shape[0] == rows,
         inputWeight.shape == [4 * width, embedding.shape[1] + input.shape[1]],
         weight.shape == [4 * width, width], isGateBias(bias, width: width)
     else {
@@ -66,38 +67,32 @@ public func lstmStep(
             input: concat([gather(embedding, indices: words), input], axis: 1), hidden: hidden,
             cell: cell, inputWeight: inputWeight, bias: bias, weight: weight)
     }
-    let (word, dimension, gateCount) = (words[0], embedding.shape[1], 4 &* width)
+    let (dimension, gateCount) = (embedding.shape[1], 4 &* width)
     let steps = wordSteps.value(for: [embedding, inputWeight]) {
         (
             WordStep(inputWeight: $0[1], wordColumns: dimension),
             ($0[0].shape[0] &+ $0[1].shape[1] &- dimension) &* gateCount
         )
     }
+    let projections = steps.projections(of: words, embedding: embedding, inputWeight: inputWeight)
     let packedHidden = PackedMatrix.cached(transposing: weight)
-    let known = steps.projection(of: word)
-    let projection = known ?? TensorStorage(count: gateCount)  // E[w]·W_ih[:, 0..<M]ᵀ
-    let stride = inputWeight.shape[1]
-    let (pe, pw, pp) = (
-        embedding.storage.base + word &* dimension, inputWeight.storage.base, projection.base
-    )
-    let readsWord = known == nil ? dimension : 0
-    let result = oneRowStep(
-        bias: bias, cell: cell,
-        weightFloats: gateCount &* (readsWord &+ input.shape[1]) &+ weight.count
+    return fusedStep(
+        bias: bias, cell: cell, weightFloats: gateCount &* input.shape[1] &+ weight.count
     ) { columns, gates in
-        let first = columns.lowerBound
-        if known == nil {
-            Kernels.sgemm(
-                transposeA: false, transposeB: true, m: 1, n: columns.count, k: dimension, pe,
-                lda: dimension, pw + first &* stride, ldb: stride, pp + first, ldc: gateCount,
-                split: false)
+        for (row, projection) in projections.enumerated() {
+            let (line, pp) = (gates + row &* gateCount, projection.base)
+            for j in columns { line[j] += pp[j] }
         }
-        for j in columns { gates[j] += pp[j] }
-        steps.otherInputs.addProduct(ofRow: input.storage.base, columns: columns, to: gates)
-        packedHidden.addProduct(ofRow: hidden.storage.base, columns: columns, to: gates)
+        steps.otherInputs.addProduct(
+            of: input.storage.base, rows: rows, columns: columns, to: gates)
+        packedHidden.addProduct(of: hidden.storage.base, rows: rows, columns: columns, to: gates)
     }
-    if known == nil { steps.store(projection, of: word) }
-    return result
+}
+
+/// Whether an LSTM step of `rows` rows runs fused in inference: its products read packed copies
+/// of the weights once for all rows (up to 64, as `PackedMatrix.packsInference`).
+private func fusesStep(rows: Int) -> Bool {
+    (1...64).contains(rows)
 }
 
 private func isRecording(_ sources: [Tensor]) -> Bool {
@@ -108,22 +103,25 @@ private func isGateBias(_ bias: Tensor?, width: Int) -> Bool {
     bias == nil || bias!.shape == [4 * width]
 }
 
-/// The step of one row: gates = b, then `accumulate(columns, gates)` adds the products for
-/// `columns` of the 4H gates, each thread its own columns in one hand-off once the weights read
-/// reach 256 KB (as `Kernels.sgemm` splits a matrix–vector product), then the cell.
-private func oneRowStep(
+/// The step of N rows: gates = b, then `accumulate(columns, gates)` adds the products for
+/// `columns` of the 4H gates of every row ([N, 4H], row-major), each thread its own columns in
+/// one hand-off once the weights read reach 256 KB (as `Kernels.sgemm` splits a matrix–vector
+/// product) or the products 2 MFLOP, then the cell.
+private func fusedStep(
     bias: Tensor?, cell: Tensor, weightFloats: Int,
     accumulate: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
 ) -> (hidden: Tensor, cell: Tensor) {
-    let gates = 4 &* cell.shape[1]
-    let result = TensorStorage(count: gates)
+    let (rows, gates) = (cell.shape[0], 4 &* cell.shape[1])
+    let result = TensorStorage(count: rows &* gates)
     let pg = result.base
-    if let bias {
-        pg.update(from: bias.storage.base, count: gates)
-    } else {
-        pg.update(repeating: 0, count: gates)
+    for row in 0..<rows {
+        if let bias {
+            (pg + row &* gates).update(from: bias.storage.base, count: gates)
+        } else {
+            (pg + row &* gates).update(repeating: 0, count: gates)
+        }
     }
-    if weightFloats >= 1 << 16 {
+    if weightFloats >= 1 << 16 || 2 &* rows &* weightFloats >= 1 << 21 {
         Parallelism.forEachChunk(of: gates, minimumChunk: 16, alignment: 16) {
             accumulate($1, pg)
         }
@@ -131,7 +129,7 @@ private func oneRowStep(
         accumulate(0..<gates, pg)
     }
     let (h, c, _) = Kernels.lstmForward(
-        gates: Tensor(shape: [1, gates], storage: result), cell: cell, saving: false)
+        gates: Tensor(shape: [rows, gates], storage: result), cell: cell, saving: false)
     return (h, c)
 }
 
@@ -149,10 +147,24 @@ private final class WordStep: Sendable {
             depth: stride &- wordColumns, rowStride: stride)
     }
 
-    func projection(of word: Int) -> TensorStorage? { projections.withLock { $0[word] } }
-
-    func store(_ projection: TensorStorage, of word: Int) {
-        projections.withLock { $0[word] = projection }
+    /// E[w]·W_ih[:, 0..<M]ᵀ for each of `words`, computed for the words not read before.
+    func projections(of words: [Int], embedding: Tensor, inputWeight: Tensor) -> [TensorStorage] {
+        var known = projections.withLock { table in words.map { table[$0] } }
+        for (index, word) in words.enumerated() where known[index] == nil {
+            if let first = words[..<index].firstIndex(of: word) {
+                known[index] = known[first]
+                continue
+            }
+            let (dimension, gates) = (embedding.shape[1], inputWeight.shape[0])
+            let projection = TensorStorage(count: gates)
+            Kernels.sgemm(
+                transposeA: false, transposeB: true, m: 1, n: gates, k: dimension,
+                embedding.storage.base + word &* dimension, lda: dimension,
+                inputWeight.storage.base, ldb: inputWeight.shape[1], projection.base, ldc: gates)
+            projections.withLock { $0[word] = projection }
+            known[index] = projection
+        }
+        return known.map { $0! }
     }
 }
 

@@ -44,14 +44,16 @@ final class PackedMatrix: @unchecked Sendable {
 
     deinit { panels.deallocate() }
 
-    /// c[columns] += a·B[:, columns] for one row a [k]: one thread's share of a matrix–vector
-    /// product split by `columns` (bounds multiples of 16 but for the end).
+    /// C[:, columns] += A·B[:, columns] for A [m, k] and C [m, n], both row-major and
+    /// contiguous: one thread's share of a product split by `columns` (bounds multiples of 16
+    /// but for the end).
     func addProduct(
-        ofRow a: UnsafePointer<Float>, columns: Range<Int>, to c: UnsafeMutablePointer<Float>
+        of a: UnsafePointer<Float>, rows m: Int, columns: Range<Int>,
+        to c: UnsafeMutablePointer<Float>
     ) {
-        guard depth > 0, !columns.isEmpty else { return }
+        guard m > 0, depth > 0, !columns.isEmpty else { return }
         glimpse_packed_product(
-            a, depth, panels + columns.lowerBound &* depth, c + columns.lowerBound, width, 1,
+            a, depth, panels + columns.lowerBound &* depth, c + columns.lowerBound, width, m,
             columns.count, depth, 1)
     }
 

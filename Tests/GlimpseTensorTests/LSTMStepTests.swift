@@ -56,8 +56,11 @@ final class LSTMStepTests: XCTestCase {
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
         // (rows, input, hidden): 4·128·(128 + 128) = 2¹⁷ weights split by gate columns on two
-        // threads; the small shapes run on one.
-        for (rows, input, hidden) in [(1, 128, 128), (3, 128, 128), (2, 5, 7), (4, 3, 1)] {
+        // threads, as do 30 rows of a smaller step (over 2 MFLOP); the small shapes run on one;
+        // 65 rows run `Recurrence` and the cell.
+        for (rows, input, hidden) in [
+            (1, 128, 128), (3, 128, 128), (30, 40, 80), (2, 5, 7), (4, 3, 1), (65, 5, 6),
+        ] {
             let x = sample([rows, input], seed: 1)
             let h = sample([rows, hidden], seed: 2)
             let c = sample([rows, hidden], seed: 3)
@@ -95,14 +98,16 @@ final class LSTMStepTests: XCTestCase {
     }
 
     /// The word step against the equations on [E[words]; x], each word's first step (its product
-    /// with W_ih's first columns computed) and a later one (reused); the 2¹⁷-weight shape splits
-    /// on two threads; a step of three rows runs the separate ops on the concatenated input.
+    /// with W_ih's first columns computed) and a later one (reused), with a word repeated within
+    /// a step of several rows; the 2¹⁷-weight shapes split on two threads; a step of 65 rows runs
+    /// the separate ops on the concatenated input.
     func testWordStepMatchesTheEquations() {
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
         // (rows, words' dimension, other inputs, hidden)
         for (rows, dimension, others, hidden) in [
-            (1, 64, 64, 128), (1, 6, 0, 5), (1, 5, 3, 7), (3, 6, 4, 5),
+            (1, 64, 64, 128), (5, 64, 64, 128), (1, 6, 0, 5), (1, 5, 3, 7), (3, 6, 4, 5),
+            (65, 6, 4, 5),
         ] {
             let embedding = sample([10, dimension], seed: 20)
             let wIH = sample([4 * hidden, dimension + others], seed: 21, in: -0.2..<0.2)
@@ -111,7 +116,7 @@ final class LSTMStepTests: XCTestCase {
             for (threads, sequence) in [(1, [[2, 5, 2]]), (2, [[7, 9, 7]])] {
                 Parallelism.threadCount = threads
                 for (step, word) in sequence[0].enumerated() {
-                    let words = (0..<rows).map { (word + $0) % 10 }
+                    let words = (0..<rows).map { (word + $0 / 2) % 10 }
                     let x = sample([rows, others], seed: UInt64(30 + step))
                     let h = sample([rows, hidden], seed: UInt64(40 + step))
                     let c = sample([rows, hidden], seed: UInt64(50 + step))
