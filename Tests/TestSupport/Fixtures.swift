@@ -29,12 +29,26 @@ public enum Fixtures {
         return names.filter { $0.hasSuffix("." + ext) }.sorted().map { directory + "/" + $0 }
     }
 
-    /// A fresh empty temporary directory.
+    /// A fresh empty temporary directory, inside this test process's scratch directory.
     public static func temporaryDirectory() -> String {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("glimpse-test-\(UUID().uuidString)")
+        let url = scratch.appendingPathComponent(UUID().uuidString)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url.path
+    }
+
+    /// `glimpse-tests-<pid>` in the system's temporary directory, made on first use (replacing
+    /// one a dead process of the same pid left) and removed when the process exits, so that test
+    /// runs leave nothing behind.
+    private static let scratch: URL = {
+        let url = scratchURL()
+        try? FileManager.default.removeItem(at: url)
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: scratchURL()) }
+        return url
+    }()
+
+    private static func scratchURL() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("glimpse-tests-\(getpid())")
     }
 }
 
