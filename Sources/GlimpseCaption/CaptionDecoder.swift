@@ -108,18 +108,21 @@ public struct CaptionDecoder {
     func step(
         _ embedded: Tensor, words: [Int]? = nil, _ context: inout DecoderContext
     ) -> DecoderStep {
-        /// The LSTM step on [E·yₜ₋₁; z].
-        func advance(reading z: Tensor) {
+        /// The LSTM step on [E·yₜ₋₁; z], or on E·yₜ₋₁ alone without a context z.
+        func advance(reading z: Tensor?) {
             if let words {
-                context.state = cell(words, embeddedBy: embedding, followedBy: z, context.state)
+                context.state = cell(
+                    words, embeddedBy: embedding,
+                    followedBy: z ?? .zeros([words.count, 0]), context.state)
             } else {
-                context.state = cell(concat([embedded, z], axis: 1), context.state)
+                context.state = cell(
+                    z.map { concat([embedded, $0], axis: 1) } ?? embedded, context.state)
             }
         }
         guard let attention, let gate, let readoutHidden, let readoutContext,
             let projected = context.projected
         else {
-            advance(reading: .zeros([embedded.shape[0], 0]))
+            advance(reading: nil)
             return DecoderStep(readout: context.state.hidden, alpha: nil)
         }
         let previous = context.state.hidden
