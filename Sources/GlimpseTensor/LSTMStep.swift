@@ -1,18 +1,17 @@
 // LSTMStep.swift — one LSTM step as one op, the step of a decoder.
 //
 // A decoder at batch 1 reads W_ih and W_hh (1 MB each at H = 256) once per step: the step is two
-// matrix–vector products bound by memory. For one row in inference, each thread computes
-// x·W_ihᵀ + h·W_hhᵀ + b for its own gate columns in one hand-off (`Recurrence` makes one per
-// product), from copies of W_ihᵀ and W_hhᵀ packed once (PackedMatrix.swift: contiguous panels,
-// measured 2–5% faster per greedy decode than OpenBLAS's matrix–vector product on W itself),
-// then the cell runs on the gates. Otherwise the step is `Recurrence` followed by `lstmCell`:
-// when gradients are recorded, and for more rows, whose products in inference read packed cached
-// weights once for all rows.
+// matrix–vector products bound by memory. In inference, for 1 to 64 rows (a greedy batch, a
+// beam), each thread computes x·W_ihᵀ + h·W_hhᵀ + b for its own gate columns of every row in one
+// hand-off (`Recurrence` makes one per product), from copies of W_ihᵀ and W_hhᵀ packed once
+// (PackedMatrix.swift: contiguous panels, measured 2–5% faster per greedy decode at batch 1 than
+// OpenBLAS's matrix–vector product on W itself), then the cell runs on the gates. Otherwise, when
+// gradients are recorded or for more rows, the step is `Recurrence` followed by `lstmCell`.
 //
 // A decoder that reads its previous word steps on [E[w]; x]. The product of W_ih's first M
 // columns with E[w] depends only on the word, so in inference it is computed on a word's first
-// step and looked up after: a one-row step then reads those columns (at M = 128 of 256 inputs,
-// half of W_ih, 512 KB, a sixth of the attention decoder's weights per step) once per word.
+// step and looked up after: a step then reads those columns (at M = 128 of 256 inputs, half of
+// W_ih, 512 KB, a sixth of the attention decoder's weights per step) once per word.
 import Synchronization
 
 /// One LSTM step: gates = x·W_ihᵀ + h·W_hhᵀ + b (gate order i, f, g, o), then the cell.
