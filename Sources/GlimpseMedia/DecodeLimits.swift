@@ -18,10 +18,15 @@ public struct DecodeLimits: Sendable, Equatable {
         guard width > 0 && height > 0 else {
             throw .corrupt(path: path, reason: "image size \(width)x\(height) is empty")
         }
-        guard width.multipliedReportingOverflow(by: height).partialValue <= maxPixels,
-            width <= maxPixels, height <= maxPixels
-        else {
+        guard admits(width: width, height: height) else {
             throw .tooLarge(path: path, width: width, height: height, limit: maxPixels)
         }
+    }
+
+    /// Whether a `width` × `height` picture (both positive) is within the budget, with its
+    /// pixel count computed without overflow.
+    public func admits(width: Int, height: Int) -> Bool {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        return !overflow && pixels <= maxPixels
     }
 }

@@ -68,6 +68,8 @@ public final class VideoReader {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
+    /// swscale's destination, aligned and padded, reused while the output size stays the same.
+    private var rgbDestination: UnsafeMutablePointer<AVFrame>?
     private let streamIndex: Int32
     private let timeBase: AVRational
     private var sampler: FrameSampler
@@ -84,8 +86,16 @@ public final class VideoReader {
         self.options = options
         self.sampler = FrameSampler(options.sampling)
         try options.sampling.validate()
-        if let size = options.size, size.width < 1 || size.height < 1 {
-            throw .invalidArgument("frame size must be positive, got \(size.width)x\(size.height)")
+        if let size = options.size {
+            guard size.width >= 1, size.height >= 1 else {
+                throw .invalidArgument(
+                    "frame size must be positive, got \(size.width)x\(size.height)")
+            }
+            guard options.limits.admits(width: size.width, height: size.height) else {
+                throw .invalidArgument(
+                    "frame size \(size.width)x\(size.height) exceeds the limit of "
+                        + "\(options.limits.maxPixels) pixels")
+            }
         }
         FFmpeg.silenceLogging()
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
@@ -167,6 +177,7 @@ public final class VideoReader {
     private func release() {
         sws_freeContext(scaler)
         scaler = nil
+        av_frame_free(&rgbDestination)
         av_frame_free(&frame)
         av_packet_free(&packet)
         avcodec_free_context(&codec)
@@ -328,30 +339,44 @@ public final class VideoReader {
             throw .unsupported(path: path, reason: "cannot convert this pixel format to RGB")
         }
         Self.applyColorspace(of: frame, to: scaler)
-        let stride = width * 3
-        var converted: Int32 = 0
-        let pixels = [UInt8](unsafeUninitializedCapacity: stride * height) { buffer, count in
-            var destination: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
-            var destinationStride: [Int32] = [Int32(stride), 0, 0, 0]
-            converted = withUnsafePointer(to: &frame.pointee.data) { data in
-                withUnsafePointer(to: &frame.pointee.linesize) { linesize in
-                    data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
-                        linesize.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
-                            sws_scale(
-                                scaler, src, srcStride, 0, Int32(sourceHeight), &destination,
-                                &destinationStride)
-                        }
-                    }
-                }
-            }
-            count = stride * height
-        }
+        let destination = try rgbFrame(width: width, height: height)
+        let converted = FFmpeg.scale(scaler, from: frame, to: destination)
         guard converted == Int32(height) else {
             throw .corrupt(
                 path: path, reason: "RGB conversion produced \(converted) of \(height) rows")
         }
+        // Only the tight rows are copied out: swscale's padding stays in FFmpeg's buffer.
+        let stride = width * 3
+        guard case (let byteCount, false) = stride.multipliedReportingOverflow(by: height) else {
+            throw .tooLarge(
+                path: path, width: width, height: height, limit: options.limits.maxPixels)
+        }
+        let pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
+            av_image_copy_plane(
+                buffer.baseAddress, Int32(stride), destination.pointee.data.0,
+                destination.pointee.linesize.0, Int32(stride), Int32(height))
+            count = byteCount
+        }
         return Image(width: width, height: height, layout: .rgb, pixels: pixels)
             .applying(orientation)
+    }
+
+    /// The RGB frame swscale writes into, made anew only when the output size changes.
+    private func rgbFrame(width: Int, height: Int) throws(MediaError) -> UnsafeMutablePointer<
+        AVFrame
+    > {
+        if let rgbDestination, rgbDestination.pointee.width == Int32(width),
+            rgbDestination.pointee.height == Int32(height)
+        {
+            return rgbDestination
+        }
+        av_frame_free(&rgbDestination)
+        rgbDestination = FFmpeg.allocateFrame(
+            width: width, height: height, format: AV_PIX_FMT_RGB24)
+        guard let rgbDestination else {
+            throw .unreadable(path: path, reason: "out of memory for a \(width)x\(height) frame")
+        }
+        return rgbDestination
     }
 
     /// Use the frame's own matrix and range, as the ffmpeg CLI's scale filter does ("auto").

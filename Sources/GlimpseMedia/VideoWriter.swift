@@ -28,6 +28,8 @@ public final class VideoWriter {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
+    /// The padded RGB(A) copy of the image being appended, which swscale reads.
+    private var rgbSource: UnsafeMutablePointer<AVFrame>?
     private var nextPTS: Int64 = 0
     private var finished = false
 
@@ -133,6 +135,7 @@ public final class VideoWriter {
         }
         sws_freeContext(scaler)
         scaler = nil
+        av_frame_free(&rgbSource)
         av_frame_free(&frame)
         av_packet_free(&packet)
         avcodec_free_context(&codec)
@@ -156,25 +159,32 @@ public final class VideoWriter {
             scaler, Int32(width), Int32(height), sourceFormat, Int32(width), Int32(height),
             codec.pointee.pix_fmt, SWS_BICUBIC, nil, nil, nil)
         guard let scaler else { throw .unwritable(path: path, reason: "cannot convert RGB to YUV") }
+        let source = try rgbFrame(format: sourceFormat)
+        // swscale reads its source in blocks past the end of a tight row: it gets a padded copy.
+        let rowBytes = width * image.channels
         image.pixels.withUnsafeBufferPointer { pixels in
-            var source: [UnsafePointer<UInt8>?] = [pixels.baseAddress, nil, nil, nil]
-            var sourceStride: [Int32] = [Int32(width * image.channels), 0, 0, 0]
-            withUnsafeMutablePointer(to: &frame.pointee.data) { data in
-                withUnsafeMutablePointer(to: &frame.pointee.linesize) { linesize in
-                    data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) {
-                        destination in
-                        linesize.withMemoryRebound(to: Int32.self, capacity: 8) { stride in
-                            _ = sws_scale(
-                                scaler, &source, &sourceStride, 0, Int32(height), destination,
-                                stride)
-                        }
-                    }
-                }
-            }
+            av_image_copy_plane(
+                source.pointee.data.0, source.pointee.linesize.0, pixels.baseAddress,
+                Int32(rowBytes), Int32(rowBytes), Int32(height))
+        }
+        let converted = FFmpeg.scale(scaler, from: source, to: frame)
+        guard converted == Int32(height) else {
+            throw .unwritable(
+                path: path, reason: "YUV conversion produced \(converted) of \(height) rows")
         }
         frame.pointee.pts = nextPTS
         nextPTS += 1
         try encode(frame)
+    }
+
+    /// The source frame for `format`, made anew only when the images' layout changes.
+    private func rgbFrame(format: AVPixelFormat) throws(MediaError) -> UnsafeMutablePointer<AVFrame>
+    {
+        if let rgbSource, rgbSource.pointee.format == format.rawValue { return rgbSource }
+        av_frame_free(&rgbSource)
+        rgbSource = FFmpeg.allocateFrame(width: width, height: height, format: format)
+        guard let rgbSource else { throw .unwritable(path: path, reason: "out of memory") }
+        return rgbSource
     }
 
     /// Flushes the encoder, writes the trailer, syncs and moves the file to `path`.

@@ -46,6 +46,27 @@ final class VideoWriterTests: XCTestCase {
         }
     }
 
+    /// Widths whose rows are not a multiple of swscale's block (which reads past a tight row)
+    /// and odd sizes (H.264 4:4:4), each read back by the ffmpeg CLI.
+    func testEveryWidthFrom16To64AndOddLargeOnesEncode() throws {
+        let widths = Array(16...64) + [97, 322, 330, 346, 401]
+        var failures: [String] = []
+        for width in widths {
+            let height = 16 + (width * 5) % 17
+            let path = Fixtures.temporaryDirectory() + "/w\(width).mp4"
+            let writer = try VideoWriter(path: path, width: width, height: height, fps: 10)
+            let images = (0..<2).map { pattern($0, width: width, height: height) }
+            for image in images { try writer.append(image) }
+            try writer.finish()
+            let decoded = try ffmpegRaw(path, pixelFormat: "rgb24")
+            let expected = images.flatMap(\.pixels)
+            if decoded.count != expected.count || psnr(decoded, expected) < 30 {
+                failures.append("\(width)x\(height)")
+            }
+        }
+        XCTAssertEqual(failures, [])
+    }
+
     func testWrongFrameSizeAndUnfinishedWriterLeaveNoFile() throws {
         let directory = Fixtures.temporaryDirectory()
         let path = directory + "/out.mp4"
