@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(
-            name: "GlimpseVision", dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers"]),
+            name: "GlimpseVision",
+            dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport"]),
         .target(
             name: "GlimpseCaption",
             dependencies: [
@@ -75,7 +76,8 @@ let package = Package(
             name: "TestSupport", dependencies: ["GlimpseMedia", "GlimpseTensor"],
             path: "Tests/TestSupport"),
         .testTarget(
-            name: "GlimpseTensorTests", dependencies: ["CVectorMath", "GlimpseTensor", "TestSupport"],
+            name: "GlimpseTensorTests",
+            dependencies: ["CVectorMath", "GlimpseTensor", "TestSupport"],
             exclude: ["reference"]),
         .testTarget(
             name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],

@@ -46,14 +46,14 @@ struct CaptionBench: ParsableCommand {
         func pipeline(_ files: ArraySlice<[UInt8]>) throws {
             let images = try files.map { try Image(decoding: $0, layout: .rgb) }
             let features = withoutGradients { captioner.features(of: images) }
-            _ = captioner.captions(for: features, beamWidth: beam)
+            _ = try captioner.captions(for: features, beamWidth: beam)
         }
         let single = try Measure.median(runs: runs * 5) { try pipeline(pngs[0..<1]) }
         let batch = try Measure.median(runs: runs) { try pipeline(pngs[0..<32]) }
         let greedy = try Measure.median(runs: runs) {
             let images = try pngs.map { try Image(decoding: $0, layout: .rgb) }
             let features = withoutGradients { captioner.features(of: images) }
-            _ = captioner.captions(for: features, beamWidth: 1)
+            _ = try captioner.captions(for: features, beamWidth: 1)
         }
 
         let images = captioner.configuration.encoder.preprocessing.tensor(

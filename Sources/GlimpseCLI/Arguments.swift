@@ -1,5 +1,6 @@
 // Argument types shared by the commands.
 import ArgumentParser
+import GlimpseCaption
 import GlimpseMedia
 
 /// A `WxH` size such as `320x240`.
@@ -43,9 +44,9 @@ struct CaptionSearchOptions: ParsableArguments {
     var lengthPenalty: Float?
 
     func validate() throws {
-        guard beam >= 1 else { throw ValidationError("--beam must be at least 1, got \(beam)") }
-        if let lengthPenalty, !(lengthPenalty >= 0 && lengthPenalty.isFinite) {
-            throw ValidationError("--length-penalty must be finite and ≥ 0, got \(lengthPenalty)")
+        try ArgumentCheck.require(beam, in: 1...CaptionModel.maxBeamWidth, flag: "--beam")
+        if let lengthPenalty {
+            try ArgumentCheck.require(lengthPenalty, in: 0...100, flag: "--length-penalty")
         }
     }
 }

@@ -33,7 +33,7 @@ struct CaptionCommand: ParsableCommand {
         var batch = 32
 
         func validate() throws {
-            guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+            try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch")
         }
 
         func run() throws {
@@ -55,7 +55,7 @@ struct CaptionCommand: ParsableCommand {
                 }
                 guard !loaded.isEmpty else { continue }
                 let features = withoutGradients { captioner.features(of: loaded.map(\.image)) }
-                let captions = captioner.captions(
+                let captions = try captioner.captions(
                     for: features, beamWidth: search.beam, lengthPenalty: search.lengthPenalty)
                 for ((path, image), caption) in zip(loaded, captions) {
                     if asJSON {
@@ -115,10 +115,13 @@ struct CaptionCommand: ParsableCommand {
         @OptionGroup var training: TrainingArguments
 
         func validate() throws {
-            guard lengthPenalty >= 0 && lengthPenalty.isFinite else {
-                throw ValidationError(
-                    "--length-penalty must be finite and ≥ 0, got \(lengthPenalty)")
-            }
+            try ArgumentCheck.require(epochs, in: 1...1_000_000, flag: "--epochs")
+            try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch")
+            try ArgumentCheck.requirePositive(lr, atMost: 10, flag: "--lr")
+            try ArgumentCheck.require(
+                attentionRegularization, in: 0...1e6, flag: "--attention-regularization")
+            try ArgumentCheck.require(lengthPenalty, in: 0...100, flag: "--length-penalty")
+            try ArgumentCheck.require(printEvery, in: 1...Int.max, flag: "--print-every")
         }
 
         func run() throws {
@@ -135,7 +138,7 @@ struct CaptionCommand: ParsableCommand {
             options.maxSeconds = training.maxSeconds
             options.seed = training.seed
             options.resume = training.resume
-            options.printEvery = max(1, printEvery)
+            options.printEvery = printEvery
             let report = try CaptionTraining.run(options, log: TrainingArguments.log)
             print(
                 String(

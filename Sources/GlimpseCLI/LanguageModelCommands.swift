@@ -44,6 +44,23 @@ struct LanguageModelCommand: ParsableCommand {
         var checkpointEvery = 500
         @OptionGroup var training: TrainingArguments
 
+        func validate() throws {
+            let widths = 1...CharLMConfiguration.maxWidth
+            try ArgumentCheck.require(hidden, in: widths, flag: "--hidden")
+            try ArgumentCheck.require(
+                layers, in: 1...CharLMConfiguration.maxLayers, flag: "--layers")
+            try ArgumentCheck.require(embedding, in: widths, flag: "--embedding")
+            try ArgumentCheck.require(
+                seqLength, in: 1...CharLMConfiguration.maxSequenceLength, flag: "--seq-length")
+            try ArgumentCheck.require(
+                batch, in: 1...CharLMConfiguration.maxBatchSize, flag: "--batch")
+            if let lr { try ArgumentCheck.requirePositive(lr, atMost: 10, flag: "--lr") }
+            try ArgumentCheck.require(steps, in: 1...Int.max, flag: "--steps")
+            try ArgumentCheck.require(printEvery, in: 1...Int.max, flag: "--print-every")
+            try ArgumentCheck.require(sampleEvery, in: 0...Int.max, flag: "--sample-every")
+            try ArgumentCheck.require(checkpointEvery, in: 1...Int.max, flag: "--checkpoint-every")
+        }
+
         func run() throws {
             training.configureThreads()
             var configuration = CharLMConfiguration()
@@ -59,9 +76,9 @@ struct LanguageModelCommand: ParsableCommand {
             var options = CharLMTrainingOptions(
                 textPath: text, outputDirectory: out, configuration: configuration, steps: steps,
                 maxSeconds: training.maxSeconds, resume: training.resume)
-            options.printEvery = max(1, printEvery)
+            options.printEvery = printEvery
             options.sampleEvery = sampleEvery
-            options.checkpointEvery = max(1, checkpointEvery)
+            options.checkpointEvery = checkpointEvery
             let report = try CharLMTraining.run(options, log: TrainingArguments.log)
             print(String(format: "final loss %.4f", report.finalLoss))
         }
@@ -81,6 +98,11 @@ struct LanguageModelCommand: ParsableCommand {
         var prime = ""
         @Option(help: "Sampling seed.")
         var seed: UInt64 = 1
+
+        func validate() throws {
+            try ArgumentCheck.require(length, in: 0...10_000_000, flag: "--length")
+            try ArgumentCheck.requirePositive(temperature, atMost: 100, flag: "--temperature")
+        }
 
         func run() throws {
             print(

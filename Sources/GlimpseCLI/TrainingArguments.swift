@@ -14,6 +14,13 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Threads per operation (default: one per processor).")
     var threads: Int?
 
+    func validate() throws {
+        if let maxSeconds {
+            try ArgumentCheck.requirePositive(maxSeconds, atMost: 1e9, flag: "--max-seconds")
+        }
+        if let threads { try ArgumentCheck.require(threads, in: 1...1024, flag: "--threads") }
+    }
+
     /// Applies the thread setting; call before training.
     func configureThreads() {
         if let threads { Parallelism.threadCount = max(1, threads) }

@@ -120,7 +120,7 @@ public enum CaptionEvaluation {
                 try Image(contentsOf: $0.imagePath, layout: .rgb)
             }
             let features = withoutGradients { model.features(of: images) }
-            captions += model.captions(
+            captions += try model.captions(
                 for: features, beamWidth: beamWidth, lengthPenalty: lengthPenalty
             ).map(\.text)
         }

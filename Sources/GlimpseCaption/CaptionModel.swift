@@ -19,9 +19,19 @@ public struct CaptionModel {
 
     /// A freshly initialised model (weights from `configuration.seed`).
     public init(configuration: CaptionModelConfiguration, vocabulary: CaptionVocabulary) {
+        self.init(
+            configuration: configuration, vocabulary: vocabulary,
+            store: ParameterStore(seed: configuration.seed))
+    }
+
+    /// The model's layers, with their parameters created in (or taken from) `store`.
+    private init(
+        configuration: CaptionModelConfiguration, vocabulary: CaptionVocabulary,
+        store: ParameterStore
+    ) {
         self.configuration = configuration
         self.vocabulary = vocabulary
-        store = ParameterStore(seed: configuration.seed)
+        self.store = store
         encoder = ImageEncoder(configuration.encoder, in: store.scope("encoder"))
         decoder = CaptionDecoder(
             configuration, vocabularySize: vocabulary.count, in: store.scope("decoder"))
@@ -32,12 +42,15 @@ public struct CaptionModel {
     static let encoderFile = "encoder.safetensors"
     static let decoderFile = "decoder.safetensors"
 
-    /// Loads a model directory, checking every tensor against the configuration.
+    /// Loads a model directory. The configuration and vocabulary are validated as they are
+    /// decoded; every layer then takes its tensors by name from the weight files, each checked
+    /// against the shape the configuration implies before anything is allocated for it, so a
+    /// configuration can never make the model larger than the weights on disk. Missing,
+    /// mis-shaped, unused or non-finite tensors are refused, naming the tensor.
     public init(contentsOf directory: String) throws(CaptionError) {
         let configuration: CaptionModelConfiguration = try Self.readJSON(
             directory, Self.configurationFile)
         let vocabulary: CaptionVocabulary = try Self.readJSON(directory, Self.vocabularyFile)
-        self.init(configuration: configuration, vocabulary: vocabulary)
         var tensors: [String: Tensor] = [:]
         var saves: [String?] = []
         for file in [Self.encoderFile, Self.decoderFile] {
@@ -56,13 +69,16 @@ public struct CaptionModel {
                     "\(Self.encoderFile) and \(Self.decoderFile) come from different saves (an "
                     + "interrupted save?); save or copy the model again")
         }
+        let store = ParameterStore(loading: tensors, seed: configuration.seed)
+        self.init(configuration: configuration, vocabulary: vocabulary, store: store)
         do {
-            try store.load(tensors)
+            try store.finishLoading()
         } catch {
             throw .invalidModel(
                 path: directory,
                 reason:
-                    "\(error) — does vocab.json (\(vocabulary.count) words) belong to these weights?"
+                    "\(error) — do config.json and vocab.json (\(vocabulary.count) words) belong "
+                    + "to these weights?"
             )
         }
     }
@@ -95,16 +111,13 @@ public struct CaptionModel {
         throws(CaptionError) -> T
     {
         let path = directory + "/" + file
-        let bytes: [UInt8]
-        do {
-            bytes = try AtomicFile.read(path)
-        } catch {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw .invalidModel(path: directory, reason: "missing \(file)")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try JSONFile.decode(T.self, from: path)
         } catch {
-            throw .invalidModel(path: path, reason: "unreadable: \(error)")
+            throw .invalidModel(path: error.path, reason: error.reason)
         }
     }
 

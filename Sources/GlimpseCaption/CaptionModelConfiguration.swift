@@ -1,4 +1,5 @@
 // The shape of a captioning model, saved as config.json in its directory.
+import GlimpseSupport
 import GlimpseVision
 
 /// Which decoder turns image features into words.
@@ -44,25 +45,31 @@ public struct CaptionModelConfiguration: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Decodes a configuration; `length_penalty` is optional (configurations saved before it
+    /// The largest embedding, hidden and attention width a configuration may ask for.
+    public static let maxWidth = 16384
+    /// The longest caption a configuration may ask for.
+    public static let maxCaptionLength = 1024
+
+    /// Decodes a configuration and checks every field's range (widths 1...``maxWidth``,
+    /// `max_length` 1...``maxCaptionLength``, finite non-negative weights), naming the field
+    /// that is out of range. `length_penalty` is optional (configurations saved before it
     /// existed rank beams by mean log-probability per word).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let widths = 1...Self.maxWidth
         self.decoder = try container.decode(DecoderKind.self, forKey: .decoder)
         encoder = try container.decode(EncoderConfiguration.self, forKey: .encoder)
-        embedding = try container.decode(Int.self, forKey: .embedding)
-        hidden = try container.decode(Int.self, forKey: .hidden)
-        attention = try container.decode(Int.self, forKey: .attention)
-        minWordCount = try container.decode(Int.self, forKey: .minWordCount)
-        maxLength = try container.decode(Int.self, forKey: .maxLength)
+        embedding = try container.decode(Int.self, forKey: .embedding, in: widths)
+        hidden = try container.decode(Int.self, forKey: .hidden, in: widths)
+        attention = try container.decode(Int.self, forKey: .attention, in: widths)
+        minWordCount = try container.decode(Int.self, forKey: .minWordCount, in: 1...Int(Int32.max))
+        maxLength = try container.decode(
+            Int.self, forKey: .maxLength, in: 1...Self.maxCaptionLength)
         attentionRegularization = try container.decode(
-            Float.self, forKey: .attentionRegularization)
+            Float.self, forKey: .attentionRegularization, in: 0...1e6)
         seed = try container.decode(UInt64.self, forKey: .seed)
-        lengthPenalty = try container.decodeIfPresent(Float.self, forKey: .lengthPenalty) ?? 1
-        guard lengthPenalty >= 0 && lengthPenalty.isFinite else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .lengthPenalty, in: container,
-                debugDescription: "length_penalty must be finite and ≥ 0, got \(lengthPenalty)")
-        }
+        lengthPenalty =
+            try container.contains(.lengthPenalty)
+            ? container.decode(Float.self, forKey: .lengthPenalty, in: 0...100) : 1
     }
 }

@@ -18,6 +18,10 @@ public struct GeneratedCaption: Sendable {
 }
 
 extension CaptionModel {
+    /// The widest beam searched: wider beams cost memory and time in proportion and, in
+    /// captioning, score no better than a few (Vinyals et al. 2015 use 3 to 20).
+    public static let maxBeamWidth = 100
+
     /// Captions for a batch of feature grids.   features [N, P, E]
     /// - Parameters:
     ///   - beamWidth: 1 decodes greedily (all images at once); k > 1 keeps the k best partial
@@ -25,14 +29,19 @@ extension CaptionModel {
     ///   - lengthPenalty: α ≥ 0 of beam search's ranking score log p / Lᵅ, L = words + `<end>`:
     ///     1 ranks by mean log-probability per word, 0 by total log-probability; nil uses the
     ///     model's `configuration.lengthPenalty`.
+    /// - Throws: ``CaptionError/invalidArgument(_:)`` for a beam width outside
+    ///   1...``maxBeamWidth`` or a length penalty that is negative or not finite.
     public func captions(
         for features: Tensor, beamWidth: Int = 1, lengthPenalty: Float? = nil
-    ) -> [GeneratedCaption] {
+    ) throws(CaptionError) -> [GeneratedCaption] {
         let lengthPenalty = lengthPenalty ?? configuration.lengthPenalty
-        precondition(beamWidth >= 1, "beam width must be at least 1, got \(beamWidth)")
-        precondition(
-            lengthPenalty >= 0 && lengthPenalty.isFinite,
-            "length penalty must be finite and ≥ 0, got \(lengthPenalty)")
+        guard (1...Self.maxBeamWidth).contains(beamWidth) else {
+            throw .invalidArgument(
+                "beam width must be in 1...\(Self.maxBeamWidth), got \(beamWidth)")
+        }
+        guard lengthPenalty >= 0 && lengthPenalty.isFinite else {
+            throw .invalidArgument("length penalty must be finite and ≥ 0, got \(lengthPenalty)")
+        }
         return withoutGradients {
             if beamWidth == 1 { return greedy(features) }
             return (0..<features.shape[0]).map {

@@ -35,6 +35,29 @@ public struct CaptionTrainingOptions: Sendable {
         self.dataPath = dataPath
         self.outputDirectory = outputDirectory
     }
+
+    /// Throws when a setting is outside its domain.
+    public func validate() throws(CaptionError) {
+        for (name, value, minimum) in [
+            ("epochs", epochs, 1), ("batchSize", batchSize, 1), ("decayEvery", decayEvery, 1),
+            ("printEvery", printEvery, 1),
+        ] where value < minimum {
+            throw .invalidArgument("\(name) must be at least \(minimum), got \(value)")
+        }
+        for (name, value) in [
+            ("learningRate", learningRate), ("learningRateDecay", learningRateDecay),
+            ("clipNorm", clipNorm),
+        ] where !(value > 0 && value.isFinite) {
+            throw .invalidArgument("\(name) must be a positive number, got \(value)")
+        }
+        guard validationFraction >= 0 && validationFraction < 1 else {
+            throw .invalidArgument(
+                "validationFraction must be in [0, 1), got \(validationFraction)")
+        }
+        if let maxSeconds, !(maxSeconds > 0 && maxSeconds.isFinite) {
+            throw .invalidArgument("maxSeconds must be a positive number, got \(maxSeconds)")
+        }
+    }
 }
 
 /// The outcome of a training run.
@@ -58,6 +81,7 @@ public enum CaptionTraining {
     public static func run(
         _ options: CaptionTrainingOptions, log: (String) -> Void
     ) throws -> CaptionTrainingReport {
+        try options.validate()
         let examples = try CaptionDataset.load(options.dataPath)
         let (train, validation) = split(examples, fraction: options.validationFraction)
         guard !train.isEmpty else {
@@ -104,6 +128,14 @@ public enum CaptionTraining {
             step = checkpoint.training.step
             epoch = checkpoint.training.epoch
             if let progress = try checkpoint.extra(Progress.self) {
+                guard (0...batchesPerEpoch).contains(progress.stepInEpoch),
+                    !progress.bestCIDEr.isNaN
+                else {
+                    throw CaptionError.invalidModel(
+                        path: checkpointPath,
+                        reason: "state.json: step_in_epoch \(progress.stepInEpoch) is not in "
+                            + "0...\(batchesPerEpoch), or the best CIDEr-D is not a number")
+                }
                 stepInEpoch = progress.stepInEpoch
                 bestCIDEr = progress.bestCIDEr
             }
@@ -169,7 +201,7 @@ public enum CaptionTraining {
             stepInEpoch = 0
             epoch += 1
             if !validation.isEmpty {
-                let scores = evaluate(
+                let scores = try evaluate(
                     model, images: validationImages, references: validation.map(\.captions))
                 lastScores = scores
                 log(
@@ -202,12 +234,12 @@ public enum CaptionTraining {
     /// Greedy captions of `images` scored against `references`.
     static func evaluate(
         _ model: CaptionModel, images: [Image], references: [[String]], beamWidth: Int = 1
-    ) -> CaptionScores {
+    ) throws(CaptionError) -> CaptionScores {
         var candidates: [String] = []
         for start in stride(from: 0, to: images.count, by: 64) {
             let batch = Array(images[start..<min(images.count, start + 64)])
             let features = withoutGradients { model.features(of: batch) }
-            candidates += model.captions(for: features, beamWidth: beamWidth).map(\.text)
+            candidates += try model.captions(for: features, beamWidth: beamWidth).map(\.text)
         }
         return CaptionScores.compute(candidates: candidates, references: references)
     }

@@ -1,5 +1,6 @@
 // Everything that fixes a character-level language model's shape and its training run; saved
 // as config.json in the model directory and in the checkpoint's metadata.
+import GlimpseSupport
 
 /// The recurrent cell of a language model.
 public enum RecurrentCellKind: String, Codable, Sendable, CaseIterable {
@@ -46,6 +47,32 @@ public struct CharLMConfiguration: Codable, Equatable, Sendable {
     }
 
     public init() {}
+
+    /// The widest hidden layer or embedding a configuration may ask for.
+    public static let maxWidth = 16384
+    /// The most stacked layers.
+    public static let maxLayers = 16
+    /// The longest truncated-BPTT chunk.
+    public static let maxSequenceLength = 100_000
+    /// The most parallel streams.
+    public static let maxBatchSize = 65536
+
+    /// Decodes a configuration and checks every field's range, naming the field that is out
+    /// of range (a configuration file is data, and sizes the model).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cell = try container.decode(RecurrentCellKind.self, forKey: .cell)
+        hidden = try container.decode(Int.self, forKey: .hidden, in: 1...Self.maxWidth)
+        layers = try container.decode(Int.self, forKey: .layers, in: 1...Self.maxLayers)
+        embedding = try container.decode(Int.self, forKey: .embedding, in: 1...Self.maxWidth)
+        sequenceLength = try container.decode(
+            Int.self, forKey: .sequenceLength, in: 1...Self.maxSequenceLength)
+        batchSize = try container.decode(Int.self, forKey: .batchSize, in: 1...Self.maxBatchSize)
+        optimizer = try container.decode(OptimizerKind.self, forKey: .optimizer)
+        learningRate = try container.decode(Float.self, forKey: .learningRate, in: 1e-12...10)
+        clipValue = try container.decode(Float.self, forKey: .clipValue, in: 1e-12...1e9)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+    }
 
     /// Throws when a value is outside its domain.
     public func validate() throws(LanguageModelError) {

@@ -8,9 +8,10 @@ public func sampleCharacterModel(
     let files = ModelDirectory(directory)
     let configuration = try files.configuration()
     let vocabulary = try files.vocabulary()
+    let checkpoint = try Checkpoint(contentsOf: files.checkpoint)
     func sample<Cell: LanguageModelCell>(_: Cell.Type) throws -> String {
-        let model = CharLanguageModel<Cell>(configuration: configuration, vocabulary: vocabulary)
-        try Checkpoint(contentsOf: files.checkpoint).restore(into: model.store)
+        let model = try CharLanguageModel<Cell>(
+            configuration: configuration, vocabulary: vocabulary, checkpoint: checkpoint)
         return try model.sample(length: length, prime: prime, temperature: temperature, seed: seed)
     }
     switch configuration.cell {

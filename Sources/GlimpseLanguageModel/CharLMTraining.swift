@@ -35,6 +35,19 @@ public struct CharLMTrainingOptions: Sendable {
         self.maxSeconds = maxSeconds
         self.resume = resume
     }
+
+    /// Throws when a run setting is outside its domain (the configuration checks its own).
+    public func validate() throws(LanguageModelError) {
+        for (name, value, minimum) in [
+            ("steps", steps, 1), ("printEvery", printEvery, 1), ("sampleEvery", sampleEvery, 0),
+            ("sampleLength", sampleLength, 0), ("checkpointEvery", checkpointEvery, 1),
+        ] where value < minimum {
+            throw .invalidArgument("\(name) must be at least \(minimum), got \(value)")
+        }
+        if let maxSeconds, !(maxSeconds > 0 && maxSeconds.isFinite) {
+            throw .invalidArgument("maxSeconds must be a positive number, got \(maxSeconds)")
+        }
+    }
 }
 
 /// The outcome of a training run.
@@ -53,6 +66,7 @@ public enum CharLMTraining {
     public static func run(
         _ options: CharLMTrainingOptions, log: (String) -> Void
     ) throws -> CharLMTrainingReport {
+        try options.validate()
         let files = ModelDirectory(options.outputDirectory)
         var configuration = options.configuration
         if options.resume {
@@ -103,8 +117,12 @@ public enum CharLMTraining {
                     path: options.textPath, characters: ids.count,
                     needed: configuration.sequenceLength * configuration.batchSize + 1)
             }
-            let model = CharLanguageModel<Cell>(
-                configuration: configuration, vocabulary: vocabulary)
+            let checkpoint = options.resume ? try Checkpoint(contentsOf: files.checkpoint) : nil
+            let model =
+                try checkpoint.map {
+                    try CharLanguageModel<Cell>(
+                        configuration: configuration, vocabulary: vocabulary, checkpoint: $0)
+                } ?? CharLanguageModel<Cell>(configuration: configuration, vocabulary: vocabulary)
             var optimizer = makeOptimizer(model.store)
             optimizer.clipping = .value(configuration.clipValue)
             var sampler = SplitMix64(seed: configuration.seed &+ 1)
@@ -113,8 +131,7 @@ public enum CharLMTraining {
             var recent: [Float] = []
             var smooth = Float(Foundation.log(Double(vocabulary.count)))  // loss of a uniform guess
 
-            if options.resume {
-                let checkpoint = try Checkpoint(contentsOf: files.checkpoint)
+            if let checkpoint {
                 try checkpoint.restore(into: model.store, optimizer: &optimizer)
                 step = checkpoint.training.step
                 sampler.state = checkpoint.training.generators["sample"] ?? sampler.state
@@ -125,9 +142,16 @@ public enum CharLMTraining {
                             reason: "trained on a text of \(progress.textCharacters) characters, "
                                 + "\(options.textPath) has \(ids.count)")
                     }
+                    guard progress.recentLosses.count <= 100,
+                        progress.recentLosses.allSatisfy(\.isFinite), progress.smoothLoss.isFinite
+                    else {
+                        throw LanguageModelError.invalidModel(
+                            path: files.checkpoint, reason: "state.json: invalid loss history")
+                    }
                     recent = progress.recentLosses
                     smooth = progress.smoothLoss
-                    states = restoreStates(progress)
+                    states = try restoreStates(
+                        progress, like: model.zeroStates(batchSize: configuration.batchSize))
                 }
                 log("resumed at step \(step)")
             } else {
@@ -223,12 +247,23 @@ public enum CharLMTraining {
             }
         }
 
-        func restoreStates(_ progress: Progress) -> [Cell.State]? {
+        /// The carried states saved in `progress`, checked against the shapes of `expected`
+        /// (the model's zero states) before any is rebuilt.
+        func restoreStates(_ progress: Progress, like expected: [Cell.State]) throws
+            -> [Cell.State]?
+        {
             guard !progress.states.isEmpty else { return nil }
-            let tensors = zip(progress.states, progress.stateShapes).map {
-                Tensor(shape: $1, scalars: $0)
+            let shapes = expected.flatMap { $0.tensors.map(\.shape) }
+            guard progress.stateShapes == shapes,
+                zip(progress.states, shapes).allSatisfy({ $0.count == $1.reduce(1, *) })
+            else {
+                throw LanguageModelError.invalidModel(
+                    path: files.checkpoint,
+                    reason: "state.json: carried states do not fit the model (expected shapes "
+                        + "\(shapes))")
             }
-            let perState = tensors.count / (configuration.layers)
+            let tensors = zip(progress.states, shapes).map { Tensor(shape: $1, scalars: $0) }
+            let perState = tensors.count / expected.count
             return stride(from: 0, to: tensors.count, by: perState).map {
                 Cell.State(tensors: Array(tensors[$0..<($0 + perState)]))
             }

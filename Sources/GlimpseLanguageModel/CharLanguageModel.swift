@@ -18,15 +18,46 @@ public struct CharLanguageModel<Cell: LanguageModelCell> {
     let network: Recurrent<Cell>
     let decoder: Linear
 
+    /// A freshly initialised model (weights from `configuration.seed`).
     public init(configuration: CharLMConfiguration, vocabulary: CharacterVocabulary) {
+        self.init(
+            configuration: configuration, vocabulary: vocabulary,
+            store: ParameterStore(seed: configuration.seed))
+    }
+
+    /// The model's layers with their parameters created in, or (for a store made by
+    /// `ParameterStore(loading:)`) taken from, `store`.
+    public init(
+        configuration: CharLMConfiguration, vocabulary: CharacterVocabulary,
+        store: ParameterStore
+    ) {
         self.configuration = configuration
         self.vocabulary = vocabulary
-        store = ParameterStore(seed: configuration.seed)
+        self.store = store
         embedding = Embedding(
             count: vocabulary.count, dimension: configuration.embedding,
             in: store.scope("embedding"))
         network = Cell.network(configuration, in: store.scope("rnn"))
         decoder = Linear(configuration.hidden, vocabulary.count, in: store.scope("decoder"))
+    }
+
+    /// The model with every parameter taken by name from `checkpoint` and checked against the
+    /// shape `configuration` and `vocabulary` imply (nothing is allocated for a mismatch), and
+    /// the checkpoint's generator state.
+    public init(
+        configuration: CharLMConfiguration, vocabulary: CharacterVocabulary,
+        checkpoint: Checkpoint
+    ) throws(LanguageModelError) {
+        let store = ParameterStore(loading: checkpoint.parameters, seed: configuration.seed)
+        self.init(configuration: configuration, vocabulary: vocabulary, store: store)
+        do {
+            try store.finishLoading()
+        } catch {
+            throw .invalidModel(
+                path: checkpoint.directory ?? "checkpoint",
+                reason: "\(error) — do config.json and vocab.json belong to this checkpoint?")
+        }
+        store.generatorState = checkpoint.parameterGenerator
     }
 
     /// Zero states for `batchSize` streams.

@@ -48,10 +48,12 @@ public struct CharacterVocabulary: Codable, Equatable, Sendable {
         let scalars = characters.compactMap {
             $0.unicodeScalars.count == 1 ? $0.unicodeScalars.first : nil
         }
-        guard scalars.count == characters.count, Set(scalars).count == scalars.count else {
+        guard !characters.isEmpty, scalars.count == characters.count,
+            Set(scalars).count == scalars.count
+        else {
             throw DecodingError.dataCorruptedError(
                 in: container,
-                debugDescription: "vocabulary entries must be distinct single characters")
+                debugDescription: "a vocabulary lists one or more distinct single characters")
         }
         self.init(scalars: scalars)
     }

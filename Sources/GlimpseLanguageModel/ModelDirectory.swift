@@ -41,19 +41,16 @@ struct ModelDirectory {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, from file: String) throws -> T {
-        let bytes: [UInt8]
-        do {
-            bytes = try AtomicFile.read(file)
-        } catch {
+        guard FileManager.default.fileExists(atPath: file) else {
             throw LanguageModelError.invalidModel(
                 path: path,
                 reason: "missing \(URL(fileURLWithPath: file).lastPathComponent)"
                     + " (is it a model directory made by `glimpse lm train`?)")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try JSONFile.decode(T.self, from: file)
         } catch {
-            throw LanguageModelError.invalidModel(path: file, reason: "unreadable JSON: \(error)")
+            throw LanguageModelError.invalidModel(path: error.path, reason: error.reason)
         }
     }
 

@@ -442,6 +442,19 @@ public struct Checkpoint: Sendable {
                 reason: "format \(file.format) version \(file.version), expected \(format)"
                     + " version \(version)")
         }
+        for (name, value) in [
+            ("step", file.step), ("epoch", file.epoch), ("optimizer_step", file.optimizerStep),
+        ] where value < 0 {
+            throw .invalidState(path: directory, reason: "\(name) is \(value), must be ≥ 0")
+        }
+        guard file.learningRate.isFinite, file.learningRate >= 0 else {
+            throw .invalidState(
+                path: directory,
+                reason: "learning_rate is \(file.learningRate), must be a finite number ≥ 0")
+        }
+        if let best = file.bestMetric, best.isNaN {
+            throw .invalidState(path: directory, reason: "best_metric is not a number")
+        }
         func generator(_ text: String, _ name: String) throws(CheckpointError) -> UInt64 {
             guard let value = UInt64(text) else {
                 throw .invalidState(

@@ -32,12 +32,12 @@ public struct Conv2D: Layer {
         self.padding = padding
         let shape = [outChannels, inChannels, kernelSize.0, kernelSize.1]
         let bound = 1 / Float(inChannels * kernelSize.0 * kernelSize.1).squareRoot()
-        weight = scope.parameter("weight") {
+        weight = scope.parameter("weight", shape: shape) {
             Tensor(randomUniform: shape, in: -bound..<bound, using: &$0)
         }
         self.bias =
             bias
-            ? scope.parameter("bias") {
+            ? scope.parameter("bias", shape: [outChannels]) {
                 Tensor(randomUniform: [outChannels], in: -bound..<bound, using: &$0)
             } : nil
     }

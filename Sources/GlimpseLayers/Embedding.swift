@@ -19,7 +19,7 @@ public struct Embedding: Layer {
             "Embedding needs a positive count and dimension, got \(count) × \(dimension)")
         self.count = count
         self.dimension = dimension
-        weight = scope.parameter("weight") {
+        weight = scope.parameter("weight", shape: [count, dimension]) {
             Tensor(randomNormal: [count, dimension], using: &$0)
         }
     }

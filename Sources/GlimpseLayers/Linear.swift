@@ -15,12 +15,12 @@ public struct Linear: Layer {
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
         let bound = 1 / Float(inputFeatures).squareRoot()
-        weight = scope.parameter("weight") {
+        weight = scope.parameter("weight", shape: [outputFeatures, inputFeatures]) {
             Tensor(randomUniform: [outputFeatures, inputFeatures], in: -bound..<bound, using: &$0)
         }
         self.bias =
             bias
-            ? scope.parameter("bias") {
+            ? scope.parameter("bias", shape: [outputFeatures]) {
                 Tensor(randomUniform: [outputFeatures], in: -bound..<bound, using: &$0)
             } : nil
     }

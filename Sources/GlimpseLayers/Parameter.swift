@@ -32,6 +32,19 @@ public final class Parameter: @unchecked Sendable {
         self.storage = Mutex(value.requiringGradient())
     }
 
+    /// A parameter of `shape` holding no scalars: what a loading store hands a layer when the
+    /// checkpoint lacks the tensor, so that nothing is allocated from a configuration's numbers
+    /// before ``ParameterStore/finishLoading()`` reports the problem.
+    private init(name: String, unloadedShape shape: [Int]) {
+        self.name = name
+        self.shape = shape
+        self.storage = Mutex(Tensor(shape: [0], scalars: []).requiringGradient())
+    }
+
+    static func unloaded(_ name: String, shape: [Int]) -> Parameter {
+        Parameter(name: name, unloadedShape: shape)
+    }
+
     /// ∂loss/∂value accumulated by `backward()` since the last `zeroGradient()`.
     public var gradient: Tensor? { value.gradient }
 
@@ -55,6 +68,8 @@ public enum ParameterError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(name: String, checkpoint: [Int], model: [Int])
     /// A checkpoint holds tensors the model does not use.
     case unexpected([String])
+    /// A checkpoint tensor holds NaN or an infinity.
+    case nonFinite(name: String, index: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -65,6 +80,8 @@ public enum ParameterError: Error, Equatable, CustomStringConvertible {
                 + " (was it trained with a different configuration?)"
         case .unexpected(let names):
             "checkpoint has tensors the model does not use: \(names.prefix(5).joined(separator: ", "))"
+        case .nonFinite(let name, let index, let value):
+            "tensor \(name) holds \(value) at element \(index): weights must be finite numbers"
         }
     }
 }
@@ -76,12 +93,42 @@ public final class ParameterStore: @unchecked Sendable {
         var parameters: [Parameter] = []
         var byName: [String: Parameter] = [:]
         var generator: SplitMix64
+        /// The checkpoint parameters are taken from, by name, in a loading store.
+        var source: [String: Tensor]?
+        /// The first tensor a loading store could not hand out.
+        var loadingProblem: ParameterError?
     }
     private let state: Mutex<State>
 
     /// A store whose new parameters are drawn from a generator seeded with `seed`.
     public init(seed: UInt64 = 0) {
         state = Mutex(State(generator: SplitMix64(seed: seed)))
+    }
+
+    /// A store whose parameters are taken by name from `tensors` as layers create them, each
+    /// checked against the shape the layer expects; no random weights are drawn and nothing is
+    /// allocated for a missing or mis-shaped tensor (candle's `VarBuilder`). Build the model in
+    /// it, then call ``finishLoading(strict:)``, which reports the first problem.
+    ///
+    /// ```swift
+    /// let store = ParameterStore(loading: try Safetensors.read(path: "model.safetensors").tensors)
+    /// let fc = Linear(128, 13, in: store.scope("classifier"))
+    /// try store.finishLoading()   // missing, mis-shaped, non-finite or unused tensors
+    /// ```
+    public init(loading tensors: [String: Tensor], seed: UInt64 = 0) {
+        state = Mutex(State(generator: SplitMix64(seed: seed), source: tensors))
+    }
+
+    /// Throws the first problem met while layers took their parameters from the checkpoint
+    /// (missing, mis-shaped or non-finite tensor), then, when `strict`, any checkpoint tensor no
+    /// layer asked for. A store made by ``init(seed:)`` never throws.
+    public func finishLoading(strict: Bool = true) throws(ParameterError) {
+        let (problem, unused) = state.withLock { state -> (ParameterError?, [String]) in
+            guard let source = state.source else { return (nil, []) }
+            return (state.loadingProblem, source.keys.filter { state.byName[$0] == nil }.sorted())
+        }
+        if let problem { throw problem }
+        if strict && !unused.isEmpty { throw .unexpected(unused) }
     }
 
     /// The root scope (no name prefix).
@@ -114,6 +161,7 @@ public final class ParameterStore: @unchecked Sendable {
                 throw .shapeMismatch(
                     name: parameter.name, checkpoint: tensor.shape, model: parameter.shape)
             }
+            if let problem = Self.nonFiniteProblem(parameter.name, tensor) { throw problem }
         }
         if strict {
             let known = Set(parameters.map(\.name))
@@ -132,14 +180,54 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     fileprivate func create(
-        _ name: String, initialValue: (inout SplitMix64) -> Tensor
+        _ name: String, shape: [Int], initialValue: (inout SplitMix64) -> Tensor
     ) -> Parameter {
         state.withLock { state in
             precondition(state.byName[name] == nil, ParameterError.duplicateName(name).description)
-            let parameter = Parameter(name: name, value: initialValue(&state.generator))
+            let parameter: Parameter
+            if let source = state.source {
+                parameter = Self.take(
+                    name, shape: shape, from: source, problem: &state.loadingProblem)
+            } else {
+                let value = initialValue(&state.generator)
+                precondition(
+                    value.shape == shape,
+                    "\(name): initialised as \(value.shape), declared \(shape)")
+                parameter = Parameter(name: name, value: value)
+            }
             state.parameters.append(parameter)
             state.byName[name] = parameter
             return parameter
+        }
+    }
+
+    /// The checkpoint's tensor `name` when it has `shape` and finite values; otherwise an
+    /// unloaded placeholder, with the problem kept (the first one) for `finishLoading`.
+    private static func take(
+        _ name: String, shape: [Int], from source: [String: Tensor],
+        problem: inout ParameterError?
+    ) -> Parameter {
+        var found: ParameterError?
+        if let tensor = source[name] {
+            if tensor.shape != shape {
+                found = .shapeMismatch(name: name, checkpoint: tensor.shape, model: shape)
+            } else if let nonFinite = nonFiniteProblem(name, tensor) {
+                found = nonFinite
+            } else {
+                return Parameter(name: name, value: tensor.detached())
+            }
+        } else {
+            found = .missing(name)
+        }
+        if problem == nil { problem = found }
+        return .unloaded(name, shape: shape)
+    }
+
+    /// The first NaN or infinity of `tensor`, as an error naming it.
+    private static func nonFiniteProblem(_ name: String, _ tensor: Tensor) -> ParameterError? {
+        tensor.withUnsafeBufferPointer { scalars in
+            guard let index = scalars.firstIndex(where: { !$0.isFinite }) else { return nil }
+            return .nonFinite(name: name, index: index, value: scalars[index])
         }
     }
 }
@@ -165,11 +253,12 @@ public struct ParameterScope: Sendable {
         prefix.isEmpty ? name : prefix + "." + name
     }
 
-    /// Creates the parameter `prefix.name`, initialised by `initialValue` from the store's
-    /// generator.
+    /// Creates the parameter `prefix.name` of `shape`: initialised by `initialValue` from the
+    /// store's generator, or, in a loading store, taken from its checkpoint (checked against
+    /// `shape`, `initialValue` not called).
     public func parameter(
-        _ name: String, initialValue: (inout SplitMix64) -> Tensor
+        _ name: String, shape: [Int], initialValue: (inout SplitMix64) -> Tensor
     ) -> Parameter {
-        store.create(qualified(name), initialValue: initialValue)
+        store.create(qualified(name), shape: shape, initialValue: initialValue)
     }
 }

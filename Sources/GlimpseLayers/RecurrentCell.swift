@@ -91,10 +91,10 @@ struct GateWeights {
         precondition(inputSize > 0 && hiddenSize > 0, "recurrent cell sizes must be positive")
         let rows = gates * hiddenSize
         let bound = 1 / Float(hiddenSize).squareRoot()
-        weightIH = scope.parameter("weight_ih" + suffix) {
+        weightIH = scope.parameter("weight_ih" + suffix, shape: [rows, inputSize]) {
             Tensor(randomUniform: [rows, inputSize], in: -bound..<bound, using: &$0)
         }
-        weightHH = scope.parameter("weight_hh" + suffix) { generator in
+        weightHH = scope.parameter("weight_hh" + suffix, shape: [rows, hiddenSize]) { generator in
             switch initialization {
             case .uniform:
                 return Tensor(
@@ -108,12 +108,12 @@ struct GateWeights {
         }
         biasIH =
             bias
-            ? scope.parameter("bias_ih" + suffix) {
+            ? scope.parameter("bias_ih" + suffix, shape: [rows]) {
                 Tensor(randomUniform: [rows], in: -bound..<bound, using: &$0)
             } : nil
         biasHH =
             bias
-            ? scope.parameter("bias_hh" + suffix) {
+            ? scope.parameter("bias_hh" + suffix, shape: [rows]) {
                 Tensor(randomUniform: [rows], in: -bound..<bound, using: &$0)
             } : nil
     }

@@ -336,6 +336,12 @@ public enum Safetensors {
             throw .invalidHeader(path: path, reason: "not a JSON object of tensor entries")
         }
 
+        // JSONDecoder keeps one entry of a repeated key: a repeat would silently drop a tensor.
+        var seen = Set<String>()
+        for key in topLevelKeys(json) where !seen.insert(key).inserted {
+            throw .invalidHeader(path: path, reason: "the name \"\(key)\" appears twice")
+        }
+
         var tensors: [SafetensorsTensorInfo] = []
         for (name, entry) in raw.entries.sorted(by: { $0.key < $1.key }) {
             guard let dtype = SafetensorsDType(rawValue: entry.dtype) else {
@@ -563,6 +569,56 @@ private struct RawHeader: Decodable {
     }
 }
 
+/// The keys of the top-level object of `json` (already decoded once, so well-formed), in
+/// order and with repeats, unescaped.
+private func topLevelKeys(_ json: [UInt8]) -> [String] {
+    var keys: [String] = []
+    var depth = 0
+    var expectingKey = false
+    var index = 0
+    while index < json.count {
+        let byte = json[index]
+        switch byte {
+        case UInt8(ascii: "\""):
+            // Find the closing quote, skipping escaped characters.
+            var end = index + 1
+            var escaped = false
+            while end < json.count {
+                if escaped {
+                    escaped = false
+                } else if json[end] == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if json[end] == UInt8(ascii: "\"") {
+                    break
+                }
+                end += 1
+            }
+            if depth == 1 && expectingKey {
+                let literal = json[index...min(end, json.count - 1)]
+                let text =
+                    literal.contains(UInt8(ascii: "\\"))
+                    ? (try? JSONDecoder().decode(
+                        [String].self, from: Data("[".utf8 + literal + "]".utf8)))?.first
+                    : String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
+                keys.append(text ?? String(decoding: literal, as: UTF8.self))
+                expectingKey = false
+            }
+            index = end
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            depth += 1
+            expectingKey = depth == 1
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            depth -= 1
+        case UInt8(ascii: ","):
+            if depth == 1 { expectingKey = true }
+        default:
+            break
+        }
+        index += 1
+    }
+    return keys
+}
+
 /// `[begin, end]` as the header writes it.
 private func bracketed(_ range: Range<Int>) -> String {
     "[\(range.lowerBound), \(range.upperBound)]"
@@ -599,7 +655,8 @@ private final class ReadableFile {
 
     init(path: String) throws(SafetensorsError) {
         self.path = path
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             throw .file(FileError(path: path, reason: String(cString: strerror(errno))))
         }

@@ -14,18 +14,23 @@ final class TensorStorage: @unchecked Sendable {
     let count: Int
     let base: UnsafeMutablePointer<Float>
 
-    /// Allocates `count` uninitialised scalars.
+    /// Allocates `count` uninitialised scalars; traps if their byte count overflows (callers
+    /// validate sizes that come from files or arguments before asking for storage).
     init(count: Int) {
         self.count = count
-        let bytes = Swift.max(count, 1) &* MemoryLayout<Float>.stride
-        base = LargeBufferCache.allocate(byteCount: bytes)
+        base = LargeBufferCache.allocate(byteCount: Self.byteCount(count))
             .bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
     deinit {
-        LargeBufferCache.release(
-            UnsafeMutableRawPointer(base),
-            byteCount: Swift.max(count, 1) &* MemoryLayout<Float>.stride)
+        LargeBufferCache.release(UnsafeMutableRawPointer(base), byteCount: Self.byteCount(count))
+    }
+
+    private static func byteCount(_ count: Int) -> Int {
+        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(
+            by: MemoryLayout<Float>.stride)
+        precondition(!overflow, "\(count) Float32 scalars do not fit in memory")
+        return bytes
     }
 
     var buffer: UnsafeMutableBufferPointer<Float> {
@@ -170,12 +175,15 @@ public struct Tensor: Sendable {
         return try body(storage.buffer)
     }
 
-    /// The product of `shape`; preconditions that no extent is negative.
+    /// The product of `shape`; preconditions that no extent is negative and that the product
+    /// does not overflow (a wrapped count would allocate too little and be written past).
     static func elementCount(of shape: [Int]) -> Int {
         var count = 1
         for extent in shape {
             precondition(extent >= 0, "negative extent in shape \(shape)")
-            count &*= extent
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            precondition(!overflow, "shape \(shape) has more elements than Int can count")
+            count = product
         }
         return count
     }

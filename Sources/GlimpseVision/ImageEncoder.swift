@@ -8,6 +8,7 @@
 // decoders "where" as well as "what": captioning needs it for "left of" and "above".
 // N = batch, C = channels, H×W = input size, P = grid locations (H/2^B · W/2^B for B blocks).
 import GlimpseLayers
+import GlimpseSupport
 import GlimpseTensor
 
 /// The encoder's shape (`Codable`, snake_case keys).
@@ -27,12 +28,25 @@ public struct EncoderConfiguration: Codable, Equatable, Sendable {
         case positionEmbedding = "position_embedding"
     }
 
+    /// Most conv blocks, and most channels per block, a configuration may ask for.
+    public static let maxBlocks = 8
+    public static let maxChannels = 4096
+
+    /// Decodes and checks the configuration: 1...``maxBlocks`` blocks of 1...``maxChannels``
+    /// channels, and an input large enough for every block's pooling.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        channels = try container.decode([Int].self, forKey: .channels)
+        channels = try container.decode(
+            [Int].self, forKey: .channels, counts: 1...Self.maxBlocks, each: 1...Self.maxChannels)
         preprocessing = try container.decode(Preprocessing.self, forKey: .preprocessing)
         positionEmbedding =
             try container.decodeIfPresent(Bool.self, forKey: .positionEmbedding) ?? false
+        guard gridWidth > 0 && gridHeight > 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .preprocessing, in: container,
+                debugDescription: "input \(preprocessing.width)x\(preprocessing.height) is too "
+                    + "small for \(channels.count) pooling blocks (each halves it)")
+        }
     }
 
     /// Channels of each feature vector (E).
@@ -72,7 +86,9 @@ public struct ImageEncoder: Layer {
         self.convolutions = convolutions
         position =
             configuration.positionEmbedding
-            ? scope.parameter("position") {
+            ? scope.parameter(
+                "position", shape: [configuration.locations, configuration.featureSize]
+            ) {
                 Tensor(
                     randomNormal: [configuration.locations, configuration.featureSize],
                     standardDeviation: 0.02, using: &$0)

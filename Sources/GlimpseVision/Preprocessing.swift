@@ -1,6 +1,7 @@
 // How an image becomes a model's input: stored with every model so inference cannot silently
 // differ from training.
 import GlimpseMedia
+import GlimpseSupport
 import GlimpseTensor
 
 /// Resize policy, mean and standard deviation of a vision model's input
@@ -28,6 +29,25 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     public var std: [Float] = [0.25, 0.25, 0.25]
 
     public init() {}
+
+    /// The largest input side a configuration may ask for.
+    public static let maxSide = 4096
+
+    enum CodingKeys: String, CodingKey {
+        case width, height, resize, method, mean, std
+    }
+
+    /// Decodes and checks every field: sides in 1...``maxSide``, three finite means and three
+    /// positive standard deviations.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        width = try container.decode(Int.self, forKey: .width, in: 1...Self.maxSide)
+        height = try container.decode(Int.self, forKey: .height, in: 1...Self.maxSide)
+        resize = try container.decode(ResizeMode.self, forKey: .resize)
+        method = try container.decode(ResizeMethod.self, forKey: .method)
+        mean = try container.decode([Float].self, forKey: .mean, count: 3, each: -1000...1000)
+        std = try container.decode([Float].self, forKey: .std, count: 3, each: 1e-6...1000)
+    }
 
     /// The image resized and cropped to the input size.
     public func resized(_ image: Image) -> Image {

@@ -76,7 +76,7 @@ final class CaptionCommandTests: XCTestCase {
             (["caption", image, "--model", mismatched], "shape mismatch"),
             (["caption", Fixtures.path("png/bad/garbage.png"), "--model", model], "garbage.png"),
             (["caption", "eval", "--data", emptyCaptions, "--model", model], "file is empty"),
-            (["caption", image, "--length-penalty=-1"], "--length-penalty must be finite"),
+            (["caption", image, "--length-penalty=-1"], "--length-penalty must be a number in"),
             (
                 [
                     "caption", "train", "--data", emptyCaptions, "--out",

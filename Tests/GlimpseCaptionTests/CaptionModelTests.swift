@@ -59,7 +59,7 @@ final class CaptionModelTests: XCTestCase {
         }
     }
 
-    func testTrainingLearnsAColourToCaptionMapping() {
+    func testTrainingLearnsAColourToCaptionMapping() throws {
         let (images, captions, model) = colourSet()
         let input = model.configuration.encoder.preprocessing.tensor(images)
         var adam = Adam(parameters: model.store.parameters, learningRate: 0.02)
@@ -77,11 +77,11 @@ final class CaptionModelTests: XCTestCase {
         XCTAssertLessThan(last, 0.05)
         let features = withoutGradients { model.features(of: images) }
         XCTAssertEqual(
-            model.captions(for: features).map(\.text),
+            try model.captions(for: features).map(\.text),
             ["a red circle", "a blue square", "a green triangle"])
         // Beam search finds captions at least as likely as greedy decoding.
-        let greedy = model.captions(for: features, beamWidth: 1)
-        let beam = model.captions(for: features, beamWidth: 3)
+        let greedy = try model.captions(for: features, beamWidth: 1)
+        let beam = try model.captions(for: features, beamWidth: 3)
         for (g, b) in zip(greedy, beam) {
             XCTAssertGreaterThanOrEqual(
                 b.logProbability / Float(b.tokens.count + 1),
@@ -91,7 +91,7 @@ final class CaptionModelTests: XCTestCase {
         }
     }
 
-    func testLengthPenaltyZeroRanksBeamsByTotalLogProbability() {
+    func testLengthPenaltyZeroRanksBeamsByTotalLogProbability() throws {
         // An untrained model gives captions of varied lengths: with α = 0 beam search picks the
         // caption of highest total log-probability among those it finished, with α = 1 that of
         // highest mean, so α = 0's totals are never lower, and the two differ on some images.
@@ -100,10 +100,10 @@ final class CaptionModelTests: XCTestCase {
         let features = withoutGradients {
             model.encoder(Tensor(randomNormal: [12, 3, 16, 16], using: &generator))
         }
-        let total = model.captions(for: features, beamWidth: 3, lengthPenalty: 0)
-        let mean = model.captions(for: features, beamWidth: 3, lengthPenalty: 1)
+        let total = try model.captions(for: features, beamWidth: 3, lengthPenalty: 0)
+        let mean = try model.captions(for: features, beamWidth: 3, lengthPenalty: 1)
         XCTAssertEqual(
-            model.captions(for: features, beamWidth: 3).map(\.tokens), mean.map(\.tokens),
+            try model.captions(for: features, beamWidth: 3).map(\.tokens), mean.map(\.tokens),
             "the configuration's default, 1")
         for (byTotal, byMean) in zip(total, mean) {
             XCTAssertGreaterThanOrEqual(byTotal.logProbability, byMean.logProbability - 1e-5)

@@ -15,7 +15,7 @@ final class OptimizerTests: XCTestCase {
     /// A store with one parameter [0.5, −1, 2, 0.1] and `optimizer` stepped three times.
     func run<O: Optimizer>(_ make: ([Parameter]) -> O, steps: Int = 3) -> (Parameter, O) {
         let store = ParameterStore()
-        let p = store.root.parameter("p") { _ in Tensor([0.5, -1, 2, 0.1]) }
+        let p = store.root.parameter("p", shape: [4]) { _ in Tensor([0.5, -1, 2, 0.1]) }
         var optimizer = make(store.parameters)
         for k in 0..<steps {
             (p.value * gradient(k)).sum().backward()  // ∂/∂p = g_k
@@ -76,7 +76,7 @@ final class OptimizerTests: XCTestCase {
 
     func testValueClippingClampsEachElement() {
         let store = ParameterStore()
-        let p = store.root.parameter("p") { _ in Tensor([0, 0, 0]) }
+        let p = store.root.parameter("p", shape: [3]) { _ in Tensor([0, 0, 0]) }
         var sgd = SGD(parameters: store.parameters, learningRate: 1)
         sgd.clipping = .value(5)
         (p.value * Tensor([10, -2, -7])).sum().backward()
@@ -88,7 +88,7 @@ final class OptimizerTests: XCTestCase {
         // Two steps, save, restore into a fresh optimizer on a copy, one more step each.
         let (p, adam) = run({ Adam(parameters: $0, learningRate: 0.01) }, steps: 2)
         let store = ParameterStore()
-        let q = store.root.parameter("p") { _ in p.value.detached() }
+        let q = store.root.parameter("p", shape: p.shape) { _ in p.value.detached() }
         var resumed = Adam(parameters: store.parameters, learningRate: 0.01)
         try resumed.restore(adam.state)
         XCTAssertEqual(resumed.state.step, 2)
@@ -105,7 +105,9 @@ final class OptimizerTests: XCTestCase {
 
     func testRestoreRefusesMismatchedState() {
         let (_, adam) = run({ Adam(parameters: $0) }, steps: 1)
-        var other = Adam(parameters: [ParameterStore().root.parameter("p") { _ in .zeros([2]) }])
+        var other = Adam(parameters: [
+            ParameterStore().root.parameter("p", shape: [2]) { _ in .zeros([2]) }
+        ])
         XCTAssertThrowsError(try other.restore(adam.state)) {
             XCTAssertEqual(
                 $0 as? ParameterError,
