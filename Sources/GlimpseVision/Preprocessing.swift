@@ -31,7 +31,7 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     public init() {}
 
     /// The largest input side a configuration may ask for.
-    public static let maxSide = 4096
+    public static let maxSide = 1024
 
     enum CodingKeys: String, CodingKey {
         case width, height, resize, method, mean, std
