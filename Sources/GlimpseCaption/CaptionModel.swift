@@ -90,8 +90,7 @@ public struct CaptionModel {
     /// Writes the model directory: JSON files and weights, each atomically; both weight files
     /// carry the same new save id, checked when the model is loaded.
     public func save(to directory: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true)
+        try Directory.create(directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(

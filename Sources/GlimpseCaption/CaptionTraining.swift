@@ -87,6 +87,8 @@ public enum CaptionTraining {
         guard !train.isEmpty else {
             throw CaptionError.invalidData(path: options.dataPath, reason: "no training images")
         }
+        // Before any training: an output that cannot be made fails now, not at the first save.
+        try Directory.create(options.outputDirectory)
         let checkpointPath = options.outputDirectory + "/checkpoint"
         var configuration = options.configuration
         var vocabulary = CaptionVocabulary(
@@ -150,8 +152,7 @@ public enum CaptionTraining {
                     bestMetric: bestCIDEr.isFinite ? bestCIDEr : nil))
             try checkpoint.setExtra(
                 Progress(stepInEpoch: stepInEpoch, validation: [], bestCIDEr: bestCIDEr))
-            try FileManager.default.createDirectory(
-                atPath: options.outputDirectory, withIntermediateDirectories: true)
+            try Directory.create(options.outputDirectory)
             try checkpoint.save(to: checkpointPath)
         }
 

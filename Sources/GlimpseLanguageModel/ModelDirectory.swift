@@ -18,11 +18,7 @@ struct ModelDirectory {
     func create(
         configuration: CharLMConfiguration, vocabulary: CharacterVocabulary
     ) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw FileError(path: path, reason: error.localizedDescription)
-        }
+        try Directory.create(path)
         try AtomicFile.write(
             Array(try configurationJSON(configuration).utf8), to: configurationFile)
         try AtomicFile.write(try Self.encoder.encode(vocabulary), to: vocabularyFile)

@@ -261,21 +261,10 @@ public struct SceneDatasetWriter: Sendable {
 
     /// `mkdir -p`, with the system's reason when a component cannot be created.
     private func makeDirectories(_ path: String) throws(SceneError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) == 0 { continue }
-            let code = errno
-            var isDirectory: ObjCBool = false
-            if code == EEXIST,
-                FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory),
-                isDirectory.boolValue
-            {
-                continue
-            }
-            let reason =
-                code == EEXIST ? "exists and is not a directory" : String(cString: strerror(code))
-            throw .unwritable(path: current, reason: reason)
+        do {
+            try Directory.create(path)
+        } catch {
+            throw .unwritable(path: error.path, reason: error.reason)
         }
     }
 }

@@ -1,5 +1,6 @@
-// `glimpse caption` and `glimpse lm sample` on hostile model directories and `glimpse` on
-// out-of-range numeric arguments: one `error:` line and exit 1 (64 for usage), never a signal.
+// `glimpse caption` and `glimpse lm sample` on hostile model directories, `glimpse` on
+// out-of-range numeric arguments and on outputs that cannot be made: one `error:` line and exit
+// 1 (64 for usage), never a signal or a Foundation error dump.
 import Foundation
 import TestSupport
 import XCTest
@@ -102,6 +103,19 @@ final class HostileModelCommandTests: XCTestCase {
         ]
         for (arguments, flag) in cases {
             try assertOneErrorLine(arguments, status: 64, mentioning: flag)
+        }
+    }
+
+    func testOutputsThatCannotBeMadeNameTheSystemsReason() throws {
+        let file = Fixtures.temporaryDirectory() + "/a-file"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let text = Fixtures.path("text/sonnets.txt")
+        for arguments in [
+            ["lm", "train", text, "--out", file + "/lm", "--steps", "1"],
+            ["caption", "train", "--data", Fixtures.path("scenes"), "--out", file + "/m"],
+            ["data", "scenes", "--out", file + "/scenes", "--count", "1"],
+        ] {
+            try assertOneErrorLine(arguments, mentioning: file + ": exists and is not a directory")
         }
     }
 }
