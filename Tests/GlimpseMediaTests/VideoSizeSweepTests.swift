@@ -14,7 +14,10 @@ final class VideoSizeSweepTests: XCTestCase {
         /// ffmpeg's encoder and container options for the clip.
         var codec: [String]
         var fileExtension: String
-        var name: String { "\(width)x\(height)-\(codec[1]).\(fileExtension)" }
+        var name: String {
+            "\(width)x\(height)-\(codec.filter { !$0.hasPrefix("-") }.joined(separator: "-"))"
+                + ".\(fileExtension)"
+        }
     }
 
     static let lossless = ["-c:v", "ffv1", "-pix_fmt", "yuv420p"]
@@ -116,6 +119,22 @@ final class VideoSizeSweepTests: XCTestCase {
         ]
         let clips = sizes.map {
             Clip(width: $0.0, height: $0.1, codec: Self.h264, fileExtension: "mp4")
+        }
+        try check(clips, targets: clips.map { _ in nil }, tolerance: 0)
+    }
+
+    /// The other pixel formats swscale converts from, at odd and even sizes.
+    func testPixelFormatsAtOddSizesMatchFFmpeg() throws {
+        let formats = [
+            ("ffv1", "yuv422p"), ("ffv1", "yuv444p"), ("ffv1", "yuv420p10le"), ("ffv1", "gray"),
+            ("ffv1", "rgb24"), ("ffv1", "yuvj420p"), ("ffv1", "yuva420p"), ("rawvideo", "nv12"),
+        ]
+        let clips = formats.flatMap { codec, format in
+            [(33, 17), (322, 242), (331, 101), (100, 50)].map {
+                Clip(
+                    width: $0.0, height: $0.1, codec: ["-c:v", codec, "-pix_fmt", format],
+                    fileExtension: "mkv")
+            }
         }
         try check(clips, targets: clips.map { _ in nil }, tolerance: 0)
     }
