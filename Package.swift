@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
         .library(name: "GlimpseLayers", targets: ["GlimpseLayers"]),
+        .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
         .library(name: "GlimpseLanguageModel", targets: ["GlimpseLanguageModel"]),
         .library(name: "GlimpseVision", targets: ["GlimpseVision"]),
         .library(name: "GlimpseCaption", targets: ["GlimpseCaption"]),
@@ -43,6 +44,8 @@ let package = Package(
         .target(
             name: "GlimpseTensor", dependencies: ["COpenBLAS", "CVectorMath", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
+        // What every training command shares: stopping on signals (the training engine grows here).
+        .target(name: "GlimpseTraining"),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(
             name: "GlimpseVision",
@@ -51,18 +54,18 @@ let package = Package(
             name: "GlimpseCaption",
             dependencies: [
                 "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseScenes", "GlimpseSupport",
-                "GlimpseVision",
+                "GlimpseTraining", "GlimpseVision",
             ]),
         .target(
             name: "GlimpseLanguageModel",
-            dependencies: ["GlimpseLayers", "GlimpseTensor", "GlimpseSupport"]),
+            dependencies: ["GlimpseLayers", "GlimpseTensor", "GlimpseSupport", "GlimpseTraining"]),
         .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia"]),
         .executableTarget(
             name: "GlimpseCLI",
             dependencies: [
                 "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
                 "GlimpseSupport",
-                "GlimpseLanguageModel", "GlimpseScenes", "GlimpseCaption",
+                "GlimpseLanguageModel", "GlimpseScenes", "GlimpseCaption", "GlimpseTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

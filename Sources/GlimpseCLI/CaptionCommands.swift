@@ -140,6 +140,7 @@ struct CaptionCommand: ParsableCommand {
             options.resume = training.resume
             options.printEvery = printEvery
             let report = try CaptionTraining.run(options, log: TrainingArguments.log)
+            try TrainingArguments.exitIfInterrupted(report.interruption)
             print(
                 String(
                     format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps,

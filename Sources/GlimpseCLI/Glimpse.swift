@@ -14,11 +14,15 @@ struct Glimpse: ParsableCommand {
         ])
 
     /// Runs the command; any failure becomes one `error:` line on stderr and exit status 1
-    /// (usage errors: 64, as swift-argument-parser chooses).
+    /// (usage errors: 64, as swift-argument-parser chooses). A command that throws an
+    /// `ExitCode` has reported itself and exits with it (130/143 after a signal).
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let status as ExitCode {
+            // A command that has said what happened (a training run stopped by a signal).
+            Foundation.exit(status.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success || error is CleanExit {

@@ -80,6 +80,7 @@ struct LanguageModelCommand: ParsableCommand {
             options.sampleEvery = sampleEvery
             options.checkpointEvery = checkpointEvery
             let report = try CharLMTraining.run(options, log: TrainingArguments.log)
+            try TrainingArguments.exitIfInterrupted(report.interruption)
             print(String(format: "final loss %.4f", report.finalLoss))
         }
     }

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import GlimpseTensor
+import GlimpseTraining
 
 /// `--max-seconds`, `--seed`, `--resume` and `--threads`.
 struct TrainingArguments: ParsableArguments {
@@ -24,6 +25,13 @@ struct TrainingArguments: ParsableArguments {
     /// Applies the thread setting; call before training.
     func configureThreads() {
         if let threads { Parallelism.threadCount = max(1, threads) }
+    }
+
+    /// Ends the process as a shell reports a signal (130 for SIGINT, 143 for SIGTERM) when the
+    /// run stopped on one after writing its checkpoint.
+    static func exitIfInterrupted(_ signal: Int32?) throws {
+        guard let signal else { return }
+        throw ExitCode(Interruption.exitStatus(for: signal))
     }
 
     /// Prints a progress line at once, also when stdout is a pipe or a file.

@@ -7,6 +7,7 @@ import GlimpseLayers
 import GlimpseMedia
 import GlimpseSupport
 import GlimpseTensor
+import GlimpseTraining
 import GlimpseVision
 
 /// What to train on, where, and for how long.
@@ -67,6 +68,9 @@ public struct CaptionTrainingReport: Sendable {
     public var bestCIDEr: Double
     public var lastScores: CaptionScores?
     public var imagesPerSecond: Double
+    /// The signal (SIGINT or SIGTERM) that stopped the run after its checkpoint was written,
+    /// nil when it ran to its end.
+    public var interruption: Int32?
 }
 
 /// Runs caption training; `log` receives progress lines.
@@ -159,10 +163,18 @@ public enum CaptionTraining {
         let started = Date()
         var imagesSeen = 0
         var stopped = false
+        Interruption.begin()
+        defer { Interruption.end() }
+        var interruption: Int32?
         epochs: while epoch < options.epochs {
             optimizer.learningRate = schedule.learningRate(atStep: epoch)
             let order = shuffled(train.count, seed: options.seed, epoch: epoch)
             while stepInEpoch < batchesPerEpoch {
+                if let signal = Interruption.requested {
+                    interruption = signal
+                    stopped = true
+                    break epochs
+                }
                 if let limit = options.maxSeconds, Date().timeIntervalSince(started) >= limit {
                     log("stopping after \(Int(limit)) s (--max-seconds); resume with --resume")
                     stopped = true
@@ -227,9 +239,13 @@ public enum CaptionTraining {
                 try model.save(to: options.outputDirectory)
             }
         }
+        if interruption != nil {
+            log("interrupted at epoch \(epoch + 1), step \(step); resume with --resume")
+        }
         return CaptionTrainingReport(
             epochs: epoch, steps: step, bestCIDEr: bestCIDEr, lastScores: lastScores,
-            imagesPerSecond: Double(imagesSeen) / max(Date().timeIntervalSince(started), 1e-9))
+            imagesPerSecond: Double(imagesSeen) / max(Date().timeIntervalSince(started), 1e-9),
+            interruption: interruption)
     }
 
     /// Greedy captions of `images` scored against `references`.

@@ -6,6 +6,7 @@ import Foundation
 import GlimpseLayers
 import GlimpseSupport
 import GlimpseTensor
+import GlimpseTraining
 
 /// What to train, where, and for how long.
 public struct CharLMTrainingOptions: Sendable {
@@ -59,6 +60,9 @@ public struct CharLMTrainingReport: Sendable {
     /// Mean loss of the first 100 steps of this run, for comparison.
     public var initialLoss: Float
     public var charactersPerSecond: Double
+    /// The signal (SIGINT or SIGTERM) that stopped the run after its checkpoint was written,
+    /// nil when it ran to its end.
+    public var interruption: Int32?
 }
 
 /// Runs training; `log` receives progress lines and samples.
@@ -179,7 +183,14 @@ public enum CharLMTraining {
                 lastSaved = step
             }
 
+            Interruption.begin()
+            defer { Interruption.end() }
+            var interruption: Int32?
             while step < options.steps {
+                if let signal = Interruption.requested {
+                    interruption = signal
+                    break
+                }
                 if let limit = options.maxSeconds, Date().timeIntervalSince(started) >= limit {
                     log("stopping after \(String(format: "%.1f", limit)) s (--max-seconds)")
                     break
@@ -224,6 +235,11 @@ public enum CharLMTraining {
             if lastSaved != step || !FileManager.default.fileExists(atPath: files.checkpoint) {
                 try save()
             }
+            if interruption != nil {
+                log(
+                    "interrupted at epoch \(step / batches.chunksPerEpoch + 1), step \(step); "
+                        + "resume with --resume")
+            }
             let elapsed = Date().timeIntervalSince(started)
             return CharLMTrainingReport(
                 steps: step,
@@ -232,7 +248,8 @@ public enum CharLMTraining {
                     ? .nan : firstLosses.reduce(0, +) / Float(firstLosses.count),
                 charactersPerSecond: Double(
                     (step - firstStep) * configuration.sequenceLength * configuration.batchSize)
-                    / max(elapsed, 1e-9))
+                    / max(elapsed, 1e-9),
+                interruption: interruption)
         }
 
         func makeOptimizer(_ store: ParameterStore) -> any Optimizer {

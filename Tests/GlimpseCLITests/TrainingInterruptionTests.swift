@@ -1,0 +1,98 @@
+// SIGTERM and SIGINT during `lm train` and `caption train`: the step in flight finishes, a
+// checkpoint is written at the step printed, the process exits 143 / 130, and `--resume` ends
+// with weights bit-identical to a run that was never interrupted.
+import Foundation
+import GlimpseTensor
+import TestSupport
+import XCTest
+
+final class TrainingInterruptionTests: XCTestCase {
+    let text = Fixtures.path("text/sonnets.txt")
+
+    func lmArguments(_ out: String, steps: Int = 400) -> [String] {
+        [
+            "lm", "train", text, "--out", out, "--hidden", "16", "--embedding", "8", "--batch", "4",
+            "--steps", "\(steps)", "--print-every", "1", "--sample-every", "0",
+            "--checkpoint-every", "100000",
+        ]
+    }
+
+    /// Starts `glimpse arguments`, waits until a stdout line contains `marker`, sends `signal`
+    /// and returns the exit status and everything printed. Fails after 60 s without the marker.
+    func interrupt(_ arguments: [String], after marker: String, with signal: Int32) throws
+        -> (status: Int32, output: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: glimpseExecutable)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var output = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !output.contains(marker) && Date() < deadline && process.isRunning {
+            output += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        XCTAssertTrue(output.contains(marker), "never printed \(marker): \(output.suffix(300))")
+        kill(process.processIdentifier, signal)
+        output += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// The step in the last `interrupted at epoch E, step S; resume with --resume` line.
+    func interruptedStep(_ output: String) -> Int? {
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("interrupted") })
+        else { return nil }
+        return line.split(separator: " ").firstIndex(of: "step").flatMap {
+            Int(line.split(separator: " ")[$0 + 1].filter(\.isNumber))
+        }
+    }
+
+    func checkpointStep(_ directory: String) throws -> Int? {
+        let state = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: directory + "/checkpoint/state.json")))
+        return (state as? [String: Any])?["step"] as? Int
+    }
+
+    func testLanguageModelStopsOnSignalsAndResumesBitIdentically() throws {
+        let straight = Fixtures.temporaryDirectory() + "/straight"
+        XCTAssertEqual(try runGlimpse(lmArguments(straight)).status, 0)
+        let expected = try Safetensors.read(path: straight + "/checkpoint/model.safetensors")
+
+        for (signal, status) in [(SIGTERM, Int32(143)), (SIGINT, 130)] {
+            let out = Fixtures.temporaryDirectory() + "/interrupted"
+            let run = try interrupt(lmArguments(out), after: "step 20/", with: signal)
+            XCTAssertEqual(run.status, status, run.output.suffix(300).description)
+            let step = try XCTUnwrap(
+                interruptedStep(run.output), run.output.suffix(300).description)
+            XCTAssertGreaterThanOrEqual(step, 20)
+            XCTAssertLessThan(step, 400)
+            XCTAssertEqual(try checkpointStep(out), step)
+            XCTAssertTrue(run.output.contains("resume with --resume"))
+
+            let resumed = try runGlimpse(lmArguments(out) + ["--resume"])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            let weights = try Safetensors.read(path: out + "/checkpoint/model.safetensors")
+            XCTAssertEqual(Set(weights.tensors.keys), Set(expected.tensors.keys))
+            for (name, tensor) in expected.tensors {
+                XCTAssertEqual(weights.tensors[name]?.scalars, tensor.scalars, "\(signal): \(name)")
+            }
+        }
+    }
+
+    func testCaptionTrainingStopsOnSIGINTWithACheckpointAtThePrintedStep() throws {
+        let out = Fixtures.temporaryDirectory() + "/model"
+        let arguments = [
+            "caption", "train", "--data", Fixtures.path("scenes"), "--out", out, "--epochs",
+            "1000", "--batch", "2", "--print-every", "1",
+        ]
+        let run = try interrupt(arguments, after: "step 2/", with: SIGINT)
+        XCTAssertEqual(run.status, 130, run.output.suffix(300).description)
+        let step = try XCTUnwrap(interruptedStep(run.output), run.output.suffix(300).description)
+        XCTAssertEqual(try checkpointStep(out), step)
+        let resumed = try runGlimpse(arguments.map { $0 == "1000" ? "1" : $0 } + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    }
+}
