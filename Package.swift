@@ -45,7 +45,7 @@ let package = Package(
             name: "GlimpseTensor", dependencies: ["COpenBLAS", "CVectorMath", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
         // What every training command shares: stopping on signals (the training engine grows here).
-        .target(name: "GlimpseTraining"),
+        .target(name: "GlimpseTraining", dependencies: ["GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(
             name: "GlimpseVision",
@@ -94,7 +94,7 @@ let package = Package(
             exclude: ["reference"]),
         .testTarget(
             name: "GlimpseLanguageModelTests",
-            dependencies: ["GlimpseLanguageModel", "TestSupport"]),
+            dependencies: ["GlimpseLanguageModel", "GlimpseTraining", "TestSupport"]),
         .testTarget(
             name: "GlimpseMediaTests", dependencies: ["GlimpseMedia", "TestSupport"],
             exclude: ["reference"]),

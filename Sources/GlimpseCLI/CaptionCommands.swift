@@ -138,6 +138,7 @@ struct CaptionCommand: ParsableCommand {
             options.maxSeconds = training.maxSeconds
             options.seed = training.seed
             options.resume = training.resume
+            options.overwrite = training.overwrite
             options.printEvery = printEvery
             let report = try CaptionTraining.run(options, log: TrainingArguments.log)
             try TrainingArguments.exitIfInterrupted(report.interruption)

@@ -76,6 +76,7 @@ struct LanguageModelCommand: ParsableCommand {
             var options = CharLMTrainingOptions(
                 textPath: text, outputDirectory: out, configuration: configuration, steps: steps,
                 maxSeconds: training.maxSeconds, resume: training.resume)
+            options.overwrite = training.overwrite
             options.printEvery = printEvery
             options.sampleEvery = sampleEvery
             options.checkpointEvery = checkpointEvery

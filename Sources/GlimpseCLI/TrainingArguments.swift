@@ -4,14 +4,16 @@ import Foundation
 import GlimpseTensor
 import GlimpseTraining
 
-/// `--max-seconds`, `--seed`, `--resume` and `--threads`.
+/// `--max-seconds`, `--seed`, `--resume`, `--overwrite` and `--threads`.
 struct TrainingArguments: ParsableArguments {
     @Option(help: "Stop after this many seconds and save a resumable checkpoint.")
     var maxSeconds: Double?
     @Option(help: "Seed for initialisation, data order and sampling.")
     var seed: UInt64 = 1
-    @Flag(help: "Continue the run saved in --out.")
+    @Flag(help: "Continue the run saved in --out (a new run when it has no checkpoint yet).")
     var resume = false
+    @Flag(help: "Replace a model or checkpoint already in --out.")
+    var overwrite = false
     @Option(help: "Threads per operation (default: one per processor).")
     var threads: Int?
 

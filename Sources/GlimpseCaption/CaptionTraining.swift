@@ -28,7 +28,10 @@ public struct CaptionTrainingOptions: Sendable {
     public var validationFraction = 0.05
     /// Stop (after saving) once this much wall-clock time has passed in this run.
     public var maxSeconds: Double?
+    /// Continue from `outputDirectory/checkpoint`; without a checkpoint there yet, start anew.
     public var resume = false
+    /// Replace a model already in `outputDirectory` (otherwise refused unless resuming).
+    public var overwrite = false
     public var seed: UInt64 = 1
     public var printEvery = 50
 
@@ -91,13 +94,20 @@ public enum CaptionTraining {
         guard !train.isEmpty else {
             throw CaptionError.invalidData(path: options.dataPath, reason: "no training images")
         }
+        let resuming =
+            try OutputDirectory.prepare(
+                options.outputDirectory,
+                files: [
+                    CaptionModel.configurationFile, CaptionModel.vocabularyFile,
+                    CaptionModel.encoderFile, CaptionModel.decoderFile,
+                ], resume: options.resume, overwrite: options.overwrite, log: log) == .resume
         // Before any training: an output that cannot be made fails now, not at the first save.
         try Directory.create(options.outputDirectory)
         let checkpointPath = options.outputDirectory + "/checkpoint"
         var configuration = options.configuration
         var vocabulary = CaptionVocabulary(
             captions: train.flatMap(\.captions), minCount: configuration.minWordCount)
-        if options.resume {
+        if resuming {
             let saved = try CaptionModel(contentsOf: options.outputDirectory)
             configuration = saved.configuration
             vocabulary = saved.vocabulary
@@ -128,10 +138,12 @@ public enum CaptionTraining {
         var stepInEpoch = 0
         var bestCIDEr = -Double.infinity
         var lastScores: CaptionScores?
-        if options.resume {
+        var lastCheckpoint: Int?
+        if resuming {
             let checkpoint = try Checkpoint(contentsOf: checkpointPath)
             try checkpoint.restore(into: model.store, optimizer: &optimizer)
             step = checkpoint.training.step
+            lastCheckpoint = step
             epoch = checkpoint.training.epoch
             if let progress = try checkpoint.extra(Progress.self) {
                 guard (0...batchesPerEpoch).contains(progress.stepInEpoch),
@@ -158,6 +170,7 @@ public enum CaptionTraining {
                 Progress(stepInEpoch: stepInEpoch, validation: [], bestCIDEr: bestCIDEr))
             try Directory.create(options.outputDirectory)
             try checkpoint.save(to: checkpointPath)
+            lastCheckpoint = step
         }
 
         let started = Date()
@@ -192,8 +205,18 @@ public enum CaptionTraining {
                 let (loss, wordLoss) = model.decoder.loss(
                     features: model.encoder(images), captions: captions,
                     attentionRegularization: configuration.attentionRegularization)
+                // A non-finite loss or gradient stops the run before anything is saved: the
+                // last checkpoint stays the last good one.
+                guard loss.scalar.isFinite else {
+                    throw TrainingError.nonFinite(
+                        what: "loss", step: step + 1, lastCheckpoint: lastCheckpoint)
+                }
                 loss.backward()
                 optimizer.step()
+                guard optimizer.lastGradientNorm.isFinite else {
+                    throw TrainingError.nonFinite(
+                        what: "gradient", step: step + 1, lastCheckpoint: lastCheckpoint)
+                }
                 step += 1
                 stepInEpoch += 1
                 imagesSeen += batch.count

@@ -18,8 +18,11 @@ public struct CharLMTrainingOptions: Sendable {
     public var steps: Int
     /// Stop (and save) once this much wall-clock time has passed in this run.
     public var maxSeconds: Double?
-    /// Continue from the checkpoint in `outputDirectory` (its configuration wins).
+    /// Continue from the checkpoint in `outputDirectory` (its configuration wins); without a
+    /// checkpoint there yet, start a new run.
     public var resume: Bool
+    /// Replace a model already in `outputDirectory` (otherwise refused unless resuming).
+    public var overwrite = false
     public var printEvery = 100
     public var sampleEvery = 1000
     public var sampleLength = 200
@@ -73,7 +76,10 @@ public enum CharLMTraining {
         try options.validate()
         let files = ModelDirectory(options.outputDirectory)
         var configuration = options.configuration
-        if options.resume {
+        let resuming =
+            options.resume
+            && FileManager.default.fileExists(atPath: files.checkpoint + "/state.json")
+        if resuming {
             configuration = try files.configuration()
             log("resuming \(files.checkpoint) with its configuration")
         }
@@ -110,8 +116,11 @@ public enum CharLMTraining {
 
         func train(log: (String) -> Void) throws -> CharLMTrainingReport {
             let text = String(decoding: try AtomicFile.read(options.textPath), as: UTF8.self)
-            let vocabulary =
-                options.resume ? try files.vocabulary() : CharacterVocabulary(text: text)
+            let resuming =
+                try OutputDirectory.prepare(
+                    options.outputDirectory, files: ["config.json", "vocab.json"],
+                    resume: options.resume, overwrite: options.overwrite, log: log) == .resume
+            let vocabulary = resuming ? try files.vocabulary() : CharacterVocabulary(text: text)
             let ids = try vocabulary.encode(text, context: options.textPath)
             let batches = TextBatches(
                 ids: ids, batchSize: configuration.batchSize,
@@ -121,7 +130,7 @@ public enum CharLMTraining {
                     path: options.textPath, characters: ids.count,
                     needed: configuration.sequenceLength * configuration.batchSize + 1)
             }
-            let checkpoint = options.resume ? try Checkpoint(contentsOf: files.checkpoint) : nil
+            let checkpoint = resuming ? try Checkpoint(contentsOf: files.checkpoint) : nil
             let model =
                 try checkpoint.map {
                     try CharLanguageModel<Cell>(
@@ -166,6 +175,7 @@ public enum CharLMTraining {
             let firstStep = step
             var firstLosses: [Float] = []
             var lastSaved = step
+            var lastCheckpoint = checkpoint.map { _ in step }
             func save() throws {
                 var checkpoint = Checkpoint(
                     store: model.store, optimizer: optimizer.state,
@@ -181,6 +191,7 @@ public enum CharLMTraining {
                         recentLosses: recent, smoothLoss: smooth, textCharacters: ids.count))
                 try checkpoint.save(to: files.checkpoint)
                 lastSaved = step
+                lastCheckpoint = step
             }
 
             Interruption.begin()
@@ -201,12 +212,22 @@ public enum CharLMTraining {
                     chunk.inputs, steps: configuration.sequenceLength,
                     batchSize: configuration.batchSize, states: states)
                 let loss = crossEntropy(logits: logits, targets: chunk.targets)
+                let value = loss.scalar
+                // A non-finite loss or gradient stops the run before anything is saved: the
+                // last checkpoint stays the last good one.
+                guard value.isFinite else {
+                    throw TrainingError.nonFinite(
+                        what: "loss", step: step + 1, lastCheckpoint: lastCheckpoint)
+                }
                 loss.backward()
                 optimizer.step()
+                guard optimizer.lastGradientNorm.isFinite else {
+                    throw TrainingError.nonFinite(
+                        what: "gradient", step: step + 1, lastCheckpoint: lastCheckpoint)
+                }
                 states = next.map { $0.detached() }
                 step += 1
 
-                let value = loss.scalar
                 recent.append(value)
                 if recent.count > 100 { recent.removeFirst(recent.count - 100) }
                 if firstLosses.count < 100 { firstLosses.append(value) }

@@ -54,4 +54,23 @@ final class LanguageModelCommandTests: XCTestCase {
         XCTAssertTrue(
             sample.stderr.hasPrefix("error: \(notAModel): missing config.json"), sample.stderr)
     }
+
+    func testAnExistingModelNeedsResumeOrOverwrite() throws {
+        let out = Fixtures.temporaryDirectory() + "/model"
+        let arguments = [
+            "lm", "train", Fixtures.path("text/sonnets.txt"), "--out", out, "--steps", "3",
+            "--hidden", "8", "--embedding", "4", "--sample-every", "0",
+        ]
+        XCTAssertEqual(try runGlimpse(arguments).status, 0)
+        let again = try runGlimpse(arguments)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(
+            again.stderr,
+            "error: \(out) already holds a model (config.json, vocab.json, checkpoint): pass "
+                + "--resume to continue its run or --overwrite to replace it\n")
+        XCTAssertEqual(try runGlimpse(arguments + ["--overwrite"]).status, 0)
+        let resumed = try runGlimpse(arguments.map { $0 == "3" ? "5" : $0 } + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.text.contains("resumed at step 3"), resumed.text)
+    }
 }
