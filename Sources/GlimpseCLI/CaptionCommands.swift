@@ -91,8 +91,10 @@ struct CaptionCommand: ParsableCommand {
         var out: String
         @Option(help: "Decoder: attention or show_and_tell.")
         var decoder: DecoderKind = .attention
-        @Option(help: "Training epochs.")
-        var epochs = 10
+        @Option(
+            help: "Training epochs in all (default: 10, or until --max-seconds when that is given)."
+        )
+        var epochs: Int?
         @Option(help: "Images per step.")
         var batch = 32
         @Option(help: "Adam learning rate.")
@@ -115,7 +117,7 @@ struct CaptionCommand: ParsableCommand {
         @OptionGroup var training: TrainingArguments
 
         func validate() throws {
-            try ArgumentCheck.require(epochs, in: 1...1_000_000, flag: "--epochs")
+            if let epochs { try ArgumentCheck.require(epochs, in: 1...1_000_000, flag: "--epochs") }
             try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch")
             try ArgumentCheck.requirePositive(lr, atMost: 10, flag: "--lr")
             try ArgumentCheck.require(
@@ -132,7 +134,9 @@ struct CaptionCommand: ParsableCommand {
             options.configuration.attentionRegularization = attentionRegularization
             options.configuration.encoder.positionEmbedding = positionEmbedding
             options.configuration.lengthPenalty = lengthPenalty
-            options.epochs = epochs
+            options.epochs = epochs ?? (training.maxSeconds == nil ? 10 : Int.max)
+            options.checkpointEvery = training.checkpointEvery
+            options.checkpointMinutes = training.checkpointMinutes
             options.batchSize = batch
             options.learningRate = lr
             options.maxSeconds = training.maxSeconds

@@ -34,14 +34,15 @@ struct LanguageModelCommand: ParsableCommand {
         var optimizer: OptimizerKind = .adam
         @Option(help: "Learning rate (default: 0.002 for adam, 0.1 for adagrad).")
         var lr: Float?
-        @Option(help: "Training steps in all (a resumed run counts earlier steps).")
-        var steps = 2000
+        @Option(
+            help: ArgumentHelp(
+                "Training steps in all (a resumed run counts earlier steps).",
+                discussion: "Default: 2000, or until --max-seconds when that is given."))
+        var steps: Int?
         @Option(help: "Print a progress line every N steps.")
         var printEvery = 100
         @Option(help: "Print a sample every N steps (0: never).")
         var sampleEvery = 1000
-        @Option(help: "Save a checkpoint every N steps.")
-        var checkpointEvery = 500
         @OptionGroup var training: TrainingArguments
 
         func validate() throws {
@@ -55,10 +56,9 @@ struct LanguageModelCommand: ParsableCommand {
             try ArgumentCheck.require(
                 batch, in: 1...CharLMConfiguration.maxBatchSize, flag: "--batch")
             if let lr { try ArgumentCheck.requirePositive(lr, atMost: 10, flag: "--lr") }
-            try ArgumentCheck.require(steps, in: 1...Int.max, flag: "--steps")
+            if let steps { try ArgumentCheck.require(steps, in: 1...Int.max, flag: "--steps") }
             try ArgumentCheck.require(printEvery, in: 1...Int.max, flag: "--print-every")
             try ArgumentCheck.require(sampleEvery, in: 0...Int.max, flag: "--sample-every")
-            try ArgumentCheck.require(checkpointEvery, in: 1...Int.max, flag: "--checkpoint-every")
         }
 
         func run() throws {
@@ -74,12 +74,14 @@ struct LanguageModelCommand: ParsableCommand {
             configuration.learningRate = lr ?? (optimizer == .adam ? 2e-3 : 0.1)
             configuration.seed = training.seed
             var options = CharLMTrainingOptions(
-                textPath: text, outputDirectory: out, configuration: configuration, steps: steps,
+                textPath: text, outputDirectory: out, configuration: configuration,
+                steps: steps ?? (training.maxSeconds == nil ? 2000 : Int.max),
                 maxSeconds: training.maxSeconds, resume: training.resume)
             options.overwrite = training.overwrite
             options.printEvery = printEvery
             options.sampleEvery = sampleEvery
-            options.checkpointEvery = checkpointEvery
+            options.checkpointEvery = training.checkpointEvery
+            options.checkpointMinutes = training.checkpointMinutes
             let report = try CharLMTraining.run(options, log: TrainingArguments.log)
             try TrainingArguments.exitIfInterrupted(report.interruption)
             print(String(format: "final loss %.4f", report.finalLoss))

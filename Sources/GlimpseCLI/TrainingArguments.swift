@@ -4,7 +4,8 @@ import Foundation
 import GlimpseTensor
 import GlimpseTraining
 
-/// `--max-seconds`, `--seed`, `--resume`, `--overwrite` and `--threads`.
+/// `--max-seconds`, `--seed`, `--resume`, `--overwrite`, `--threads` and the checkpoint
+/// schedule (`--checkpoint-every`, `--checkpoint-minutes`).
 struct TrainingArguments: ParsableArguments {
     @Option(help: "Stop after this many seconds and save a resumable checkpoint.")
     var maxSeconds: Double?
@@ -16,12 +17,21 @@ struct TrainingArguments: ParsableArguments {
     var overwrite = false
     @Option(help: "Threads per operation (default: one per processor).")
     var threads: Int?
+    @Option(help: "Save a checkpoint every N steps.")
+    var checkpointEvery: Int?
+    @Option(help: "Save a checkpoint when this many minutes have passed since the last one.")
+    var checkpointMinutes: Double = 10
 
     func validate() throws {
         if let maxSeconds {
             try ArgumentCheck.requirePositive(maxSeconds, atMost: 1e9, flag: "--max-seconds")
         }
         if let threads { try ArgumentCheck.require(threads, in: 1...1024, flag: "--threads") }
+        if let checkpointEvery {
+            try ArgumentCheck.require(checkpointEvery, in: 1...Int.max, flag: "--checkpoint-every")
+        }
+        try ArgumentCheck.requirePositive(
+            checkpointMinutes, atMost: 1e7, flag: "--checkpoint-minutes")
     }
 
     /// Applies the thread setting; call before training.

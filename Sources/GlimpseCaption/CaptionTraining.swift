@@ -17,6 +17,8 @@ public struct CaptionTrainingOptions: Sendable {
     /// The model directory: the best model's files plus `checkpoint/` for resuming.
     public var outputDirectory: String
     public var configuration = CaptionModelConfiguration()
+    /// Epochs in all (counting those before a resume); `Int.max` trains until `maxSeconds` or
+    /// a signal.
     public var epochs = 10
     public var batchSize = 32
     public var learningRate: Float = 2e-3
@@ -34,6 +36,11 @@ public struct CaptionTrainingOptions: Sendable {
     public var overwrite = false
     public var seed: UInt64 = 1
     public var printEvery = 50
+    /// Save a checkpoint every N steps (nil: not by steps; one is always saved after each
+    /// epoch) …
+    public var checkpointEvery: Int?
+    /// … and when this many minutes have passed since the last save (nil: not by time).
+    public var checkpointMinutes: Double? = 10
 
     public init(dataPath: String, outputDirectory: String) {
         self.dataPath = dataPath
@@ -44,7 +51,7 @@ public struct CaptionTrainingOptions: Sendable {
     public func validate() throws(CaptionError) {
         for (name, value, minimum) in [
             ("epochs", epochs, 1), ("batchSize", batchSize, 1), ("decayEvery", decayEvery, 1),
-            ("printEvery", printEvery, 1),
+            ("printEvery", printEvery, 1), ("checkpointEvery", checkpointEvery ?? 1, 1),
         ] where value < minimum {
             throw .invalidArgument("\(name) must be at least \(minimum), got \(value)")
         }
@@ -60,6 +67,10 @@ public struct CaptionTrainingOptions: Sendable {
         }
         if let maxSeconds, !(maxSeconds > 0 && maxSeconds.isFinite) {
             throw .invalidArgument("maxSeconds must be a positive number, got \(maxSeconds)")
+        }
+        if let checkpointMinutes, !(checkpointMinutes > 0 && checkpointMinutes.isFinite) {
+            throw .invalidArgument(
+                "checkpointMinutes must be a positive number, got \(checkpointMinutes)")
         }
     }
 }
@@ -160,6 +171,8 @@ public enum CaptionTraining {
             log("resumed at epoch \(epoch + 1), step \(step)")
         }
 
+        var checkpoints = CheckpointSchedule(
+            every: options.checkpointEvery, minutes: options.checkpointMinutes)
         func saveCheckpoint() throws {
             var checkpoint = Checkpoint(
                 store: model.store, optimizer: optimizer.state,
@@ -171,6 +184,7 @@ public enum CaptionTraining {
             try Directory.create(options.outputDirectory)
             try checkpoint.save(to: checkpointPath)
             lastCheckpoint = step
+            checkpoints.saved()
         }
 
         let started = Date()
@@ -223,14 +237,21 @@ public enum CaptionTraining {
                 if step % options.printEvery == 0 || stepInEpoch == batchesPerEpoch {
                     let elapsed = Date().timeIntervalSince(started)
                     let rate = Double(imagesSeen) / max(elapsed, 1e-9)
-                    let remaining =
-                        Double((options.epochs - epoch) * batchesPerEpoch - stepInEpoch)
-                        * Double(options.batchSize) / max(rate, 1e-9)
+                    let stepsLeft =
+                        Double(options.epochs - epoch) * Double(batchesPerEpoch)
+                        - Double(stepInEpoch)
+                    let remaining = TrainingClock.remaining(
+                        workLeft: stepsLeft * Double(options.batchSize), rate: rate,
+                        elapsed: elapsed, maxSeconds: options.maxSeconds)
+                    let epochs = options.epochs == Int.max ? "" : "/\(options.epochs)"
                     log(
                         String(
-                            format: "epoch %d/%d  step %d/%d  loss %.4f  %.0f img/s  eta %@",
-                            epoch + 1, options.epochs, stepInEpoch, batchesPerEpoch, wordLoss,
-                            rate, clock(remaining)))
+                            format: "epoch %d%@  step %d/%d  loss %.4f  %.0f img/s  eta %@",
+                            epoch + 1, epochs, stepInEpoch, batchesPerEpoch, wordLoss, rate,
+                            TrainingClock.format(remaining)))
+                }
+                if stepInEpoch < batchesPerEpoch && checkpoints.isDue(afterStep: step) {
+                    try saveCheckpoint()
                 }
             }
             // End of epoch: validate, keep the best model.
@@ -325,11 +346,5 @@ public enum CaptionTraining {
             order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
         }
         return order
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let total = Int(seconds.rounded())
-        return String(format: "%d:%02d", total / 60, total % 60)
     }
 }

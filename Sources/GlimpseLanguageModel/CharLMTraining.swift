@@ -14,7 +14,8 @@ public struct CharLMTrainingOptions: Sendable {
     /// The model directory: config.json, vocab.json and checkpoint/.
     public var outputDirectory: String
     public var configuration: CharLMConfiguration
-    /// Stop after this many steps in all (counting steps before a resume).
+    /// Stop after this many steps in all (counting steps before a resume); `Int.max` trains
+    /// until `maxSeconds` or a signal.
     public var steps: Int
     /// Stop (and save) once this much wall-clock time has passed in this run.
     public var maxSeconds: Double?
@@ -26,7 +27,10 @@ public struct CharLMTrainingOptions: Sendable {
     public var printEvery = 100
     public var sampleEvery = 1000
     public var sampleLength = 200
-    public var checkpointEvery = 1000
+    /// Save a checkpoint every N steps (nil: not by steps) …
+    public var checkpointEvery: Int?
+    /// … and when this many minutes have passed since the last save (nil: not by time).
+    public var checkpointMinutes: Double? = 10
 
     public init(
         textPath: String, outputDirectory: String, configuration: CharLMConfiguration,
@@ -44,12 +48,16 @@ public struct CharLMTrainingOptions: Sendable {
     public func validate() throws(LanguageModelError) {
         for (name, value, minimum) in [
             ("steps", steps, 1), ("printEvery", printEvery, 1), ("sampleEvery", sampleEvery, 0),
-            ("sampleLength", sampleLength, 0), ("checkpointEvery", checkpointEvery, 1),
+            ("sampleLength", sampleLength, 0), ("checkpointEvery", checkpointEvery ?? 1, 1),
         ] where value < minimum {
             throw .invalidArgument("\(name) must be at least \(minimum), got \(value)")
         }
         if let maxSeconds, !(maxSeconds > 0 && maxSeconds.isFinite) {
             throw .invalidArgument("maxSeconds must be a positive number, got \(maxSeconds)")
+        }
+        if let checkpointMinutes, !(checkpointMinutes > 0 && checkpointMinutes.isFinite) {
+            throw .invalidArgument(
+                "checkpointMinutes must be a positive number, got \(checkpointMinutes)")
         }
     }
 }
@@ -176,6 +184,8 @@ public enum CharLMTraining {
             var firstLosses: [Float] = []
             var lastSaved = step
             var lastCheckpoint = checkpoint.map { _ in step }
+            var schedule = CheckpointSchedule(
+                every: options.checkpointEvery, minutes: options.checkpointMinutes)
             func save() throws {
                 var checkpoint = Checkpoint(
                     store: model.store, optimizer: optimizer.state,
@@ -192,6 +202,7 @@ public enum CharLMTraining {
                 try checkpoint.save(to: files.checkpoint)
                 lastSaved = step
                 lastCheckpoint = step
+                schedule.saved()
             }
 
             Interruption.begin()
@@ -235,13 +246,16 @@ public enum CharLMTraining {
                 if step % options.printEvery == 0 || step == options.steps {
                     let elapsed = Date().timeIntervalSince(started)
                     let rate = Double(step - firstStep) / max(elapsed, 1e-9)
-                    let remaining = Double(options.steps - step) / max(rate, 1e-9)
+                    let remaining = TrainingClock.remaining(
+                        workLeft: Double(options.steps - step), rate: rate, elapsed: elapsed,
+                        maxSeconds: options.maxSeconds)
+                    let total = options.steps == Int.max ? "" : "/\(options.steps)"
                     log(
                         String(
-                            format: "step %d/%d  loss %.4f  smooth %.4f  %.0f chars/s  eta %@",
-                            step, options.steps, value, smooth,
+                            format: "step %d%@  loss %.4f  smooth %.4f  %.0f chars/s  eta %@",
+                            step, total, value, smooth,
                             rate * Double(configuration.sequenceLength * configuration.batchSize),
-                            duration(remaining)))
+                            TrainingClock.format(remaining)))
                 }
                 if options.sampleEvery > 0 && step % options.sampleEvery == 0 {
                     let sample = try model.sample(
@@ -249,7 +263,7 @@ public enum CharLMTraining {
                         seed: sampler.next())
                     log("----\n\(sample)\n----")
                 }
-                if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 {
+                if schedule.isDue(afterStep: step) {
                     try save()
                 }
             }
@@ -306,11 +320,5 @@ public enum CharLMTraining {
                 Cell.State(tensors: Array(tensors[$0..<($0 + perState)]))
             }
         }
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let total = Int(seconds.rounded())
-        return String(format: "%d:%02d", total / 60, total % 60)
     }
 }

@@ -1,6 +1,7 @@
 // SIGTERM and SIGINT during `lm train` and `caption train`: the step in flight finishes, a
 // checkpoint is written at the step printed, the process exits 143 / 130, and `--resume` ends
-// with weights bit-identical to a run that was never interrupted.
+// with weights bit-identical to a run that was never interrupted. SIGKILL loses at most the
+// steps since the last scheduled checkpoint. Time budgets bound the run and its ETA.
 import Foundation
 import GlimpseTensor
 import TestSupport
@@ -94,5 +95,55 @@ final class TrainingInterruptionTests: XCTestCase {
         XCTAssertEqual(try checkpointStep(out), step)
         let resumed = try runGlimpse(arguments.map { $0 == "1000" ? "1" : $0 } + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    }
+
+    func testCheckpointsEveryNStepsSurviveSIGKILLAndResumeBitIdentically() throws {
+        let straight = Fixtures.temporaryDirectory() + "/straight"
+        XCTAssertEqual(try runGlimpse(lmArguments(straight, steps: 60)).status, 0)
+        let out = Fixtures.temporaryDirectory() + "/killed"
+        let run = try interrupt(
+            lmArguments(out) + ["--checkpoint-every", "5"], after: "step 23/", with: SIGKILL)
+        XCTAssertEqual(run.status, SIGKILL)
+        let saved = try XCTUnwrap(try checkpointStep(out))
+        XCTAssertEqual(saved % 5, 0)
+        XCTAssertGreaterThanOrEqual(saved, 20)
+        XCTAssertEqual(try runGlimpse(lmArguments(out, steps: 60) + ["--resume"]).status, 0)
+        let expected = try Safetensors.read(path: straight + "/checkpoint/model.safetensors")
+        let weights = try Safetensors.read(path: out + "/checkpoint/model.safetensors")
+        for (name, tensor) in expected.tensors {
+            XCTAssertEqual(weights.tensors[name]?.scalars, tensor.scalars, name)
+        }
+
+        // Caption training checkpoints inside an epoch too (6 steps an epoch here).
+        let model = Fixtures.temporaryDirectory() + "/model"
+        let caption = try interrupt(
+            [
+                "caption", "train", "--data", Fixtures.path("scenes"), "--out", model,
+                "--epochs", "1000", "--batch", "2", "--print-every", "1", "--checkpoint-every",
+                "3",
+            ], after: "step 5/6", with: SIGKILL)
+        XCTAssertEqual(caption.status, SIGKILL)
+        let captionStep = try XCTUnwrap(try checkpointStep(model))
+        XCTAssertEqual(captionStep % 3, 0)
+        XCTAssertGreaterThan(captionStep, 0)
+    }
+
+    func testMaxSecondsAloneBoundsTheRunAndTheETA() throws {
+        let out = Fixtures.temporaryDirectory() + "/timed"
+        let result = try runGlimpse([
+            "lm", "train", text, "--out", out, "--hidden", "8", "--embedding", "4", "--batch", "2",
+            "--print-every", "20", "--sample-every", "0", "--max-seconds", "1.5",
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let progress = result.text.split(separator: "\n").filter { $0.hasPrefix("step ") }
+        XCTAssertFalse(progress.isEmpty, result.text)
+        for line in progress {
+            let counter = line.split(separator: " ")[1]
+            XCTAssertNotNil(Int(counter), "no step total without --steps: \(line)")
+            let eta = try XCTUnwrap(line.components(separatedBy: "eta ").last)
+            XCTAssertTrue(
+                ["0:00", "0:01", "0:02"].contains(eta), "eta past --max-seconds: \(line)")
+        }
+        XCTAssertTrue(result.text.contains("(--max-seconds)"), result.text)
     }
 }
