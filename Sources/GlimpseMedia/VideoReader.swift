@@ -94,13 +94,12 @@ public final class VideoReader {
             guard options.limits.admits(width: size.width, height: size.height) else {
                 throw .invalidArgument(
                     "frame size \(size.width)x\(size.height) exceeds the limit of "
-                        + "\(options.limits.maxPixels) pixels")
+                        + "\(options.limits.effectiveMaxPixels) pixels")
             }
         }
         FFmpeg.silenceLogging()
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            (attributes[.size] as? NSNumber)?.intValue == 0
-        {
+        // Only regular files: FFmpeg would block on a FIFO and read a device forever.
+        guard try MediaFile.size(of: path) > 0 else {
             throw .corrupt(path: path, reason: "file is empty")
         }
 
@@ -213,7 +212,12 @@ public final class VideoReader {
         guard seconds.isFinite, seconds >= 0 else {
             throw .invalidArgument("seek time must be a non-negative number, got \(seconds)")
         }
-        let target = Int64((seconds / FFmpeg.seconds(timeBase)).rounded(.down))
+        // A time past what the stream's time base can count is past any stream's end.
+        guard let target = Int64(exactly: (seconds / FFmpeg.seconds(timeBase)).rounded(.down))
+        else {
+            throw .invalidArgument(
+                "\(path): cannot seek to \(seconds) s: past what the stream's time base counts")
+        }
         let status = av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD)
         guard status >= 0 else {
             throw .corrupt(
@@ -349,7 +353,7 @@ public final class VideoReader {
         let stride = width * 3
         guard case (let byteCount, false) = stride.multipliedReportingOverflow(by: height) else {
             throw .tooLarge(
-                path: path, width: width, height: height, limit: options.limits.maxPixels)
+                path: path, width: width, height: height, limit: options.limits.effectiveMaxPixels)
         }
         let pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
             av_image_copy_plane(
