@@ -470,7 +470,11 @@ public final class VideoReader {
         path: String, status: Int32, logged: [String], limits: DecodeLimits
     ) -> MediaError {
         if status == -2 { return .unreadable(path: path, reason: "no such file") }
-        if status == FFmpeg.endOfFile { return .corrupt(path: path, reason: "file is empty") }
+        if status == FFmpeg.endOfFile {
+            // The file is not empty (checked before opening): it ends inside its header.
+            let reason = logged.first ?? "the file ends inside its header"
+            return .corrupt(path: path, reason: "not a readable video: \(reason)")
+        }
         for message in logged {
             guard let (width, height) = pictureSize(in: message) else { continue }
             if width > 0, height > 0, !limits.admits(width: width, height: height) {
@@ -507,7 +511,8 @@ public final class VideoReader {
         if kinds.isEmpty { return "the file has no streams" }
         let listed = kinds.sorted { $0.key < $1.key }
             .map { "\($0.value) \($0.key) stream\($0.value == 1 ? "" : "s")" }
-        return "the file has " + listed.joined(separator: ", ")
+        let undecodable = kinds["video"] == nil ? "" : ", no video stream FFmpeg can decode"
+        return "the file has " + listed.joined(separator: ", ") + undecodable
     }
 
     private static func frameRate(of stream: AVStream) -> Double {
