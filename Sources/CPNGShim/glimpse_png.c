@@ -26,7 +26,8 @@ static void on_error(png_structp png, png_const_charp message) {
 
 static void on_warning(png_structp png, png_const_charp message) {
     (void)png;
-    (void)message;  // Warnings (bad ancillary chunks, CRC of ancillary data) are not failures.
+    (void)message;  // Warnings (e.g. a known-incorrect sRGB profile) are not failures; damage is
+                    // an error (benign errors off, CRC errors quit).
 }
 
 static void read_from_memory(png_structp png, png_bytep out, png_size_t length) {
@@ -76,6 +77,9 @@ glimpse_png_decoder *glimpse_png_open(const uint8_t *data, size_t size, glimpse_
     // Malformed ancillary chunks (wrong lengths, chunks out of order) fail the decode, as they
     // do in the ffmpeg CLI: a file this damaged is not trusted for its pixels either.
     png_set_benign_errors(decoder->png, 0);
+    // A CRC mismatch fails the decode for ancillary chunks too (libpng's default would warn and
+    // drop the chunk): the bytes are damaged, and which chunk they belonged to is not known.
+    png_set_crc_action(decoder->png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
     png_set_read_fn(decoder->png, decoder, read_from_memory);
     png_read_info(decoder->png, decoder->info);
 
@@ -149,7 +153,10 @@ int glimpse_png_decode(glimpse_png_decoder *decoder, int channels, uint8_t *out,
         rows[y] = out + (size_t)y * width * channels;
     }
     png_read_image(png, rows);
-    png_read_end(png, NULL);
+    // With the info struct, png_read_end parses and validates every chunk after the image
+    // data (with NULL it only skips them): unknown critical chunks, malformed or misplaced
+    // ancillary chunks and bad CRCs fail here as they do before IDAT.
+    png_read_end(png, info);
     free(rows);
     return 0;
 }

@@ -11,23 +11,67 @@ struct Size: ExpressibleByArgument {
     init?(argument: String) {
         let parts = argument.lowercased().split(separator: "x")
         guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]),
-            width > 0, height > 0, width <= 65536, height <= 65536
+            width > 0, height > 0
         else { return nil }
         self.width = width
         self.height = height
     }
 
     static var defaultValueDescription: String { "WxH" }
+
+    /// Throws a usage error naming `--size` when the size is over the pixel budget that also
+    /// bounds inputs, so an output can never ask for more memory than an input may.
+    func validate(within limits: DecodeLimits) throws {
+        guard limits.admits(width: width, height: height) else {
+            throw ValidationError(
+                "--size \(width)x\(height) exceeds the limit of \(limits.effectiveMaxPixels) "
+                    + "pixels (--max-pixels)")
+        }
+    }
+}
+
+/// Range checks for numeric options; each failure is a usage error (exit 64) naming the flag.
+enum ArgumentRange {
+    /// `value`, when given, is at least `minimum`.
+    static func check(_ value: Int?, atLeast minimum: Int, flag: String) throws {
+        if let value, value < minimum {
+            throw ValidationError("\(flag) must be at least \(minimum), got \(value)")
+        }
+    }
+
+    /// `value`, when given, is a finite number of seconds, 0 or more.
+    static func checkSeconds(_ value: Double?, flag: String) throws {
+        if let value, !(value.isFinite && value >= 0) {
+            throw ValidationError("\(flag) must be a finite time ≥ 0 in seconds, got \(value)")
+        }
+    }
+
+    /// `value`, when given, is finite and greater than 0.
+    static func checkPositive(_ value: Double?, flag: String) throws {
+        if let value, !(value.isFinite && value > 0) {
+            throw ValidationError("\(flag) must be a finite number > 0, got \(value)")
+        }
+    }
 }
 
 extension ResizeMethod: ExpressibleByArgument {}
 
 /// Options every decoding command takes.
 struct DecodeOptions: ParsableArguments {
-    @Option(help: "Refuse images or frames larger than this many pixels (decompression bombs).")
+    @Option(
+        help: ArgumentHelp(
+            "Refuse images or frames larger than this many pixels (decompression bombs).",
+            discussion: "At most \(DecodeLimits.ceiling) (2^30)."))
     var maxPixels: Int = DecodeLimits.standard.maxPixels
 
     var limits: DecodeLimits { DecodeLimits(maxPixels: maxPixels) }
+
+    func validate() throws {
+        guard (1...DecodeLimits.ceiling).contains(maxPixels) else {
+            throw ValidationError(
+                "--max-pixels must be 1...\(DecodeLimits.ceiling) (2^30), got \(maxPixels)")
+        }
+    }
 }
 
 /// How `glimpse caption` and `glimpse caption eval` search for captions.

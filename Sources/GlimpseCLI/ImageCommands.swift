@@ -58,6 +58,7 @@ struct ImageCommand: ParsableCommand {
             guard (1...100).contains(quality) else {
                 throw ValidationError("--quality must be 1...100, got \(quality)")
             }
+            try size?.validate(within: decode.limits)
         }
 
         func run() throws {

@@ -60,6 +60,15 @@ struct VideoCommand: ParsableCommand {
             if every != nil && fps != nil {
                 throw ValidationError("use either --every or --fps, not both")
             }
+            try ArgumentRange.check(every, atLeast: 1, flag: "--every")
+            try ArgumentRange.check(max, atLeast: 1, flag: "--max")
+            try ArgumentRange.checkPositive(fps, flag: "--fps")
+            try ArgumentRange.checkSeconds(start, flag: "--start")
+            try ArgumentRange.checkSeconds(end, flag: "--end")
+            if let end, end <= start ?? 0 {
+                throw ValidationError("--end (\(end)) must be after --start (\(start ?? 0))")
+            }
+            try size?.validate(within: decode.limits)
         }
 
         func run() throws {

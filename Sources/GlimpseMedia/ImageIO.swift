@@ -26,12 +26,14 @@ extension Image {
         }
     }
 
-    /// Reads and decodes the image file at `path`.
+    /// Reads and decodes the image file at `path`, which must be a regular file (a directory,
+    /// FIFO or device is refused without reading it) of at most `limits.maxFileBytes` bytes.
     public init(
         contentsOf path: String, layout: PixelLayout? = nil, limits: DecodeLimits = .standard
     ) throws(MediaError) {
         try self.init(
-            decoding: try MediaFile.read(path), source: path, layout: layout, limits: limits)
+            decoding: try MediaFile.read(path, limit: limits.maxFileBytes), source: path,
+            layout: layout, limits: limits)
     }
 
     /// The image encoded as `format`; `quality` (1–100) applies to JPEG, which drops alpha.
@@ -102,10 +104,29 @@ public struct ImageInfo: Codable, Equatable, Sendable {
         }
     }
 
-    /// Reads the header of the image file at `path`.
+    /// Reads the header of the image file at `path` (a regular file) without reading the
+    /// rest: the first 64 KiB, or when the header reaches further (large EXIF or ICC data
+    /// before the picture) the first ``headerReadLimit`` bytes.
     public init(contentsOf path: String) throws(MediaError) {
-        try self.init(decoding: try MediaFile.read(path), source: path)
+        let size = try MediaFile.size(of: path)
+        var failure: MediaError?
+        for count in [64 << 10, Self.headerReadLimit] {
+            do {
+                try self.init(
+                    decoding: try MediaFile.readPrefix(path, count: count), source: path)
+                return
+            } catch {
+                failure = error
+                // Only a header cut off by the prefix can succeed with more bytes.
+                guard case .corrupt = error else { break }
+            }
+            if count >= size { break }
+        }
+        throw failure ?? .corrupt(path: path, reason: "no image header found")
     }
+
+    /// How far into a file `init(contentsOf:)` looks for the header: 16 MiB.
+    public static let headerReadLimit = 16 << 20
 
     public init(
         format: ImageFormat, width: Int, height: Int, bitDepth: Int, hasAlpha: Bool,

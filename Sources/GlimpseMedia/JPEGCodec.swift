@@ -95,7 +95,15 @@ enum JPEGCodec {
             let isCMYK =
                 colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
             let channels = isCMYK ? 4 : 3
-            var pixels = [UInt8](repeating: 0, count: width * height * channels)
+            guard
+                let byteCount = DecodeLimits.byteCount(
+                    width: width, height: height, channels: channels)
+            else {
+                throw .tooLarge(
+                    path: source, width: width, height: height,
+                    limit: limits.effectiveMaxPixels)
+            }
+            var pixels = [UInt8](repeating: 0, count: byteCount)
             let format = isCMYK ? TJPF_CMYK : TJPF_RGB
             let status = pixels.withUnsafeMutableBufferPointer {
                 tjDecompress2(

@@ -44,7 +44,15 @@ enum PNGCodec {
             let height = Int(info.height)
             try limits.check(width: width, height: height, path: source)
             let layout = layout ?? (info.has_alpha != 0 ? .rgba : .rgb)
-            var pixels = [UInt8](repeating: 0, count: width * height * layout.channels)
+            guard
+                let byteCount = DecodeLimits.byteCount(
+                    width: width, height: height, channels: layout.channels)
+            else {
+                throw .tooLarge(
+                    path: source, width: width, height: height,
+                    limit: limits.effectiveMaxPixels)
+            }
+            var pixels = [UInt8](repeating: 0, count: byteCount)
             let status = pixels.withUnsafeMutableBufferPointer {
                 glimpse_png_decode(
                     decoder, Int32(layout.channels), $0.baseAddress, $0.count, &message)

@@ -47,17 +47,20 @@ public struct VideoReadOptions: Sendable {
 /// let reader = try VideoReader(path: "clip.mp4", options: .init(sampling: .init(fps: 2)))
 /// while let frame = try reader.nextFrame() { … frame.image, frame.time … }
 /// ```
-/// Damaged packets are skipped as the ffmpeg CLI skips them and recorded in ``problems``;
-/// a stream that ends before its declared length is reported there too, so callers that must
-/// not pass off partial output (``VideoReader/checkIntegrity()``) can refuse it.
+/// Damaged packets are skipped as the ffmpeg CLI skips them and recorded in ``problems``,
+/// together with every error FFmpeg logs for the stream (what `ffmpeg -v error` prints); a
+/// stream that ends before its declared length, or decodes no frame, is reported there too, so
+/// callers that must not pass off partial output (``VideoReader/checkIntegrity()``) can refuse
+/// it.
 public final class VideoReader {
     /// The file being read, as given.
     public let path: String
     /// Stream metadata.
     public let info: VideoInfo
-    /// Damage met so far: undecodable packets, read errors, early end of stream.
+    /// Damage met so far: undecodable packets, read errors, errors FFmpeg logged while
+    /// opening, demuxing or decoding, early end of stream, no frame at all.
     public private(set) var problems: [String] = []
-    /// Timestamp of the last frame decoded without error, in seconds.
+    /// Timestamp in seconds of the last frame decoded before any damage was met.
     public private(set) var lastGoodTime: Double?
     /// Stream position of the next decoded frame (see ``VideoFrame/index``).
     private var decodedCount = 0
@@ -79,6 +82,10 @@ public final class VideoReader {
     private var hasSeeked = false
     private var indexFromTime = false
     private let startTime: Double
+    /// Timestamp (time-base units) of the previous decoded frame that had one.
+    private var previousTimestamp: Int64?
+    /// This reader's share of FFmpeg's log (see ``FFmpegLog``).
+    private let logOwner: Int
 
     /// Opens `path` and its best video stream.
     public init(path: String, options: VideoReadOptions = .init()) throws(MediaError) {
@@ -94,20 +101,25 @@ public final class VideoReader {
             guard options.limits.admits(width: size.width, height: size.height) else {
                 throw .invalidArgument(
                     "frame size \(size.width)x\(size.height) exceeds the limit of "
-                        + "\(options.limits.maxPixels) pixels")
+                        + "\(options.limits.effectiveMaxPixels) pixels")
             }
         }
+        let logOwner = FFmpegLog.register()
+        self.logOwner = logOwner
+        let previousOwner = FFmpegLog.swapOwner(logOwner)
+        defer { FFmpegLog.swapOwner(previousOwner) }
         FFmpeg.silenceLogging()
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            (attributes[.size] as? NSNumber)?.intValue == 0
-        {
+        // Only regular files: FFmpeg would block on a FIFO and read a device forever.
+        guard try MediaFile.size(of: path) > 0 else {
             throw .corrupt(path: path, reason: "file is empty")
         }
 
         var format: UnsafeMutablePointer<AVFormatContext>?
         var status = avformat_open_input(&format, path, nil, nil)
         guard status >= 0, let format else {
-            throw Self.openError(path: path, status: status)
+            throw Self.openError(
+                path: path, status: status, logged: FFmpegLog.take(logOwner),
+                limits: options.limits)
         }
         self.format = format
         status = avformat_find_stream_info(format, nil)
@@ -160,6 +172,8 @@ public final class VideoReader {
         codec.pointee.thread_count = Int32(options.threads)
         codec.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
         codec.pointee.pkt_timebase = stream.pointee.time_base
+        // Frame-thread copies of the context keep `opaque`: their log reaches this reader.
+        codec.pointee.opaque = FFmpegLog.opaque(for: logOwner)
         status = avcodec_open2(codec, decoder, nil)
         guard status >= 0 else {
             release()
@@ -170,9 +184,13 @@ public final class VideoReader {
         if let start = options.sampling.start, start > 0 {
             try seek(to: start)
         }
+        collectLogged()
     }
 
-    deinit { release() }
+    deinit {
+        release()
+        FFmpegLog.unregister(logOwner)
+    }
 
     private func release() {
         sws_freeContext(scaler)
@@ -210,16 +228,27 @@ public final class VideoReader {
     /// decoded but not handed out. Resets the sampling (every-n and fps counts, max frames).
     public func seek(to seconds: Double) throws(MediaError) {
         guard let format, let codec else { return }
+        let previousOwner = FFmpegLog.swapOwner(logOwner)
+        defer {
+            collectLogged()
+            FFmpegLog.swapOwner(previousOwner)
+        }
         guard seconds.isFinite, seconds >= 0 else {
             throw .invalidArgument("seek time must be a non-negative number, got \(seconds)")
         }
-        let target = Int64((seconds / FFmpeg.seconds(timeBase)).rounded(.down))
+        // A time past what the stream's time base can count is past any stream's end.
+        guard let target = Int64(exactly: (seconds / FFmpeg.seconds(timeBase)).rounded(.down))
+        else {
+            throw .invalidArgument(
+                "\(path): cannot seek to \(seconds) s: past what the stream's time base counts")
+        }
         let status = av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD)
         guard status >= 0 else {
             throw .corrupt(
                 path: path, reason: "cannot seek to \(seconds) s: \(FFmpeg.describe(status))")
         }
         avcodec_flush_buffers(codec)
+        previousTimestamp = nil
         hasSeeked = true
         indexFromTime = true
         var sampling = options.sampling
@@ -250,15 +279,18 @@ public final class VideoReader {
     /// Returns the decoder's next frame (owned by the reader until the next call), or nil at end.
     private func decodeNextFrame() throws(MediaError) -> UnsafeMutablePointer<AVFrame>? {
         guard let format, let codec, let frame, let packet else { return nil }
+        let previousOwner = FFmpegLog.swapOwner(logOwner)
+        defer { FFmpegLog.swapOwner(previousOwner) }
         while true {
             let received = avcodec_receive_frame(codec, frame)
+            // Messages about a frame are logged while it is decoded, before it comes out.
+            collectLogged()
             if received == 0 {
-                let time = frameTime(frame)
-                if frame.pointee.decode_error_flags != 0 {
-                    problems.append("damaged frame at \(format3(time)) s")
-                } else {
-                    lastGoodTime = time
-                }
+                // `decode_error_flags` is not consulted: frame-threaded H.264 sets it on some
+                // runs and not others for the same file (the ffmpeg CLI's "corrupt decoded
+                // frame" warning comes and goes alike); the damage it reflects is logged.
+                noteTimestampOrder(frame)
+                if problems.isEmpty { lastGoodTime = frameTime(frame) }
                 return frame
             }
             if received == FFmpeg.endOfFile {
@@ -271,6 +303,7 @@ public final class VideoReader {
             }
             if draining {
                 // EAGAIN while draining cannot make progress: treat as the end.
+                noteEarlyEnd()
                 return nil
             }
             let read = av_read_frame(format, packet)
@@ -294,12 +327,36 @@ public final class VideoReader {
         }
     }
 
-    /// A stream whose decoded frames stop well short of what the container declares is
-    /// truncated. Only a pass from the beginning can tell.
+    /// Frames come out in presentation order, so their timestamps (or, for a frame without
+    /// one, its packet's decoding timestamp) increase; a stream where they do not is damaged
+    /// (the ffmpeg CLI's muxer refuses such timestamps as "non monotonically increasing").
+    private func noteTimestampOrder(_ frame: UnsafeMutablePointer<AVFrame>) {
+        var stamp = frame.pointee.best_effort_timestamp
+        if stamp == FFmpeg.noTimestamp { stamp = frame.pointee.pkt_dts }
+        guard stamp != FFmpeg.noTimestamp else { return }
+        if let previous = previousTimestamp, stamp <= previous {
+            let unit = FFmpeg.seconds(timeBase)
+            problems.append(
+                "frame timestamps go backwards: \(format3(Double(stamp) * unit)) s after "
+                    + "\(format3(Double(previous) * unit)) s")
+        }
+        previousTimestamp = stamp
+    }
+
+    /// Moves what FFmpeg logged for this reader into ``problems``.
+    private func collectLogged() {
+        problems += FFmpegLog.take(logOwner)
+    }
+
+    /// A stream that decodes no frame, or whose decoded frames stop well short of what the
+    /// container declares, is truncated. Only a pass from the beginning can tell.
     private func noteEarlyEnd() {
         guard !reachedEnd, !hasSeeked else { return }
         reachedEnd = true
-        if let expected = info.frameCount, decodedCount < expected {
+        collectLogged()
+        if decodedCount == 0 {
+            problems.append("no frame decodes")
+        } else if let expected = info.frameCount, decodedCount < expected {
             problems.append("stream ends early: decoded \(decodedCount) of \(expected) frames")
         } else if let duration = info.duration, let last = lastGoodTime, info.fps > 0,
             last + 2 / info.fps < duration - 0.5
@@ -349,7 +406,7 @@ public final class VideoReader {
         let stride = width * 3
         guard case (let byteCount, false) = stride.multipliedReportingOverflow(by: height) else {
             throw .tooLarge(
-                path: path, width: width, height: height, limit: options.limits.maxPixels)
+                path: path, width: width, height: height, limit: options.limits.effectiveMaxPixels)
         }
         let pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
             av_image_copy_plane(
@@ -407,10 +464,40 @@ public final class VideoReader {
 
     // MARK: - Metadata
 
-    private static func openError(path: String, status: Int32) -> MediaError {
+    /// The error for a file FFmpeg cannot open, from its status and what it logged: a picture
+    /// size FFmpeg refuses (`Picture size WxH is invalid`) is reported as a size error.
+    private static func openError(
+        path: String, status: Int32, logged: [String], limits: DecodeLimits
+    ) -> MediaError {
         if status == -2 { return .unreadable(path: path, reason: "no such file") }
-        if status == FFmpeg.endOfFile { return .corrupt(path: path, reason: "file is empty") }
-        return .corrupt(path: path, reason: "not a readable video: \(FFmpeg.describe(status))")
+        if status == FFmpeg.endOfFile {
+            // The file is not empty (checked before opening): it ends inside its header.
+            let reason = logged.first ?? "the file ends inside its header"
+            return .corrupt(path: path, reason: "not a readable video: \(reason)")
+        }
+        for message in logged {
+            guard let (width, height) = pictureSize(in: message) else { continue }
+            if width > 0, height > 0, !limits.admits(width: width, height: height) {
+                return .tooLarge(
+                    path: path, width: width, height: height, limit: limits.effectiveMaxPixels)
+            }
+            return .unsupported(
+                path: path, reason: "FFmpeg refuses the picture size \(width)x\(height)")
+        }
+        let reason = logged.first ?? FFmpeg.describe(status)
+        return .corrupt(path: path, reason: "not a readable video: \(reason)")
+    }
+
+    /// W and H from libavutil's `Picture size WxH is invalid`.
+    private static func pictureSize(in message: String) -> (Int, Int)? {
+        guard let range = message.range(of: "Picture size "),
+            let size = message[range.upperBound...].split(separator: " ").first
+        else { return nil }
+        let parts = size.split(separator: "x")
+        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else {
+            return nil
+        }
+        return (width, height)
     }
 
     private static func describeStreams(_ format: UnsafeMutablePointer<AVFormatContext>) -> String {
@@ -424,7 +511,8 @@ public final class VideoReader {
         if kinds.isEmpty { return "the file has no streams" }
         let listed = kinds.sorted { $0.key < $1.key }
             .map { "\($0.value) \($0.key) stream\($0.value == 1 ? "" : "s")" }
-        return "the file has " + listed.joined(separator: ", ")
+        let undecodable = kinds["video"] == nil ? "" : ", no video stream FFmpeg can decode"
+        return "the file has " + listed.joined(separator: ", ") + undecodable
     }
 
     private static func frameRate(of stream: AVStream) -> Double {

@@ -54,6 +54,24 @@ final class VideoCommandTests: XCTestCase {
         XCTAssertTrue(broken.stderr.contains("last good timestamp"), broken.stderr)
     }
 
+    /// `check` and `frames` reach the same verdict on damaged files: `frames` writes what it
+    /// decoded, then fails naming the damage.
+    func testCheckAndFramesBothFailOnTruncatedVideos() throws {
+        for name in ["truncated.mkv", "truncated.mp4"] {
+            let path = Fixtures.path("video/" + name)
+            let check = try runGlimpse(["video", "check", path], timeout: 60)
+            XCTAssertEqual(check.status, 1, check.text)
+            XCTAssertTrue(check.stderr.hasPrefix("error: \(path): corrupt or truncated: "))
+            XCTAssertTrue(check.stderr.contains("last good timestamp"), check.stderr)
+            XCTAssertEqual(check.stderr.split(separator: "\n").count, 1, check.stderr)
+            let frames = try runGlimpse(
+                ["video", "frames", path, "--out", Fixtures.temporaryDirectory()], timeout: 60)
+            XCTAssertEqual(frames.status, 1, frames.text)
+            XCTAssertTrue(frames.stderr.hasPrefix("error: \(path): corrupt or truncated: "))
+            XCTAssertTrue(frames.stderr.contains("wrote the "), frames.stderr)
+        }
+    }
+
     func testBadVideosExitNonZeroWithOneLine() throws {
         for name in ["audio_only.m4a", "garbage.mp4", "empty.mp4", "missing.mp4"] {
             let path = Fixtures.path("video/" + name)

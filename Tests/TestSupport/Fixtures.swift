@@ -1,5 +1,6 @@
 // Locating the repository's fixtures/ and running reference tools (ffmpeg, djpeg) in tests.
 import Foundation
+import Synchronization
 
 /// Paths inside the repository, found from this source file's location.
 public enum Fixtures {
@@ -57,12 +58,18 @@ public struct ProcessResult {
     public var status: Int32
     public var stdout: Data
     public var stderr: String
+    /// Whether the process was killed for running past its time limit.
+    public var timedOut = false
 
     public var text: String { String(decoding: stdout, as: UTF8.self) }
 }
 
-/// Runs `executable` (looked up on PATH) with `arguments` and collects its output.
-public func runProcess(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+/// Runs `executable` (looked up on PATH) with `arguments` and collects its output. With a
+/// `timeout`, the process is killed (SIGKILL) when it runs longer, and the result says so, so
+/// that a test of something that must end quickly fails instead of hanging.
+public func runProcess(
+    _ executable: String, _ arguments: [String], timeout: TimeInterval? = nil
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [executable] + arguments
@@ -72,6 +79,19 @@ public func runProcess(_ executable: String, _ arguments: [String]) throws -> Pr
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    let killed = Mutex(false)
+    if let timeout {
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            killed.withLock {
+                // Only a child that has not been reaped yet: its pid cannot have been reused.
+                if process.isRunning {
+                    kill(pid, SIGKILL)
+                    $0 = true
+                }
+            }
+        }
+    }
     // Read both pipes concurrently so neither fills up and blocks the child.
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
@@ -85,7 +105,7 @@ public func runProcess(_ executable: String, _ arguments: [String]) throws -> Pr
     process.waitUntilExit()
     return ProcessResult(
         status: process.terminationStatus, stdout: outData,
-        stderr: String(decoding: errData, as: UTF8.self))
+        stderr: String(decoding: errData, as: UTF8.self), timedOut: killed.withLock { $0 })
 }
 
 /// Decodes `path` with the ffmpeg CLI to raw interleaved samples (`-pix_fmt rgb24`, `rgba`,
