@@ -194,7 +194,7 @@ log "video: audio_only.m4a"
 log "video: truncated / garbage / empty"
 "${BYTES[@]}" head "$V/h264_320x240.mp4" "$V/truncated.mp4" 40
 "${FF[@]}" -i "$V/h264_320x240.mp4" -c copy "${EXACT[@]}" "$TMP/h264_320x240.mkv"
-"${BYTES[@]}" head "$TMP/h264_320x240.mkv" "$V/truncated.mkv" 10
+"${BYTES[@]}" head "$TMP/h264_320x240.mkv" "$V/truncated.mkv" 5
 "${BYTES[@]}" random "$V/garbage.mp4" 8192 3
 : > "$V/empty.mp4"
 

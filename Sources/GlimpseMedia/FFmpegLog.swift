@@ -17,8 +17,14 @@ enum FFmpegLog {
     /// Messages kept per owner: enough to report, bounded whatever a file makes FFmpeg say.
     static let maxMessages = 32
 
+    /// One logged error, and whether a decoder (rather than the demuxer or a parser) said it.
+    struct Message: Equatable {
+        var text: String
+        var fromDecoder: Bool
+    }
+
     private struct State {
-        var messages: [Int: [String]] = [:]
+        var messages: [Int: [Message]] = [:]
         var nextOwner = 1
     }
 
@@ -64,7 +70,7 @@ enum FFmpegLog {
     }
 
     /// The messages logged for `owner` since the last call, oldest first.
-    static func take(_ owner: Int) -> [String] {
+    static func take(_ owner: Int) -> [Message] {
         state.withLock {
             guard let messages = $0.messages[owner], !messages.isEmpty else { return [] }
             $0.messages[owner] = []
@@ -78,7 +84,9 @@ enum FFmpegLog {
         state.withLock {
             for owner in [fromContext, thread] where owner != 0 {
                 guard var messages = $0.messages[owner] else { continue }
-                if messages.count < maxMessages { messages.append(message) }
+                if messages.count < maxMessages {
+                    messages.append(Message(text: message, fromDecoder: owner == fromContext))
+                }
                 $0.messages[owner] = messages
                 return
             }

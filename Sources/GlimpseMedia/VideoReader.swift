@@ -60,8 +60,12 @@ public final class VideoReader {
     /// Damage met so far: undecodable packets, read errors, errors FFmpeg logged while
     /// opening, demuxing or decoding, early end of stream, no frame at all.
     public private(set) var problems: [String] = []
-    /// Timestamp in seconds of the last frame decoded before any damage was met.
+    /// Timestamp in seconds of the last frame decoded before the decoder met damage (an
+    /// undecodable packet, a decoder error, backwards timestamps). Damage the demuxer meets,
+    /// such as a file cut short, does not touch the frames it delivered before.
     public private(set) var lastGoodTime: Double?
+    /// Whether the decoder has met damage, after which no frame counts as good.
+    private var decoderDamaged = false
     /// Stream position of the next decoded frame (see ``VideoFrame/index``).
     private var decodedCount = 0
 
@@ -118,7 +122,7 @@ public final class VideoReader {
         var status = avformat_open_input(&format, path, nil, nil)
         guard status >= 0, let format else {
             throw Self.openError(
-                path: path, status: status, logged: FFmpegLog.take(logOwner),
+                path: path, status: status, logged: FFmpegLog.take(logOwner).map(\.text),
                 limits: options.limits)
         }
         self.format = format
@@ -290,7 +294,7 @@ public final class VideoReader {
                 // runs and not others for the same file (the ffmpeg CLI's "corrupt decoded
                 // frame" warning comes and goes alike); the damage it reflects is logged.
                 noteTimestampOrder(frame)
-                if problems.isEmpty { lastGoodTime = frameTime(frame) }
+                if !decoderDamaged { lastGoodTime = frameTime(frame) }
                 return frame
             }
             if received == FFmpeg.endOfFile {
@@ -299,6 +303,7 @@ public final class VideoReader {
             }
             if received != FFmpeg.again {
                 problems.append("decoder error: \(FFmpeg.describe(received))")
+                decoderDamaged = true
                 continue
             }
             if draining {
@@ -323,6 +328,7 @@ public final class VideoReader {
                     packet.pointee.pts == FFmpeg.noTimestamp
                     ? "" : " at \(format3(Double(packet.pointee.pts) * FFmpeg.seconds(timeBase))) s"
                 problems.append("undecodable packet\(at): \(FFmpeg.describe(sent))")
+                decoderDamaged = true
             }
         }
     }
@@ -339,13 +345,17 @@ public final class VideoReader {
             problems.append(
                 "frame timestamps go backwards: \(format3(Double(stamp) * unit)) s after "
                     + "\(format3(Double(previous) * unit)) s")
+            decoderDamaged = true
         }
         previousTimestamp = stamp
     }
 
     /// Moves what FFmpeg logged for this reader into ``problems``.
     private func collectLogged() {
-        problems += FFmpegLog.take(logOwner)
+        for message in FFmpegLog.take(logOwner) {
+            problems.append(message.text)
+            if message.fromDecoder { decoderDamaged = true }
+        }
     }
 
     /// A stream that decodes no frame, or whose decoded frames stop well short of what the
