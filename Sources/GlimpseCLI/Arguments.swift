@@ -30,30 +30,6 @@ struct Size: ExpressibleByArgument {
     }
 }
 
-/// Range checks for numeric options; each failure is a usage error (exit 64) naming the flag.
-enum ArgumentRange {
-    /// `value`, when given, is at least `minimum`.
-    static func check(_ value: Int?, atLeast minimum: Int, flag: String) throws {
-        if let value, value < minimum {
-            throw ValidationError("\(flag) must be at least \(minimum), got \(value)")
-        }
-    }
-
-    /// `value`, when given, is a finite number of seconds, 0 or more.
-    static func checkSeconds(_ value: Double?, flag: String) throws {
-        if let value, !(value.isFinite && value >= 0) {
-            throw ValidationError("\(flag) must be a finite time ≥ 0 in seconds, got \(value)")
-        }
-    }
-
-    /// `value`, when given, is finite and greater than 0.
-    static func checkPositive(_ value: Double?, flag: String) throws {
-        if let value, !(value.isFinite && value > 0) {
-            throw ValidationError("\(flag) must be a finite number > 0, got \(value)")
-        }
-    }
-}
-
 extension ResizeMethod: ExpressibleByArgument {}
 
 /// Options every decoding command takes.

@@ -60,11 +60,11 @@ struct VideoCommand: ParsableCommand {
             if every != nil && fps != nil {
                 throw ValidationError("use either --every or --fps, not both")
             }
-            try ArgumentRange.check(every, atLeast: 1, flag: "--every")
-            try ArgumentRange.check(max, atLeast: 1, flag: "--max")
-            try ArgumentRange.checkPositive(fps, flag: "--fps")
-            try ArgumentRange.checkSeconds(start, flag: "--start")
-            try ArgumentRange.checkSeconds(end, flag: "--end")
+            if let every { try ArgumentCheck.require(every, in: 1...Int.max, flag: "--every") }
+            if let max { try ArgumentCheck.require(max, in: 1...Int.max, flag: "--max") }
+            if let fps { try ArgumentCheck.requirePositive(fps, atMost: 1e6, flag: "--fps") }
+            if let start { try ArgumentCheck.require(start, in: 0...1e12, flag: "--start") }
+            if let end { try ArgumentCheck.require(end, in: 0...1e12, flag: "--end") }
             if let end, end <= start ?? 0 {
                 throw ValidationError("--end (\(end)) must be after --start (\(start ?? 0))")
             }

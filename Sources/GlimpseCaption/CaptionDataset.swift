@@ -42,7 +42,7 @@ public enum CaptionDataset {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let bytes: [UInt8]
         do {
-            bytes = try AtomicFile.read(path)
+            bytes = try InputFile.read(path, limit: 1 << 30)
         } catch {
             throw .invalidData(path: path, reason: error.reason)
         }

@@ -385,7 +385,7 @@ public struct Checkpoint: Sendable {
 
         let stateBytes: [UInt8]
         do {
-            stateBytes = try AtomicFile.read("\(directory)/\(Self.stateFile)")
+            stateBytes = try InputFile.read("\(directory)/\(Self.stateFile)", limit: 1 << 30)
         } catch {
             throw .file(error)
         }

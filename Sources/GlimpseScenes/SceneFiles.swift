@@ -87,7 +87,7 @@ public struct SceneSet: Sendable {
             ? (path as NSString).appendingPathComponent("scenes.json") : path
         let bytes: [UInt8]
         do {
-            bytes = try AtomicFile.read(file)
+            bytes = try InputFile.read(file, limit: 1 << 30)
         } catch {
             throw .invalidData(path: file, reason: error.reason)
         }

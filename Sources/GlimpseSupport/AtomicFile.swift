@@ -16,24 +16,8 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible, Lo
     public var errorDescription: String? { description }
 }
 
-/// Whole-file reads and atomic writes with errors that name the file.
+/// Atomic writes with errors that name the file (reads: ``InputFile``).
 public enum AtomicFile {
-    /// Reads a whole file.
-    public static func read(_ path: String) throws(FileError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason =
-                FileManager.default.fileExists(atPath: path)
-                ? "permission denied or not a regular file" : "no such file"
-            throw FileError(path: path, reason: reason)
-        }
-        defer { try? handle.close() }
-        do {
-            return [UInt8](try handle.readToEnd() ?? Data())
-        } catch {
-            throw FileError(path: path, reason: error.localizedDescription)
-        }
-    }
-
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory is written,
     /// flushed to disk and renamed over `path`, so `path` holds either the old or the new bytes.
     public static func write<Bytes: ContiguousBytes>(_ bytes: Bytes, to path: String)

@@ -13,12 +13,7 @@ public enum JSONFile {
     public static func decode<T: Decodable>(_ type: T.Type, from path: String)
         throws(FileError) -> T
     {
-        let bytes = try AtomicFile.read(path)
-        guard bytes.count <= maxBytes else {
-            throw FileError(
-                path: path, reason: "\(bytes.count) bytes is too large for a JSON settings file")
-        }
-        return try decode(type, from: bytes, source: path)
+        try decode(type, from: InputFile.read(path, limit: maxBytes), source: path)
     }
 
     /// Decodes `bytes` as `T`; errors name `source`.

@@ -80,6 +80,23 @@ final class HostileModelCommandTests: XCTestCase {
             ["caption", Self.image, "--model", emptyVocabulary], mentioning: "vocab.json")
     }
 
+    func testModelFilesThatAreNotRegularFilesAreRefusedWithoutBlocking() throws {
+        for file in ["config.json", "vocab.json", "decoder.safetensors"] {
+            let model = try captioner(replacing: "{", with: "{")
+            try FileManager.default.removeItem(atPath: model + "/" + file)
+            XCTAssertEqual(mkfifo(model + "/" + file, 0o644), 0)
+            let result = try runGlimpse(["caption", Self.image, "--model", model], timeout: 20)
+            XCTAssertEqual(result.status, 1, "\(file): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("error: "), result.stderr)
+            XCTAssertTrue(result.stderr.contains(file), result.stderr)
+        }
+        let lm = Fixtures.temporaryDirectory()
+        XCTAssertEqual(mkfifo(lm + "/config.json", 0o644), 0)
+        let sample = try runGlimpse(["lm", "sample", lm], timeout: 20)
+        XCTAssertEqual(sample.status, 1, sample.stderr)
+        XCTAssertTrue(sample.stderr.contains("config.json"), sample.stderr)
+    }
+
     func testOutOfRangeArgumentsAreUsageErrorsNamingTheFlag() throws {
         let cases: [([String], String)] = [
             (["caption", Self.image, "--beam", "0"], "--beam"),

@@ -122,4 +122,20 @@ final class VideoIntegrityTests: XCTestCase {
             },
             "truncated.mkv")
     }
+
+    /// 1e308 s is finite but more than any time base can count: the seek throws instead of
+    /// trapping on the conversion to Int64.
+    func testASeekPastAnyTimelineThrows() throws {
+        let path = Fixtures.path("video/h264_320x240.mp4")
+        assertMediaError(
+            try VideoReader(path: path, options: .init(sampling: .init(start: 1e308))),
+            {
+                if case .invalidArgument(let message) = $0 {
+                    message.hasPrefix("\(path): cannot seek")
+                } else {
+                    false
+                }
+            },
+            "start 1e308")
+    }
 }
