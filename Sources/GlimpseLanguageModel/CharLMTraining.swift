@@ -123,7 +123,8 @@ public enum CharLMTraining {
         }
 
         func train(log: (String) -> Void) throws -> CharLMTrainingReport {
-            let text = String(decoding: try InputFile.read(options.textPath, limit: 1 << 30), as: UTF8.self)
+            let text = String(
+                decoding: try InputFile.read(options.textPath, limit: 1 << 30), as: UTF8.self)
             let resuming =
                 try OutputDirectory.prepare(
                     options.outputDirectory, files: ["config.json", "vocab.json"],
