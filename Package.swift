@@ -44,8 +44,9 @@ let package = Package(
         .target(
             name: "GlimpseTensor", dependencies: ["COpenBLAS", "CVectorMath", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
-        // What every training command shares: stopping on signals (the training engine grows here).
-        .target(name: "GlimpseTraining", dependencies: ["GlimpseSupport"]),
+        // What every training command shares: signals, output protection, schedule, metrics log
+        // and curve (the training engine grows here).
+        .target(name: "GlimpseTraining", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(
             name: "GlimpseVision",
@@ -85,6 +86,8 @@ let package = Package(
         .testTarget(
             name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],
             exclude: ["reference"]),
+        .testTarget(
+            name: "GlimpseTrainingTests", dependencies: ["GlimpseTraining", "TestSupport"]),
         .testTarget(
             name: "GlimpseVisionTests", dependencies: ["GlimpseVision", "TestSupport"]),
         .testTarget(

@@ -187,6 +187,10 @@ public enum CaptionTraining {
             checkpoints.saved()
         }
 
+        var metrics = try TrainingLog(
+            path: options.outputDirectory + "/" + TrainingLog.fileName,
+            resumedStep: resuming ? step : nil)
+        let curvePath = options.outputDirectory + "/" + TrainingCurve.fileName
         let started = Date()
         var imagesSeen = 0
         var stopped = false
@@ -249,6 +253,11 @@ public enum CaptionTraining {
                             format: "epoch %d%@  step %d/%d  loss %.4f  %.0f img/s  eta %@",
                             epoch + 1, epochs, stepInEpoch, batchesPerEpoch, wordLoss, rate,
                             TrainingClock.format(remaining)))
+                    try metrics.append(
+                        TrainingRecord(
+                            step: step, epoch: epoch + 1, loss: Double(wordLoss),
+                            learningRate: Double(optimizer.learningRate), itemsPerSecond: rate,
+                            wallSeconds: elapsed))
                 }
                 if stepInEpoch < batchesPerEpoch && checkpoints.isDue(afterStep: step) {
                     try saveCheckpoint()
@@ -265,6 +274,11 @@ public enum CaptionTraining {
                     String(
                         format: "epoch %d validation  BLEU-4 %.4f  CIDEr-D %.4f", epoch,
                         scores.bleu[3], scores.cider))
+                try metrics.append(
+                    TrainingRecord(
+                        step: step, epoch: epoch, wallSeconds: Date().timeIntervalSince(started),
+                        validation: ["BLEU-4": scores.bleu[3], "CIDEr-D": scores.cider]))
+                try TrainingCurve.write(metrics.records, metric: "CIDEr-D", to: curvePath)
                 if scores.cider > bestCIDEr {
                     bestCIDEr = scores.cider
                     try model.save(to: options.outputDirectory)
@@ -283,6 +297,8 @@ public enum CaptionTraining {
                 try model.save(to: options.outputDirectory)
             }
         }
+        try TrainingCurve.write(
+            metrics.records, metric: validation.isEmpty ? nil : "CIDEr-D", to: curvePath)
         if interruption != nil {
             log("interrupted at epoch \(epoch + 1), step \(step); resume with --resume")
         }

@@ -180,6 +180,9 @@ public enum CharLMTraining {
                 try files.create(configuration: configuration, vocabulary: vocabulary)
             }
 
+            var metrics = try TrainingLog(
+                path: options.outputDirectory + "/" + TrainingLog.fileName,
+                resumedStep: checkpoint.map { _ in step })
             let started = Date()
             let firstStep = step
             var firstLosses: [Float] = []
@@ -251,12 +254,18 @@ public enum CharLMTraining {
                         workLeft: Double(options.steps - step), rate: rate, elapsed: elapsed,
                         maxSeconds: options.maxSeconds)
                     let total = options.steps == Int.max ? "" : "/\(options.steps)"
+                    let characters =
+                        rate * Double(configuration.sequenceLength * configuration.batchSize)
                     log(
                         String(
                             format: "step %d%@  loss %.4f  smooth %.4f  %.0f chars/s  eta %@",
-                            step, total, value, smooth,
-                            rate * Double(configuration.sequenceLength * configuration.batchSize),
+                            step, total, value, smooth, characters,
                             TrainingClock.format(remaining)))
+                    try metrics.append(
+                        TrainingRecord(
+                            step: step, epoch: step / batches.chunksPerEpoch + 1,
+                            loss: Double(value), learningRate: Double(optimizer.learningRate),
+                            itemsPerSecond: characters, wallSeconds: elapsed))
                 }
                 if options.sampleEvery > 0 && step % options.sampleEvery == 0 {
                     let sample = try model.sample(
@@ -271,6 +280,9 @@ public enum CharLMTraining {
             if lastSaved != step || !FileManager.default.fileExists(atPath: files.checkpoint) {
                 try save()
             }
+            try TrainingCurve.write(
+                metrics.records, metric: nil,
+                to: options.outputDirectory + "/" + TrainingCurve.fileName)
             if interruption != nil {
                 log(
                     "interrupted at epoch \(step / batches.chunksPerEpoch + 1), step \(step); "

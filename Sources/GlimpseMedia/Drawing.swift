@@ -92,6 +92,31 @@ extension Image {
         }
     }
 
+    /// Draws a straight line of `thickness` × `thickness` dots from (`x0`, `y0`) to
+    /// (`x1`, `y1`), both ends included (Bresenham's algorithm); pixels outside are clipped.
+    public mutating func drawLine(
+        fromX x0: Int, y y0: Int, toX x1: Int, y y1: Int, color: [UInt8], thickness: Int = 1
+    ) {
+        let (dx, dy) = (abs(x1 - x0), -abs(y1 - y0))
+        let (sx, sy) = (x0 < x1 ? 1 : -1, y0 < y1 ? 1 : -1)
+        var (x, y, error) = (x0, y0, dx + dy)
+        let offset = (thickness - 1) / 2
+        while true {
+            fillRectangle(
+                x: x - offset, y: y - offset, width: thickness, height: thickness, color: color)
+            if x == x1 && y == y1 { break }
+            let doubled = 2 * error
+            if doubled >= dy {
+                error += dy
+                x += sx
+            }
+            if doubled <= dx {
+                error += dx
+                y += sy
+            }
+        }
+    }
+
     /// Copies `other` (converted to this image's layout) with its top-left corner at
     /// (`x`, `y`), replacing what was there; the part outside this image is clipped.
     public mutating func paste(_ other: Image, atX x: Int, y: Int) {

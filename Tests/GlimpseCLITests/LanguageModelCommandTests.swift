@@ -19,9 +19,15 @@ final class LanguageModelCommandTests: XCTestCase {
         XCTAssertNotNil(Float(last.dropFirst("final loss ".count)))
         for file in [
             "config.json", "vocab.json", "checkpoint/model.safetensors", "checkpoint/state.json",
+            "training.png",
         ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
         }
+        // One metrics row per progress line.
+        let rows = try String(contentsOfFile: out + "/training.jsonl", encoding: .utf8)
+            .split(separator: "\n")
+        XCTAssertEqual(rows.count, lines.filter { $0.hasPrefix("step ") }.count)
+        XCTAssertTrue(rows.last?.contains("\"step\":40") ?? false, rows.description)
         let sample = try runGlimpse([
             "lm", "sample", out, "--length", "30", "--prime", "Love", "--seed", "2",
         ])

@@ -147,6 +147,26 @@ final class DrawingTests: XCTestCase {
         }
     }
 
+    /// Inked pixels of `image` as strings, '#' for `[9, 9, 9]`.
+    func inked(_ image: Image) -> [String] {
+        (0..<image.height).map { y in
+            String((0..<image.width).map { pixel(image, $0, y) == [9, 9, 9] ? "#" : "." })
+        }
+    }
+
+    func testLinesFollowBresenhamAndAreClipped() {
+        var image = Image(width: 6, height: 4, filledWith: [0, 0, 0])
+        image.drawLine(fromX: 0, y: 0, toX: 5, y: 2, color: [9, 9, 9])
+        // Slope 2/5: y steps at the half-way points (Bresenham's choice of the nearer pixel).
+        XCTAssertEqual(inked(image), ["##....", "..##..", "....##", "......"])
+        var vertical = Image(width: 3, height: 3, filledWith: [0, 0, 0])
+        vertical.drawLine(fromX: 1, y: 2, toX: 1, y: -5, color: [9, 9, 9])
+        XCTAssertEqual(inked(vertical), [".#.", ".#.", ".#."])
+        var thick = Image(width: 5, height: 5, filledWith: [0, 0, 0])
+        thick.drawLine(fromX: 2, y: 2, toX: 2, y: 2, color: [9, 9, 9], thickness: 3)
+        XCTAssertEqual(inked(thick), [".....", ".###.", ".###.", ".###.", "....."])
+    }
+
     func testPastingConvertsLayoutAndClips() {
         let base = Image(width: 3, height: 3, filledWith: [0, 0, 0])
         let patch = Image(width: 2, height: 2, layout: .rgba, filledWith: [5, 6, 7, 128])
