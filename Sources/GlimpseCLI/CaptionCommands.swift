@@ -143,6 +143,7 @@ struct CaptionCommand: ParsableCommand {
             options.seed = training.seed
             options.resume = training.resume
             options.overwrite = training.overwrite
+            options.allowDataChange = training.allowDataChange
             options.printEvery = printEvery
             let report = try CaptionTraining.run(options, log: TrainingArguments.log)
             try TrainingArguments.exitIfInterrupted(report.interruption)

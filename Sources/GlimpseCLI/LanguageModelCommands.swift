@@ -78,6 +78,7 @@ struct LanguageModelCommand: ParsableCommand {
                 steps: steps ?? (training.maxSeconds == nil ? 2000 : Int.max),
                 maxSeconds: training.maxSeconds, resume: training.resume)
             options.overwrite = training.overwrite
+            options.allowDataChange = training.allowDataChange
             options.printEvery = printEvery
             options.sampleEvery = sampleEvery
             options.checkpointEvery = training.checkpointEvery

@@ -15,6 +15,8 @@ struct TrainingArguments: ParsableArguments {
     var resume = false
     @Flag(help: "Replace a model or checkpoint already in --out.")
     var overwrite = false
+    @Flag(help: "With --resume: continue on data other than the checkpoint's (fine-tuning).")
+    var allowDataChange = false
     @Option(help: "Threads per operation (default: one per processor).")
     var threads: Int?
     @Option(help: "Save a checkpoint every N steps.")

@@ -34,6 +34,8 @@ public struct CaptionTrainingOptions: Sendable {
     public var resume = false
     /// Replace a model already in `outputDirectory` (otherwise refused unless resuming).
     public var overwrite = false
+    /// Resume on data other than the checkpoint's (fine-tuning) instead of refusing.
+    public var allowDataChange = false
     public var seed: UInt64 = 1
     public var printEvery = 50
     /// Save a checkpoint every N steps (nil: not by steps; one is always saved after each
@@ -94,6 +96,12 @@ public enum CaptionTraining {
         var stepInEpoch: Int
         var validation: [String]
         var bestCIDEr: Double
+        /// The model's configuration and vocabulary, so that a resume needs the checkpoint
+        /// alone (nil in checkpoints made before they were saved here).
+        var configuration: CaptionModelConfiguration?
+        var vocabulary: CaptionVocabulary?
+        /// The training examples the run was trained on.
+        var data: DataFingerprint?
     }
 
     public static func run(
@@ -115,13 +123,28 @@ public enum CaptionTraining {
         // Before any training: an output that cannot be made fails now, not at the first save.
         try Directory.create(options.outputDirectory)
         let checkpointPath = options.outputDirectory + "/checkpoint"
+        let data = DataFingerprint(
+            train.map {
+                ($0.imagePath as NSString).lastPathComponent + "\t"
+                    + $0.captions.joined(separator: "\t")
+            })
         var configuration = options.configuration
         var vocabulary = CaptionVocabulary(
             captions: train.flatMap(\.captions), minCount: configuration.minWordCount)
+        let checkpoint = resuming ? try Checkpoint(contentsOf: checkpointPath) : nil
+        let progress = try checkpoint?.extra(Progress.self)
         if resuming {
-            let saved = try CaptionModel(contentsOf: options.outputDirectory)
-            configuration = saved.configuration
-            vocabulary = saved.vocabulary
+            if let saved = progress?.configuration, let words = progress?.vocabulary {
+                configuration = saved
+                vocabulary = words
+            } else {
+                let saved = try CaptionModel(contentsOf: options.outputDirectory)
+                configuration = saved.configuration
+                vocabulary = saved.vocabulary
+            }
+            try data.check(
+                against: progress?.data, checkpoint: checkpointPath,
+                allowed: options.allowDataChange)
         }
         let model = CaptionModel(configuration: configuration, vocabulary: vocabulary)
         let preprocessing = configuration.encoder.preprocessing
@@ -150,13 +173,12 @@ public enum CaptionTraining {
         var bestCIDEr = -Double.infinity
         var lastScores: CaptionScores?
         var lastCheckpoint: Int?
-        if resuming {
-            let checkpoint = try Checkpoint(contentsOf: checkpointPath)
+        if let checkpoint {
             try checkpoint.restore(into: model.store, optimizer: &optimizer)
             step = checkpoint.training.step
             lastCheckpoint = step
             epoch = checkpoint.training.epoch
-            if let progress = try checkpoint.extra(Progress.self) {
+            if let progress {
                 guard (0...batchesPerEpoch).contains(progress.stepInEpoch),
                     !progress.bestCIDEr.isNaN
                 else {
@@ -180,7 +202,9 @@ public enum CaptionTraining {
                     step: step, epoch: epoch, learningRate: optimizer.learningRate,
                     bestMetric: bestCIDEr.isFinite ? bestCIDEr : nil))
             try checkpoint.setExtra(
-                Progress(stepInEpoch: stepInEpoch, validation: [], bestCIDEr: bestCIDEr))
+                Progress(
+                    stepInEpoch: stepInEpoch, validation: [], bestCIDEr: bestCIDEr,
+                    configuration: configuration, vocabulary: vocabulary, data: data))
             try Directory.create(options.outputDirectory)
             try checkpoint.save(to: checkpointPath)
             lastCheckpoint = step
@@ -189,7 +213,7 @@ public enum CaptionTraining {
 
         var metrics = try TrainingLog(
             path: options.outputDirectory + "/" + TrainingLog.fileName,
-            resumedStep: resuming ? step : nil)
+            resumedStep: checkpoint.map { _ in step })
         let curvePath = options.outputDirectory + "/" + TrainingCurve.fileName
         let started = Date()
         var imagesSeen = 0

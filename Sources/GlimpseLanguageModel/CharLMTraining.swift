@@ -24,6 +24,8 @@ public struct CharLMTrainingOptions: Sendable {
     public var resume: Bool
     /// Replace a model already in `outputDirectory` (otherwise refused unless resuming).
     public var overwrite = false
+    /// Resume on a text other than the checkpoint's (fine-tuning) instead of refusing.
+    public var allowDataChange = false
     public var printEvery = 100
     public var sampleEvery = 1000
     public var sampleLength = 200
@@ -106,6 +108,8 @@ public enum CharLMTraining {
         var recentLosses: [Float]
         var smoothLoss: Float
         var textCharacters: Int
+        /// The text the run was trained on (nil in checkpoints made before it was saved).
+        var data: DataFingerprint?
     }
 
     struct Run<Cell: LanguageModelCell> {
@@ -123,8 +127,9 @@ public enum CharLMTraining {
         }
 
         func train(log: (String) -> Void) throws -> CharLMTrainingReport {
-            let text = String(
-                decoding: try InputFile.read(options.textPath, limit: 1 << 30), as: UTF8.self)
+            let bytes = try InputFile.read(options.textPath, limit: 1 << 30)
+            let text = String(decoding: bytes, as: UTF8.self)
+            let data = DataFingerprint(bytes: bytes)
             let resuming =
                 try OutputDirectory.prepare(
                     options.outputDirectory, files: ["config.json", "vocab.json"],
@@ -158,7 +163,10 @@ public enum CharLMTraining {
                 step = checkpoint.training.step
                 sampler.state = checkpoint.training.generators["sample"] ?? sampler.state
                 if let progress = try checkpoint.extra(Progress.self) {
-                    guard progress.textCharacters == ids.count else {
+                    try data.check(
+                        against: progress.data, checkpoint: files.checkpoint,
+                        allowed: options.allowDataChange)
+                    guard progress.textCharacters == ids.count || options.allowDataChange else {
                         throw LanguageModelError.invalidModel(
                             path: files.checkpoint,
                             reason: "trained on a text of \(progress.textCharacters) characters, "
@@ -202,7 +210,8 @@ public enum CharLMTraining {
                     Progress(
                         states: (states ?? []).flatMap { $0.tensors.map(\.scalars) },
                         stateShapes: (states ?? []).flatMap { $0.tensors.map(\.shape) },
-                        recentLosses: recent, smoothLoss: smooth, textCharacters: ids.count))
+                        recentLosses: recent, smoothLoss: smooth, textCharacters: ids.count,
+                        data: data))
                 try checkpoint.save(to: files.checkpoint)
                 lastSaved = step
                 lastCheckpoint = step

@@ -120,4 +120,31 @@ final class CaptionCommandTests: XCTestCase {
             XCTAssertNotNil(report[key], key)
         }
     }
+
+    func testResumeNeedsOnlyTheCheckpointAndRefusesOtherData() throws {
+        let out = Fixtures.temporaryDirectory() + "/model"
+        let train = [
+            "caption", "train", "--data", Fixtures.path("scenes"), "--out", out, "--batch", "4",
+        ]
+        XCTAssertEqual(try runGlimpse(train + ["--epochs", "1"]).status, 0)
+        // A best model torn by a kill while it was written: the checkpoint alone resumes.
+        try FileManager.default.removeItem(atPath: out + "/encoder.safetensors")
+        let resumed = try runGlimpse(train + ["--epochs", "2", "--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.text.contains("resumed at epoch 2"), resumed.text)
+
+        let other = Fixtures.temporaryDirectory() + "/scenes"
+        XCTAssertEqual(
+            try runGlimpse(["data", "scenes", "--out", other, "--count", "12", "--seed", "9"])
+                .status, 0)
+        let moved = train.map { $0 == Fixtures.path("scenes") ? other : $0 }
+        let refused = try runGlimpse(moved + ["--epochs", "3", "--resume"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(
+            refused.stderr.hasPrefix("error: \(out)/checkpoint was trained on other data"),
+            refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--allow-data-change"), refused.stderr)
+        let allowed = try runGlimpse(moved + ["--epochs", "3", "--resume", "--allow-data-change"])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+    }
 }

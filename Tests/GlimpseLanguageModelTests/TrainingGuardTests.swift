@@ -72,4 +72,26 @@ final class TrainingGuardTests: XCTestCase {
         XCTAssertEqual(try CharLMTraining.run(resume) { lines.append($0) }.steps, 5)
         XCTAssertTrue(lines.contains { $0.hasPrefix("no checkpoint in") })
     }
+
+    func testResumingOnAnotherTextIsRefusedUnlessAllowed() throws {
+        let out = Fixtures.temporaryDirectory()
+        _ = try CharLMTraining.run(options(out)) { _ in }
+        let other = Fixtures.temporaryDirectory() + "/other.txt"
+        let sonnets = try String(contentsOfFile: Fixtures.path("text/sonnets.txt"), encoding: .utf8)
+        // The same characters and length, in reverse order: only the fingerprint tells.
+        try String(sonnets.reversed()).write(toFile: other, atomically: true, encoding: .utf8)
+        var resume = options(out, steps: 8)
+        resume.resume = true
+        resume.textPath = other
+        XCTAssertThrowsError(try CharLMTraining.run(resume) { _ in }) {
+            guard case .dataChanged(let checkpoint, let saved, let current)? = $0 as? TrainingError
+            else { return XCTFail("\($0)") }
+            XCTAssertEqual(checkpoint, out + "/checkpoint")
+            XCTAssertEqual(saved.count, current.count)
+            XCTAssertNotEqual(saved.hash, current.hash)
+            XCTAssertTrue($0.localizedDescription.contains("--allow-data-change"))
+        }
+        resume.allowDataChange = true
+        XCTAssertEqual(try CharLMTraining.run(resume) { _ in }.steps, 8)
+    }
 }
