@@ -68,6 +68,25 @@ public enum AtomicFile {
         return nil
     }
 
+    /// Removes the temporary files (`temporaryPath(for:)`'s names) in `directory` that a
+    /// process no longer running left behind, as a killed run does; those of live processes
+    /// are kept. Returns the names removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropLast(4).split(separator: ".")
+            guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0,
+                UInt32(parts[parts.count - 1]) != nil
+            else { continue }
+            // kill(pid, 0) fails with ESRCH only when no such process exists.
+            guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            if unlink(directory + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed.sorted()
+    }
+
     /// A unique sibling path for a temporary file that becomes `path` when complete.
     public static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)

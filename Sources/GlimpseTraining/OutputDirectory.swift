@@ -20,12 +20,15 @@ public enum OutputDirectory {
     /// - otherwise a directory holding any of them is refused, unless `overwrite`, which removes
     ///   them first (so a run killed before its first save never pairs old weights with a new
     ///   configuration).
+    /// Temporary files that killed processes left in `path` are removed in every case.
     public static func prepare(
         _ path: String, files: [String], checkpoint: String = "checkpoint", resume: Bool,
         overwrite: Bool, log: (String) -> Void
     ) throws -> Start {
         let manager = FileManager.default
         let checkpointPath = path + "/" + checkpoint
+        // Half-written files of runs that were killed: nothing will ever complete them.
+        AtomicFile.removeStaleTemporaries(in: path)
         if resume {
             if manager.fileExists(atPath: checkpointPath + "/state.json") { return .resume }
             log("no checkpoint in \(checkpointPath) yet: starting a new run")

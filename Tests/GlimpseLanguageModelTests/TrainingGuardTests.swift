@@ -94,4 +94,20 @@ final class TrainingGuardTests: XCTestCase {
         resume.allowDataChange = true
         XCTAssertEqual(try CharLMTraining.run(resume) { _ in }.steps, 8)
     }
+
+    func testTemporaryFilesOfKilledRunsAreRemoved() throws {
+        let out = Fixtures.temporaryDirectory()
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let stale = ".config.json.\(finished.processIdentifier).12345.tmp"
+        let live = ".vocab.json.\(getpid()).678.tmp"
+        for name in [stale, live] {
+            try "partial".write(toFile: out + "/" + name, atomically: false, encoding: .utf8)
+        }
+        _ = try CharLMTraining.run(options(out)) { _ in }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/" + stale))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + live))
+    }
 }
