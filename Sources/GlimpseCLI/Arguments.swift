@@ -2,6 +2,7 @@
 import ArgumentParser
 import GlimpseCaption
 import GlimpseMedia
+import GlimpseTensor
 
 /// A `WxH` size such as `320x240`.
 struct Size: ExpressibleByArgument {
@@ -31,6 +32,21 @@ struct Size: ExpressibleByArgument {
 }
 
 extension ResizeMethod: ExpressibleByArgument {}
+
+/// `--threads`, taken by every command that computes.
+struct ThreadArguments: ParsableArguments {
+    @Option(help: "Threads per operation (default: one per processor).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads { try ArgumentCheck.require(threads, in: 1...1024, flag: "--threads") }
+    }
+
+    /// Applies the setting; call before computing.
+    func apply() {
+        if let threads { Parallelism.threadCount = threads }
+    }
+}
 
 /// Options every decoding command takes.
 struct DecodeOptions: ParsableArguments {

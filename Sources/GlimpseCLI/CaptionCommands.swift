@@ -31,12 +31,14 @@ struct CaptionCommand: ParsableCommand {
         var attentionMap: String?
         @Option(help: "Images per encoder batch.")
         var batch = 32
+        @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
             try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch")
         }
 
         func run() throws {
+            compute.apply()
             let captioner = try CaptionModel(
                 contentsOf: try ModelLocation.resolve(model, name: "captioner"))
             let (paths, streaming) = try ImageArguments.expand(images)
@@ -172,8 +174,10 @@ struct CaptionCommand: ParsableCommand {
                 discussion: "Lines are {\"image\", \"caption\", \"fact_accurate\", "
                     + "\"problems\"}; the fact fields are null and empty without scenes.json."))
         var captions: String?
+        @OptionGroup var compute: ThreadArguments
 
         func run() throws {
+            compute.apply()
             let captioner = try CaptionModel(
                 contentsOf: try ModelLocation.resolve(model, name: "captioner"))
             let report = try CaptionEvaluation.run(

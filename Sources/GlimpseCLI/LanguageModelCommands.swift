@@ -103,6 +103,7 @@ struct LanguageModelCommand: ParsableCommand {
         var prime = ""
         @Option(help: "Sampling seed.")
         var seed: UInt64 = 1
+        @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
             try ArgumentCheck.require(length, in: 0...10_000_000, flag: "--length")
@@ -110,6 +111,7 @@ struct LanguageModelCommand: ParsableCommand {
         }
 
         func run() throws {
+            compute.apply()
             print(
                 prime
                     + (try sampleCharacterModel(

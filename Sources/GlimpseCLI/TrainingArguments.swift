@@ -17,8 +17,7 @@ struct TrainingArguments: ParsableArguments {
     var overwrite = false
     @Flag(help: "With --resume: continue on data other than the checkpoint's (fine-tuning).")
     var allowDataChange = false
-    @Option(help: "Threads per operation (default: one per processor).")
-    var threads: Int?
+    @OptionGroup var compute: ThreadArguments
     @Option(help: "Save a checkpoint every N steps.")
     var checkpointEvery: Int?
     @Option(help: "Save a checkpoint when this many minutes have passed since the last one.")
@@ -28,7 +27,6 @@ struct TrainingArguments: ParsableArguments {
         if let maxSeconds {
             try ArgumentCheck.requirePositive(maxSeconds, atMost: 1e9, flag: "--max-seconds")
         }
-        if let threads { try ArgumentCheck.require(threads, in: 1...1024, flag: "--threads") }
         if let checkpointEvery {
             try ArgumentCheck.require(checkpointEvery, in: 1...Int.max, flag: "--checkpoint-every")
         }
@@ -38,7 +36,7 @@ struct TrainingArguments: ParsableArguments {
 
     /// Applies the thread setting; call before training.
     func configureThreads() {
-        if let threads { Parallelism.threadCount = max(1, threads) }
+        compute.apply()
     }
 
     /// Ends the process as a shell reports a signal (130 for SIGINT, 143 for SIGTERM) when the
