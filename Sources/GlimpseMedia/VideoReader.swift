@@ -53,7 +53,7 @@ public struct VideoReadOptions: Sendable {
 /// callers that must not pass off partial output (``VideoReader/checkIntegrity()``) can refuse
 /// it.
 public final class VideoReader {
-    /// The file being read, as given.
+    /// The file being read, as given (for a video read from memory, its source name).
     public let path: String
     /// Stream metadata.
     public let info: VideoInfo
@@ -90,10 +90,19 @@ public final class VideoReader {
     private var previousTimestamp: Int64?
     /// This reader's share of FFmpeg's log (see ``FFmpegLog``).
     private let logOwner: Int
+    /// The bytes being read when the video comes from memory (they outlive `format`).
+    private let memoryInput: MemoryVideoInput?
 
     /// Opens `path` and its best video stream.
-    public init(path: String, options: VideoReadOptions = .init()) throws(MediaError) {
+    public convenience init(path: String, options: VideoReadOptions = .init()) throws(MediaError) {
+        try self.init(path: path, input: nil, options: options)
+    }
+
+    /// Opens the video at `path`, or in `input` (then `path` only names it), and its best video
+    /// stream.
+    init(path: String, input: MemoryVideoInput?, options: VideoReadOptions) throws(MediaError) {
         self.path = path
+        self.memoryInput = input
         self.options = options
         self.sampler = FrameSampler(options.sampling)
         try options.sampling.validate()
@@ -114,12 +123,15 @@ public final class VideoReader {
         defer { FFmpegLog.swapOwner(previousOwner) }
         FFmpeg.silenceLogging()
         // Only regular files: FFmpeg would block on a FIFO and read a device forever.
-        guard try MediaFile.size(of: path) > 0 else {
+        if input == nil, try MediaFile.size(of: path) == 0 {
             throw .corrupt(path: path, reason: "file is empty")
         }
 
-        var format: UnsafeMutablePointer<AVFormatContext>?
-        var status = avformat_open_input(&format, path, nil, nil)
+        var format = input?.makeFormatContext()
+        if input != nil, format == nil {
+            throw .unreadable(path: path, reason: "out of memory")
+        }
+        var status = avformat_open_input(&format, input == nil ? path : nil, nil, nil)
         guard status >= 0, let format else {
             throw Self.openError(
                 path: path, status: status, logged: FFmpegLog.take(logOwner).map(\.text),
