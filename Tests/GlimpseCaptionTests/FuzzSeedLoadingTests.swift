@@ -43,4 +43,25 @@ final class FuzzSeedLoadingTests: XCTestCase {
             XCTAssertLessThanOrEqual(caption.tokens.count, model.configuration.maxLength, seed)
         }
     }
+
+    /// Inputs the model fuzzer found crashing the loader before configurations were validated
+    /// (a zero channel count or embedding width trapped in a layer's precondition): each must
+    /// now be an error naming the file.
+    func testFuzzerCrashersAreCleanErrors() throws {
+        let folder = Fixtures.path("fuzz/model")
+        let crashers = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasPrefix("crash-") }.sorted()
+        XCTAssertEqual(crashers.count, 3)
+        for crasher in crashers {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/" + crasher)))
+            let directory = Fixtures.temporaryDirectory()
+            for (name, data) in zip(Self.files, parts(of: bytes)) {
+                try Data(data).write(to: URL(fileURLWithPath: directory + "/" + name))
+            }
+            XCTAssertThrowsError(try CaptionModel(contentsOf: directory), crasher) {
+                XCTAssertTrue(
+                    $0.localizedDescription.hasPrefix(directory), "\(crasher): \($0)")
+            }
+        }
+    }
 }
