@@ -44,9 +44,11 @@ let package = Package(
         .target(
             name: "GlimpseTensor", dependencies: ["COpenBLAS", "CVectorMath", "GlimpseSupport"]),
         .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor", "GlimpseSupport"]),
-        // What every training command shares: signals, output protection, schedule, metrics log
-        // and curve (the training engine grows here).
-        .target(name: "GlimpseTraining", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
+        // The one training engine: loop, checkpoints, signals, guards, progress, metrics log and
+        // curve.
+        .target(
+            name: "GlimpseTraining",
+            dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(
             name: "GlimpseVision",
@@ -87,7 +89,8 @@ let package = Package(
             name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "TestSupport"],
             exclude: ["reference"]),
         .testTarget(
-            name: "GlimpseTrainingTests", dependencies: ["GlimpseTraining", "TestSupport"]),
+            name: "GlimpseTrainingTests",
+            dependencies: ["GlimpseTraining", "GlimpseLayers", "GlimpseTensor", "TestSupport"]),
         .testTarget(
             name: "GlimpseVisionTests", dependencies: ["GlimpseVision", "TestSupport"]),
         .testTarget(

@@ -93,14 +93,6 @@ struct CaptionCommand: ParsableCommand {
         var out: String
         @Option(help: "Decoder: attention or show_and_tell.")
         var decoder: DecoderKind = .attention
-        @Option(
-            help: "Training epochs in all (default: 10, or until --max-seconds when that is given)."
-        )
-        var epochs: Int?
-        @Option(help: "Images per step.")
-        var batch = 32
-        @Option(help: "Adam learning rate.")
-        var lr: Float = 2e-3
         @Option(help: "λ of the doubly stochastic attention regulariser λ·Σᵢ(1 − Σₜ αₜᵢ)².")
         var attentionRegularization: Float = 1
         @Flag(
@@ -114,45 +106,42 @@ struct CaptionCommand: ParsableCommand {
                     "Captions rank by log-probability / length^A; training does not use it.",
                 valueName: "A"))
         var lengthPenalty: Float = 1
-        @Option(help: "Print a progress line every N steps.")
-        var printEvery = 50
-        @OptionGroup var training: TrainingArguments
+        @OptionGroup(title: "Training")
+        var training: TrainingArguments
 
         func validate() throws {
-            if let epochs { try ArgumentCheck.require(epochs, in: 1...1_000_000, flag: "--epochs") }
-            try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch")
-            try ArgumentCheck.requirePositive(lr, atMost: 10, flag: "--lr")
             try ArgumentCheck.require(
                 attentionRegularization, in: 0...1e6, flag: "--attention-regularization")
             try ArgumentCheck.require(lengthPenalty, in: 0...100, flag: "--length-penalty")
-            try ArgumentCheck.require(printEvery, in: 1...Int.max, flag: "--print-every")
         }
 
         func run() throws {
-            training.configureThreads()
+            let display = training.start()
             var options = CaptionTrainingOptions(dataPath: data, outputDirectory: out)
             options.configuration.decoder = decoder
             options.configuration.seed = training.seed
             options.configuration.attentionRegularization = attentionRegularization
             options.configuration.encoder.positionEmbedding = positionEmbedding
             options.configuration.lengthPenalty = lengthPenalty
-            options.epochs = epochs ?? (training.maxSeconds == nil ? 10 : Int.max)
+            (options.epochs, options.steps) = training.length(
+                defaultEpochs: 10, defaultSteps: Int.max)
             options.checkpointEvery = training.checkpointEvery
             options.checkpointMinutes = training.checkpointMinutes
-            options.batchSize = batch
-            options.learningRate = lr
+            options.batchSize = training.batch ?? 32
+            options.learningRate = training.lr ?? 2e-3
             options.maxSeconds = training.maxSeconds
             options.seed = training.seed
             options.resume = training.resume
             options.overwrite = training.overwrite
             options.allowDataChange = training.allowDataChange
-            options.printEvery = printEvery
-            let report = try CaptionTraining.run(options, log: TrainingArguments.log)
+            options.printEvery = training.logEvery
+            let report = try CaptionTraining.run(options, display: display)
             try TrainingArguments.exitIfInterrupted(report.interruption)
             print(
                 String(
                     format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps,
-                    report.imagesPerSecond))
+                    report.imagesPerSecond)
+                    + (report.bestCIDEr.map { String(format: ", best CIDEr-D %.4f", $0) } ?? ""))
         }
     }
 

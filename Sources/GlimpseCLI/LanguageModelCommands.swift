@@ -11,8 +11,9 @@ struct LanguageModelCommand: ParsableCommand {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train on a text file with truncated backpropagation through time.",
-            discussion: "The last line printed is `final loss X`: mean nats per character over "
-                + "the last 100 steps.")
+            discussion: "Progress goes to standard error; the last line on standard output is "
+                + "`final loss X`: mean nats per character over the last 100 steps. Default "
+                + "length: 2000 steps, or until --max-seconds when that is given.")
 
         @Argument(help: "The training text (UTF-8).")
         var text: String
@@ -28,22 +29,12 @@ struct LanguageModelCommand: ParsableCommand {
         var embedding = 64
         @Option(help: "Characters per truncated-BPTT chunk.")
         var seqLength = 25
-        @Option(help: "Parallel text streams per step.")
-        var batch = 16
         @Option(help: "adagrad or adam.")
         var optimizer: OptimizerKind = .adam
-        @Option(help: "Learning rate (default: 0.002 for adam, 0.1 for adagrad).")
-        var lr: Float?
-        @Option(
-            help: ArgumentHelp(
-                "Training steps in all (a resumed run counts earlier steps).",
-                discussion: "Default: 2000, or until --max-seconds when that is given."))
-        var steps: Int?
-        @Option(help: "Print a progress line every N steps.")
-        var printEvery = 100
         @Option(help: "Print a sample every N steps (0: never).")
         var sampleEvery = 1000
-        @OptionGroup var training: TrainingArguments
+        @OptionGroup(title: "Training")
+        var training: TrainingArguments
 
         func validate() throws {
             let widths = 1...CharLMConfiguration.maxWidth
@@ -53,37 +44,37 @@ struct LanguageModelCommand: ParsableCommand {
             try ArgumentCheck.require(embedding, in: widths, flag: "--embedding")
             try ArgumentCheck.require(
                 seqLength, in: 1...CharLMConfiguration.maxSequenceLength, flag: "--seq-length")
-            try ArgumentCheck.require(
-                batch, in: 1...CharLMConfiguration.maxBatchSize, flag: "--batch")
-            if let lr { try ArgumentCheck.requirePositive(lr, atMost: 10, flag: "--lr") }
-            if let steps { try ArgumentCheck.require(steps, in: 1...Int.max, flag: "--steps") }
-            try ArgumentCheck.require(printEvery, in: 1...Int.max, flag: "--print-every")
+            if let batch = training.batch {
+                try ArgumentCheck.require(
+                    batch, in: 1...CharLMConfiguration.maxBatchSize, flag: "--batch")
+            }
             try ArgumentCheck.require(sampleEvery, in: 0...Int.max, flag: "--sample-every")
         }
 
         func run() throws {
-            training.configureThreads()
+            let display = training.start()
             var configuration = CharLMConfiguration()
             configuration.cell = cell
             configuration.hidden = hidden
             configuration.layers = layers
             configuration.embedding = embedding
             configuration.sequenceLength = seqLength
-            configuration.batchSize = batch
+            configuration.batchSize = training.batch ?? 16
             configuration.optimizer = optimizer
-            configuration.learningRate = lr ?? (optimizer == .adam ? 2e-3 : 0.1)
+            configuration.learningRate = training.lr ?? (optimizer == .adam ? 2e-3 : 0.1)
             configuration.seed = training.seed
+            let length = training.length(defaultEpochs: Int.max, defaultSteps: 2000)
             var options = CharLMTrainingOptions(
                 textPath: text, outputDirectory: out, configuration: configuration,
-                steps: steps ?? (training.maxSeconds == nil ? 2000 : Int.max),
-                maxSeconds: training.maxSeconds, resume: training.resume)
+                steps: length.steps, maxSeconds: training.maxSeconds, resume: training.resume)
+            options.epochs = length.epochs
             options.overwrite = training.overwrite
             options.allowDataChange = training.allowDataChange
-            options.printEvery = printEvery
+            options.printEvery = training.logEvery
             options.sampleEvery = sampleEvery
             options.checkpointEvery = training.checkpointEvery
             options.checkpointMinutes = training.checkpointMinutes
-            let report = try CharLMTraining.run(options, log: TrainingArguments.log)
+            let report = try CharLMTraining.run(options, display: display)
             try TrainingArguments.exitIfInterrupted(report.interruption)
             print(String(format: "final loss %.4f", report.finalLoss))
         }

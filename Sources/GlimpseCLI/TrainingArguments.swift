@@ -1,12 +1,22 @@
-// Options every training command takes, and how training commands print progress.
+// The options every `… train` command takes, with one meaning everywhere, and how training
+// commands show progress.
 import ArgumentParser
 import Foundation
 import GlimpseTensor
 import GlimpseTraining
 
-/// `--max-seconds`, `--seed`, `--resume`, `--overwrite`, `--threads` and the checkpoint
-/// schedule (`--checkpoint-every`, `--checkpoint-minutes`).
+/// Budget, batch, learning rate, seed, checkpoints, resume and output protection, threads and
+/// progress: the flags of every training command. Defaults that differ by task (`--batch`,
+/// `--lr`, the length of a run) are the command's.
 struct TrainingArguments: ParsableArguments {
+    @Option(help: "Epochs in all, counting those before a resume.")
+    var epochs: Int?
+    @Option(help: "Steps in all, counting those before a resume.")
+    var steps: Int?
+    @Option(help: "Examples per step (default: the command's).")
+    var batch: Int?
+    @Option(help: "Learning rate (default: the command's).")
+    var lr: Float?
     @Option(help: "Stop after this many seconds and save a resumable checkpoint.")
     var maxSeconds: Double?
     @Option(help: "Seed for initialisation, data order and sampling.")
@@ -22,8 +32,18 @@ struct TrainingArguments: ParsableArguments {
     var checkpointEvery: Int?
     @Option(help: "Save a checkpoint when this many minutes have passed since the last one.")
     var checkpointMinutes: Double = 10
+    @Option(help: "Write a row to MODEL_DIR/training.jsonl every N steps.")
+    var logEvery = 50
+    @Option(help: "When stderr is not a terminal: a progress line every this many seconds.")
+    var logEverySeconds: Double = 10
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
 
     func validate() throws {
+        if let epochs { try ArgumentCheck.require(epochs, in: 1...1_000_000, flag: "--epochs") }
+        if let steps { try ArgumentCheck.require(steps, in: 1...Int.max, flag: "--steps") }
+        if let batch { try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch") }
+        if let lr { try ArgumentCheck.requirePositive(lr, atMost: 10, flag: "--lr") }
         if let maxSeconds {
             try ArgumentCheck.requirePositive(maxSeconds, atMost: 1e9, flag: "--max-seconds")
         }
@@ -32,11 +52,24 @@ struct TrainingArguments: ParsableArguments {
         }
         try ArgumentCheck.requirePositive(
             checkpointMinutes, atMost: 1e7, flag: "--checkpoint-minutes")
+        try ArgumentCheck.require(logEvery, in: 1...Int.max, flag: "--log-every")
+        try ArgumentCheck.requirePositive(
+            logEverySeconds, atMost: 1e7, flag: "--log-every-seconds")
     }
 
-    /// Applies the thread setting; call before training.
-    func configureThreads() {
+    /// The run's length: the given `--epochs` and `--steps`; when neither is given, `epochs`
+    /// and `steps` (the command's defaults), or no limit at all when `--max-seconds` is given.
+    func length(defaultEpochs epochs: Int, defaultSteps steps: Int) -> (epochs: Int, steps: Int) {
+        if self.epochs != nil || self.steps != nil {
+            return (self.epochs ?? Int.max, self.steps ?? Int.max)
+        }
+        return maxSeconds == nil ? (epochs, steps) : (Int.max, Int.max)
+    }
+
+    /// Applies the thread setting and returns the progress display on standard error.
+    func start() -> ProgressDisplay {
         compute.apply()
+        return ProgressDisplay.standardError(quiet: quiet, logEverySeconds: logEverySeconds)
     }
 
     /// Ends the process as a shell reports a signal (130 for SIGINT, 143 for SIGTERM) when the
@@ -44,11 +77,5 @@ struct TrainingArguments: ParsableArguments {
     static func exitIfInterrupted(_ signal: Int32?) throws {
         guard let signal else { return }
         throw ExitCode(Interruption.exitStatus(for: signal))
-    }
-
-    /// Prints a progress line at once, also when stdout is a pipe or a file.
-    static func log(_ line: String) {
-        print(line)
-        fflush(nil)
     }
 }

@@ -49,7 +49,8 @@ public struct DecoderStep {
 }
 
 /// The caption decoder's layers; keys under `decoder.`.
-public struct CaptionDecoder {
+public struct CaptionDecoder: Module {
+
     public let kind: DecoderKind
     let embedding: Embedding  // embedding.weight [V, M]
     let initHidden: Linear  // init_h: E -> H
@@ -60,6 +61,13 @@ public struct CaptionDecoder {
     let readoutHidden: Linear?  // deep_h: H -> M
     let readoutContext: Linear?  // deep_z: E -> M
     let output: Linear  // fc: M (or H) -> V
+
+    /// In creation order.
+    public var parameters: [Parameter] {
+        embedding.parameters + initHidden.parameters + initCell.parameters + cell.parameters
+            + attention.parameters + gate.parameters + readoutHidden.parameters
+            + readoutContext.parameters + output.parameters
+    }
 
     public init(
         _ configuration: CaptionModelConfiguration, vocabularySize: Int, in scope: ParameterScope

@@ -9,13 +9,15 @@ import GlimpseTensor
 import GlimpseVision
 
 /// Encoder + decoder + vocabulary, ready to train or caption.
-public struct CaptionModel {
+public struct CaptionModel: Module {
     public let configuration: CaptionModelConfiguration
     public let vocabulary: CaptionVocabulary
     /// Every parameter: `encoder.*` and `decoder.*`.
     public let store: ParameterStore
     public let encoder: ImageEncoder
     public let decoder: CaptionDecoder
+
+    public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
 
     /// A freshly initialised model (weights from `configuration.seed`).
     public init(configuration: CaptionModelConfiguration, vocabulary: CaptionVocabulary) {

@@ -1,7 +1,6 @@
-// Training a character-level language model with truncated backpropagation through time:
-// B parallel streams, chunks of T characters, recurrent state carried (detached) between
-// chunks, Adagrad or Adam, element-wise gradient clipping, progress lines, samples, atomic
-// checkpoints and exact resume.
+// Training a character-level language model on the training engine with truncated
+// backpropagation through time: B parallel streams, chunks of T characters, recurrent state
+// carried (detached) between chunks, Adagrad or Adam, element-wise gradient clipping, samples.
 import Foundation
 import GlimpseLayers
 import GlimpseSupport
@@ -15,8 +14,10 @@ public struct CharLMTrainingOptions: Sendable {
     public var outputDirectory: String
     public var configuration: CharLMConfiguration
     /// Stop after this many steps in all (counting steps before a resume); `Int.max` trains
-    /// until `maxSeconds` or a signal.
+    /// until `epochs`, `maxSeconds` or a signal.
     public var steps: Int
+    /// Passes over the text in all (`Int.max`: no limit).
+    public var epochs = Int.max
     /// Stop (and save) once this much wall-clock time has passed in this run.
     public var maxSeconds: Double?
     /// Continue from the checkpoint in `outputDirectory` (its configuration wins); without a
@@ -49,7 +50,8 @@ public struct CharLMTrainingOptions: Sendable {
     /// Throws when a run setting is outside its domain (the configuration checks its own).
     public func validate() throws(LanguageModelError) {
         for (name, value, minimum) in [
-            ("steps", steps, 1), ("printEvery", printEvery, 1), ("sampleEvery", sampleEvery, 0),
+            ("steps", steps, 1), ("epochs", epochs, 1), ("printEvery", printEvery, 1),
+            ("sampleEvery", sampleEvery, 0),
             ("sampleLength", sampleLength, 0), ("checkpointEvery", checkpointEvery ?? 1, 1),
         ] where value < minimum {
             throw .invalidArgument("\(name) must be at least \(minimum), got \(value)")
@@ -78,10 +80,11 @@ public struct CharLMTrainingReport: Sendable {
     public var interruption: Int32?
 }
 
-/// Runs training; `log` receives progress lines and samples.
+/// Runs language-model training on the training engine.
 public enum CharLMTraining {
+    /// Trains, writing progress and samples to `display`.
     public static func run(
-        _ options: CharLMTrainingOptions, log: (String) -> Void
+        _ options: CharLMTrainingOptions, display: ProgressDisplay
     ) throws -> CharLMTrainingReport {
         try options.validate()
         let files = ModelDirectory(options.outputDirectory)
@@ -90,257 +93,214 @@ public enum CharLMTraining {
             options.resume
             && FileManager.default.fileExists(atPath: files.checkpoint + "/state.json")
         if resuming {
+            try StagedPublication.recover(options.outputDirectory)
             configuration = try files.configuration()
-            log("resuming \(files.checkpoint) with its configuration")
+            display.message("resuming \(files.checkpoint) with its configuration")
         }
         try configuration.validate()
         switch configuration.cell {
-        case .lstm: return try Run<LSTMCell>(options, configuration, files).train(log: log)
-        case .gru: return try Run<GRUCell>(options, configuration, files).train(log: log)
-        case .rnn: return try Run<RNNCell>(options, configuration, files).train(log: log)
+        case .lstm: return try train(LSTMCell.self, options, configuration, files, display)
+        case .gru: return try train(GRUCell.self, options, configuration, files, display)
+        case .rnn: return try train(RNNCell.self, options, configuration, files, display)
         }
     }
 
-    /// The saved run state besides tensors: carried recurrent states and the loss history.
-    struct Progress: Codable {
-        var states: [[Float]]
-        var stateShapes: [[Int]]
-        var recentLosses: [Float]
-        var smoothLoss: Float
-        var textCharacters: Int
-        /// The text the run was trained on (nil in checkpoints made before it was saved).
-        var data: DataFingerprint?
+    /// Trains, sending each line of progress and each sample to `log`.
+    public static func run(
+        _ options: CharLMTrainingOptions, log: @escaping (String) -> Void
+    ) throws -> CharLMTrainingReport {
+        try run(options, display: .lines(log))
     }
 
-    struct Run<Cell: LanguageModelCell> {
-        let options: CharLMTrainingOptions
-        let configuration: CharLMConfiguration
-        let files: ModelDirectory
-
-        init(
-            _ options: CharLMTrainingOptions, _ configuration: CharLMConfiguration,
-            _ files: ModelDirectory
-        ) {
-            self.options = options
-            self.configuration = configuration
-            self.files = files
+    static func train<Cell: LanguageModelCell>(
+        _: Cell.Type, _ options: CharLMTrainingOptions, _ configuration: CharLMConfiguration,
+        _ files: ModelDirectory, _ display: ProgressDisplay
+    ) throws -> CharLMTrainingReport {
+        let bytes = try InputFile.read(options.textPath, limit: 1 << 30)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let resuming =
+            try OutputDirectory.prepare(
+                options.outputDirectory, files: LanguageModelTask<Cell>.modelFiles,
+                resume: options.resume, overwrite: options.overwrite,
+                log: { display.message($0) }) == .resume
+        let vocabulary = resuming ? try files.vocabulary() : CharacterVocabulary(text: text)
+        let ids = try vocabulary.encode(text, context: options.textPath)
+        let batches = TextBatches(
+            ids: ids, batchSize: configuration.batchSize,
+            sequenceLength: configuration.sequenceLength)
+        guard batches.chunksPerEpoch > 0 else {
+            throw LanguageModelError.textTooShort(
+                path: options.textPath, characters: ids.count,
+                needed: configuration.sequenceLength * configuration.batchSize + 1)
         }
-
-        func train(log: (String) -> Void) throws -> CharLMTrainingReport {
-            let bytes = try InputFile.read(options.textPath, limit: 1 << 30)
-            let text = String(decoding: bytes, as: UTF8.self)
-            let data = DataFingerprint(bytes: bytes)
-            let resuming =
-                try OutputDirectory.prepare(
-                    options.outputDirectory, files: ["config.json", "vocab.json"],
-                    resume: options.resume, overwrite: options.overwrite, log: log) == .resume
-            let vocabulary = resuming ? try files.vocabulary() : CharacterVocabulary(text: text)
-            let ids = try vocabulary.encode(text, context: options.textPath)
-            let batches = TextBatches(
-                ids: ids, batchSize: configuration.batchSize,
-                sequenceLength: configuration.sequenceLength)
-            guard batches.chunksPerEpoch > 0 else {
-                throw LanguageModelError.textTooShort(
-                    path: options.textPath, characters: ids.count,
-                    needed: configuration.sequenceLength * configuration.batchSize + 1)
-            }
-            let checkpoint = resuming ? try Checkpoint(contentsOf: files.checkpoint) : nil
-            let model =
-                try checkpoint.map {
-                    try CharLanguageModel<Cell>(
-                        configuration: configuration, vocabulary: vocabulary, checkpoint: $0)
-                } ?? CharLanguageModel<Cell>(configuration: configuration, vocabulary: vocabulary)
-            var optimizer = makeOptimizer(model.store)
-            optimizer.clipping = .value(configuration.clipValue)
-            var sampler = SplitMix64(seed: configuration.seed &+ 1)
-            var step = 0
-            var states: [Cell.State]?
-            var recent: [Float] = []
-            var smooth = Float(Foundation.log(Double(vocabulary.count)))  // loss of a uniform guess
-
-            if let checkpoint {
-                try checkpoint.restore(into: model.store, optimizer: &optimizer)
-                step = checkpoint.training.step
-                sampler.state = checkpoint.training.generators["sample"] ?? sampler.state
-                if let progress = try checkpoint.extra(Progress.self) {
-                    try data.check(
-                        against: progress.data, checkpoint: files.checkpoint,
-                        allowed: options.allowDataChange)
-                    guard progress.textCharacters == ids.count || options.allowDataChange else {
-                        throw LanguageModelError.invalidModel(
-                            path: files.checkpoint,
-                            reason: "trained on a text of \(progress.textCharacters) characters, "
-                                + "\(options.textPath) has \(ids.count)")
-                    }
-                    guard progress.recentLosses.count <= 100,
-                        progress.recentLosses.allSatisfy(\.isFinite), progress.smoothLoss.isFinite
-                    else {
-                        throw LanguageModelError.invalidModel(
-                            path: files.checkpoint, reason: "state.json: invalid loss history")
-                    }
-                    recent = progress.recentLosses
-                    smooth = progress.smoothLoss
-                    states = try restoreStates(
-                        progress, like: model.zeroStates(batchSize: configuration.batchSize))
-                }
-                log("resumed at step \(step)")
-            } else {
-                try files.create(configuration: configuration, vocabulary: vocabulary)
-            }
-
-            var metrics = try TrainingLog(
-                path: options.outputDirectory + "/" + TrainingLog.fileName,
-                resumedStep: checkpoint.map { _ in step })
-            let started = Date()
-            let firstStep = step
-            var firstLosses: [Float] = []
-            var lastSaved = step
-            var lastCheckpoint = checkpoint.map { _ in step }
-            var schedule = CheckpointSchedule(
-                every: options.checkpointEvery, minutes: options.checkpointMinutes)
-            func save() throws {
-                var checkpoint = Checkpoint(
-                    store: model.store, optimizer: optimizer.state,
-                    training: TrainingState(
-                        step: step, epoch: step / batches.chunksPerEpoch,
-                        learningRate: optimizer.learningRate,
-                        generators: ["sample": sampler.state]),
-                    config: try files.configurationJSON(configuration))
-                try checkpoint.setExtra(
-                    Progress(
-                        states: (states ?? []).flatMap { $0.tensors.map(\.scalars) },
-                        stateShapes: (states ?? []).flatMap { $0.tensors.map(\.shape) },
-                        recentLosses: recent, smoothLoss: smooth, textCharacters: ids.count,
-                        data: data))
-                try checkpoint.save(to: files.checkpoint)
-                lastSaved = step
-                lastCheckpoint = step
-                schedule.saved()
-            }
-
-            Interruption.begin()
-            defer { Interruption.end() }
-            var interruption: Int32?
-            while step < options.steps {
-                if let signal = Interruption.requested {
-                    interruption = signal
-                    break
-                }
-                if let limit = options.maxSeconds, Date().timeIntervalSince(started) >= limit {
-                    log("stopping after \(String(format: "%.1f", limit)) s (--max-seconds)")
-                    break
-                }
-                let chunk = batches.chunk(step)
-                if chunk.startsEpoch { states = nil }
-                let (logits, next) = model.logits(
-                    chunk.inputs, steps: configuration.sequenceLength,
-                    batchSize: configuration.batchSize, states: states)
-                let loss = crossEntropy(logits: logits, targets: chunk.targets)
-                let value = loss.scalar
-                // A non-finite loss or gradient stops the run before anything is saved: the
-                // last checkpoint stays the last good one.
-                guard value.isFinite else {
-                    throw TrainingError.nonFinite(
-                        what: "loss", step: step + 1, lastCheckpoint: lastCheckpoint)
-                }
-                loss.backward()
-                optimizer.step()
-                guard optimizer.lastGradientNorm.isFinite else {
-                    throw TrainingError.nonFinite(
-                        what: "gradient", step: step + 1, lastCheckpoint: lastCheckpoint)
-                }
-                states = next.map { $0.detached() }
-                step += 1
-
-                recent.append(value)
-                if recent.count > 100 { recent.removeFirst(recent.count - 100) }
-                if firstLosses.count < 100 { firstLosses.append(value) }
-                smooth = 0.999 * smooth + 0.001 * value
-                if step % options.printEvery == 0 || step == options.steps {
-                    let elapsed = Date().timeIntervalSince(started)
-                    let rate = Double(step - firstStep) / max(elapsed, 1e-9)
-                    let remaining = TrainingClock.remaining(
-                        workLeft: Double(options.steps - step), rate: rate, elapsed: elapsed,
-                        maxSeconds: options.maxSeconds)
-                    let total = options.steps == Int.max ? "" : "/\(options.steps)"
-                    let characters =
-                        rate * Double(configuration.sequenceLength * configuration.batchSize)
-                    log(
-                        String(
-                            format: "step %d%@  loss %.4f  smooth %.4f  %.0f chars/s  eta %@",
-                            step, total, value, smooth, characters,
-                            TrainingClock.format(remaining)))
-                    try metrics.append(
-                        TrainingRecord(
-                            step: step, epoch: step / batches.chunksPerEpoch + 1,
-                            loss: Double(value), learningRate: Double(optimizer.learningRate),
-                            itemsPerSecond: characters, wallSeconds: elapsed))
-                }
-                if options.sampleEvery > 0 && step % options.sampleEvery == 0 {
-                    let sample = try model.sample(
-                        length: options.sampleLength, prime: "", temperature: 1,
-                        seed: sampler.next())
-                    log("----\n\(sample)\n----")
-                }
-                if schedule.isDue(afterStep: step) {
-                    try save()
-                }
-            }
-            if lastSaved != step || !FileManager.default.fileExists(atPath: files.checkpoint) {
-                try save()
-            }
-            try TrainingCurve.write(
-                metrics.records, metric: nil,
-                to: options.outputDirectory + "/" + TrainingCurve.fileName)
-            if interruption != nil {
-                log(
-                    "interrupted at epoch \(step / batches.chunksPerEpoch + 1), step \(step); "
-                        + "resume with --resume")
-            }
-            let elapsed = Date().timeIntervalSince(started)
-            return CharLMTrainingReport(
-                steps: step,
-                finalLoss: recent.isEmpty ? .nan : recent.reduce(0, +) / Float(recent.count),
-                initialLoss: firstLosses.isEmpty
-                    ? .nan : firstLosses.reduce(0, +) / Float(firstLosses.count),
-                charactersPerSecond: Double(
-                    (step - firstStep) * configuration.sequenceLength * configuration.batchSize)
-                    / max(elapsed, 1e-9),
-                interruption: interruption)
+        let checkpoint = resuming ? try Checkpoint(contentsOf: files.checkpoint) : nil
+        let model =
+            try checkpoint.map {
+                try CharLanguageModel<Cell>(
+                    configuration: configuration, vocabulary: vocabulary, checkpoint: $0)
+            } ?? CharLanguageModel<Cell>(configuration: configuration, vocabulary: vocabulary)
+        var run = TrainingRun(outputDirectory: options.outputDirectory)
+        run.allowDataChange = options.allowDataChange
+        let data = DataFingerprint(bytes: bytes)
+        if let checkpoint {
+            try TrainingEngine<LanguageModelTask<Cell>>.verify(checkpoint, data: data, run: run)
         }
-
-        func makeOptimizer(_ store: ParameterStore) -> any Optimizer {
+        var optimizer: any Optimizer =
             switch configuration.optimizer {
             case .adagrad:
                 // min-char-rnn's Adagrad: ε = 1e-8.
                 Adagrad(
-                    parameters: store.parameters, learningRate: configuration.learningRate,
+                    parameters: model.parameters, learningRate: configuration.learningRate,
                     epsilon: 1e-8)
             case .adam:
-                Adam(parameters: store.parameters, learningRate: configuration.learningRate)
+                Adam(parameters: model.parameters, learningRate: configuration.learningRate)
             }
-        }
+        optimizer.clipping = .value(configuration.clipValue)
 
-        /// The carried states saved in `progress`, checked against the shapes of `expected`
-        /// (the model's zero states) before any is rebuilt.
-        func restoreStates(_ progress: Progress, like expected: [Cell.State]) throws
-            -> [Cell.State]?
-        {
-            guard !progress.states.isEmpty else { return nil }
-            let shapes = expected.flatMap { $0.tensors.map(\.shape) }
-            guard progress.stateShapes == shapes,
-                zip(progress.states, shapes).allSatisfy({ $0.count == $1.reduce(1, *) })
-            else {
-                throw LanguageModelError.invalidModel(
-                    path: files.checkpoint,
-                    reason: "state.json: carried states do not fit the model (expected shapes "
-                        + "\(shapes))")
-            }
-            let tensors = zip(progress.states, shapes).map { Tensor(shape: $1, scalars: $0) }
-            let perState = tensors.count / expected.count
-            return stride(from: 0, to: tensors.count, by: perState).map {
-                Cell.State(tensors: Array(tensors[$0..<($0 + perState)]))
-            }
+        run.epochs = options.epochs
+        run.steps = options.steps
+        run.maxSeconds = options.maxSeconds
+        run.checkpointEvery = options.checkpointEvery
+        run.checkpointMinutes = options.checkpointMinutes
+        run.checkpointEachEpoch = false
+        run.logEvery = options.printEvery
+        let task = LanguageModelTask(
+            model: model, batches: batches, files: files,
+            sampleEvery: options.sampleEvery, sampleLength: options.sampleLength)
+        var engine = TrainingEngine(
+            task: task, optimizer: optimizer, run: run, data: data,
+            display: display)
+        let summary = try engine.fit(from: checkpoint)
+        let recent = engine.task.recent
+        let first = engine.task.firstLosses
+        return CharLMTrainingReport(
+            steps: summary.steps,
+            finalLoss: recent.isEmpty ? .nan : recent.reduce(0, +) / Float(recent.count),
+            initialLoss: first.isEmpty ? .nan : first.reduce(0, +) / Float(first.count),
+            charactersPerSecond: summary.itemsPerSecond, interruption: summary.interruption)
+    }
+}
+
+/// Truncated BPTT as a task of the training engine: B parallel streams, chunks of T
+/// characters, recurrent states carried (detached) between chunks and reset at each epoch.
+struct LanguageModelTask<Cell: LanguageModelCell>: TrainingTask {
+    /// The saved run state besides tensors: carried recurrent states, the loss history and
+    /// the sample generator.
+    struct State: Codable {
+        var states: [[Float]]
+        var stateShapes: [[Int]]
+        var recentLosses: [Float]
+        var smoothLoss: Float
+        var sampler: UInt64
+    }
+
+    static var modelFiles: [String] { ["config.json", "vocab.json"] }
+
+    let model: CharLanguageModel<Cell>
+    let batches: TextBatches
+    let files: ModelDirectory
+    let sampleEvery: Int
+    let sampleLength: Int
+    var states: [Cell.State]?
+    /// The states the last loss produced, carried once its step is taken.
+    var pending: [Cell.State]?
+    /// The last 100 losses, and the first 100 of this run.
+    var recent: [Float] = []
+    var firstLosses: [Float] = []
+    var lastLoss: Float = 0
+    var smooth: Float
+    var sampler: SplitMix64
+
+    init(
+        model: CharLanguageModel<Cell>, batches: TextBatches, files: ModelDirectory,
+        sampleEvery: Int, sampleLength: Int
+    ) {
+        self.model = model
+        self.batches = batches
+        self.files = files
+        self.sampleEvery = sampleEvery
+        self.sampleLength = sampleLength
+        smooth = Float(Foundation.log(Double(model.vocabulary.count)))  // a uniform guess
+        sampler = SplitMix64(seed: model.configuration.seed &+ 1)
+    }
+
+    var stepsPerEpoch: Int { batches.chunksPerEpoch }
+    var itemName: String { "chars" }
+    var configurationJSON: String? { try? files.configurationJSON(model.configuration) }
+
+    mutating func loss(at position: TrainingPosition) throws -> StepLoss {
+        let chunk = batches.chunk(position.step)
+        if chunk.startsEpoch { states = nil }
+        let configuration = model.configuration
+        let (logits, next) = model.logits(
+            chunk.inputs, steps: configuration.sequenceLength,
+            batchSize: configuration.batchSize, states: states)
+        let loss = crossEntropy(logits: logits, targets: chunk.targets)
+        pending = next
+        lastLoss = loss.scalar
+        return StepLoss(
+            loss: loss, reported: lastLoss,
+            items: configuration.sequenceLength * configuration.batchSize)
+    }
+
+    mutating func didStep(at position: TrainingPosition, log: (String) -> Void) throws {
+        states = pending?.map { $0.detached() }
+        pending = nil
+        recent.append(lastLoss)
+        if recent.count > 100 { recent.removeFirst(recent.count - 100) }
+        if firstLosses.count < 100 { firstLosses.append(lastLoss) }
+        smooth = 0.999 * smooth + 0.001 * lastLoss
+        if sampleEvery > 0 && (position.step + 1) % sampleEvery == 0 {
+            let sample = try model.sample(
+                length: sampleLength, prime: "", temperature: 1, seed: sampler.next())
+            log("----\n\(sample)\n----")
+        }
+    }
+
+    func saveModel(to directory: String) throws {
+        try ModelDirectory(directory).create(
+            configuration: model.configuration, vocabulary: model.vocabulary)
+    }
+
+    var state: State {
+        State(
+            states: (states ?? []).flatMap { $0.tensors.map(\.scalars) },
+            stateShapes: (states ?? []).flatMap { $0.tensors.map(\.shape) },
+            recentLosses: recent, smoothLoss: smooth,
+            sampler: sampler.state)
+    }
+
+    mutating func restore(_ saved: State) throws {
+        guard saved.recentLosses.count <= 100, saved.recentLosses.allSatisfy(\.isFinite),
+            saved.smoothLoss.isFinite
+        else {
+            throw LanguageModelError.invalidModel(
+                path: files.checkpoint, reason: "state.json: invalid loss history")
+        }
+        recent = saved.recentLosses
+        smooth = saved.smoothLoss
+        sampler.state = saved.sampler
+        states = try restoreStates(
+            saved, like: model.zeroStates(batchSize: model.configuration.batchSize))
+    }
+
+    /// The carried states saved in `saved`, checked against the shapes of `expected` (the
+    /// model's zero states) before any is rebuilt.
+    func restoreStates(_ saved: State, like expected: [Cell.State]) throws -> [Cell.State]? {
+        guard !saved.states.isEmpty else { return nil }
+        let shapes = expected.flatMap { $0.tensors.map(\.shape) }
+        guard saved.stateShapes == shapes,
+            zip(saved.states, shapes).allSatisfy({ $0.count == $1.reduce(1, *) })
+        else {
+            throw LanguageModelError.invalidModel(
+                path: files.checkpoint,
+                reason: "state.json: carried states do not fit the model (expected shapes "
+                    + "\(shapes))")
+        }
+        let tensors = zip(saved.states, shapes).map { Tensor(shape: $1, scalars: $0) }
+        let perState = tensors.count / expected.count
+        return stride(from: 0, to: tensors.count, by: perState).map {
+            Cell.State(tensors: Array(tensors[$0..<($0 + perState)]))
         }
     }
 }

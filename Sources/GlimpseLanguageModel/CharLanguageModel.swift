@@ -9,7 +9,7 @@ import GlimpseTensor
 ///
 /// Checkpoint keys: `embedding.weight`, `rnn.weight_ih_l0` … (PyTorch's nn.LSTM/GRU/RNN
 /// names), `decoder.weight`, `decoder.bias`.
-public struct CharLanguageModel<Cell: LanguageModelCell> {
+public struct CharLanguageModel<Cell: LanguageModelCell>: Module {
     public let configuration: CharLMConfiguration
     public let vocabulary: CharacterVocabulary
     /// Every parameter, seeded by `configuration.seed`.
@@ -17,6 +17,10 @@ public struct CharLanguageModel<Cell: LanguageModelCell> {
     let embedding: Embedding
     let network: Recurrent<Cell>
     let decoder: Linear
+
+    public var parameters: [Parameter] {
+        embedding.parameters + network.parameters + decoder.parameters
+    }
 
     /// A freshly initialised model (weights from `configuration.seed`).
     public init(configuration: CharLMConfiguration, vocabulary: CharacterVocabulary) {

@@ -164,6 +164,19 @@ public struct Checkpoint: Sendable {
             config: config)
     }
 
+    /// A checkpoint of `module`'s current parameters (no parameter generator: a module's
+    /// parameters all exist once it is built).
+    public init(
+        module: some Module, optimizer: OptimizerState, training: TrainingState,
+        config: String? = nil
+    ) {
+        self.init(
+            parameters: Dictionary(
+                module.parameters.map { ($0.name, $0.value.detached()) },
+                uniquingKeysWith: { first, _ in first }),
+            parameterGenerator: 0, optimizer: optimizer, training: training, config: config)
+    }
+
     // MARK: Extra state
 
     /// Stores any Encodable value (e.g. the data loader's position) in state.json under "extra".
@@ -221,6 +234,26 @@ public struct Checkpoint: Sendable {
         optimizer = restored
     }
 
+    /// Restores the parameters into `module` and the optimizer's state and learning rate into
+    /// `optimizer`, checking everything before changing anything.
+    public func restore<O: Optimizer>(
+        into module: some Module, optimizer: inout O, strict: Bool = true
+    ) throws(CheckpointError) {
+        var restored = optimizer
+        do {
+            try restored.restore(self.optimizer)
+        } catch {
+            throw .optimizer(path: directory ?? "checkpoint", error)
+        }
+        do {
+            try ParameterStore.load(parameters, into: module.parameters, strict: strict)
+        } catch {
+            throw .parameters(path: directory ?? "checkpoint", error)
+        }
+        restored.learningRate = training.learningRate
+        optimizer = restored
+    }
+
     // MARK: Saving
 
     /// Writes the checkpoint to the directory `path`, replacing a previous checkpoint there
@@ -247,6 +280,7 @@ public struct Checkpoint: Sendable {
             try Self.writeTensors(
                 optimizer.tensors, metadata: [Self.idKey: id],
                 to: "\(staging)/\(Self.optimizerFile)")
+            SaveHook.pause(at: "checkpoint")
             // state.json last: a directory with it is complete.
             do {
                 try AtomicFile.write(try stateJSON(id: id), to: "\(staging)/\(Self.stateFile)")

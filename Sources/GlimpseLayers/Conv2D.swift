@@ -7,6 +7,8 @@ import GlimpseTensor
 ///
 /// Parameters (PyTorch layout and keys): `weight` W: [O, C, KH, KW], `bias` b: [O].
 public struct Conv2D: Layer {
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
     public let weight: Parameter  // [O, C, KH, KW]
     public let bias: Parameter?  // [O]
     public let inChannels: Int

@@ -5,6 +5,8 @@ import GlimpseTensor
 ///
 /// The gradient of a row is the sum of the gradients at every position that selected it.
 public struct Embedding: Layer {
+    public var parameters: [Parameter] { [weight] }
+
     public typealias Input = [Int]
     public typealias Output = Tensor
 

@@ -11,6 +11,10 @@ import GlimpseTensor
 ///     n = tanh(W_in·x + b_in + r⊙(W_hn·h + b_hn))
 ///     h′ = (1 − z)⊙n + z⊙h
 public struct GRUCell: RecurrentCell {
+    public var parameters: [Parameter] {
+        [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
+    }
+
     public typealias State = Tensor  // h: [N, H]
 
     public let weightIH: Parameter  // [3H, in]

@@ -32,6 +32,10 @@ public struct LSTMState: Sendable {
 ///     i = σ(aᵢ), f = σ(a_f), g = tanh(a_g), o = σ(a_o)
 ///     c′ = f⊙c + i⊙g,   h′ = o⊙tanh(c′)
 public struct LSTMCell: RecurrentCell {
+    public var parameters: [Parameter] {
+        [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
+    }
+
     public typealias State = LSTMState
 
     public let weightIH: Parameter  // [4H, in]

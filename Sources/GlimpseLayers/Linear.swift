@@ -3,6 +3,8 @@ import GlimpseTensor
 
 /// y = x·Wᵀ + b.   W: [out, in], b: [out]   (PyTorch layout; keys `weight`, `bias`).
 public struct Linear: Layer {
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
     public let weight: Parameter  // [out, in]
     public let bias: Parameter?  // [out]
     public let inputFeatures: Int

@@ -154,7 +154,14 @@ public final class ParameterStore: @unchecked Sendable {
     /// Replaces every parameter's value with the tensor of the same name. Throws, changing
     /// nothing, if a name is missing, a shape differs or (when `strict`) a tensor is unused.
     public func load(_ tensors: [String: Tensor], strict: Bool = true) throws(ParameterError) {
-        let parameters = self.parameters
+        try Self.load(tensors, into: parameters, strict: strict)
+    }
+
+    /// Replaces each of `parameters`' values with the tensor of the same name, after checking
+    /// them all (see ``load(_:strict:)``).
+    public static func load(
+        _ tensors: [String: Tensor], into parameters: [Parameter], strict: Bool = true
+    ) throws(ParameterError) {
         for parameter in parameters {
             guard let tensor = tensors[parameter.name] else { throw .missing(parameter.name) }
             guard tensor.shape == parameter.shape else {

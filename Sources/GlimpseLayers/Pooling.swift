@@ -5,6 +5,8 @@ import GlimpseTensor
 /// y[n,c,i,j] = max over the KH×KW window at (i·sh − ph, j·sw − pw), padding counting as −∞.
 /// [N, C, H, W] -> [N, C, OH, OW], OH = ⌊(H + 2·ph − KH)/sh⌋ + 1 (OW likewise).
 public struct MaxPool2D: Layer {
+    public var parameters: [Parameter] { [] }
+
     public let kernelSize: (height: Int, width: Int)
     public let stride: (height: Int, width: Int)
     public let padding: (height: Int, width: Int)
@@ -34,6 +36,8 @@ public struct MaxPool2D: Layer {
 /// as 0 and in the divisor (PyTorch's `count_include_pad=True`).
 /// [N, C, H, W] -> [N, C, OH, OW], OH = ⌊(H + 2·ph − KH)/sh⌋ + 1 (OW likewise).
 public struct AvgPool2D: Layer {
+    public var parameters: [Parameter] { [] }
+
     public let kernelSize: (height: Int, width: Int)
     public let stride: (height: Int, width: Int)
     public let padding: (height: Int, width: Int)
@@ -61,6 +65,8 @@ public struct AvgPool2D: Layer {
 
 /// y[n, c] = (1/(H·W)) Σ_{i,j} x[n, c, i, j]: one feature per channel.   [N, C, H, W] -> [N, C]
 public struct GlobalAveragePool: Layer {
+    public var parameters: [Parameter] { [] }
+
     public init() {}
 
     /// [N, C, H, W] -> [N, C]

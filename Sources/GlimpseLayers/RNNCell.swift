@@ -6,6 +6,10 @@ import GlimpseTensor
 ///
 ///     h′ = φ(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh),   φ = tanh (default) or relu
 public struct RNNCell: RecurrentCell {
+    public var parameters: [Parameter] {
+        [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
+    }
+
     public typealias State = Tensor  // h: [N, H]
 
     /// φ, PyTorch's `nonlinearity`.

@@ -26,6 +26,8 @@ public typealias RNN = Recurrent<RNNCell>
 /// (outputs, states) = lstm(nextChunk, initialStates: states.map { $0.detached() })
 /// ```
 public struct Recurrent<Cell: RecurrentCell>: Layer {
+    public var parameters: [Parameter] { cells.flatMap { $0.flatMap(\.parameters) } }
+
     /// `cells[layer][direction]`; direction 1 runs backward in time.
     public let cells: [[Cell]]
     public let inputSize: Int

@@ -7,7 +7,7 @@ import GlimpseTensor
 /// `Recurrent` runs a cell over whole sequences through `run(_:from:reversed:)`; the built-in
 /// cells implement it with one GEMM for the input projections of all steps and a `Recurrence`
 /// for the per-step products h·W_hhᵀ. A custom cell gets a default that calls it once per step.
-public protocol RecurrentCell {
+public protocol RecurrentCell: Module {
     associatedtype State
     /// Features of each step's input.
     var inputSize: Int { get }

@@ -21,7 +21,11 @@ import GlimpseTensor
 /// let projected = attention.projectFeatures(features)          // once per image batch
 /// for t in 0..<T { let (z, alpha) = attention(features, projected: projected, hidden: h); … }
 /// ```
-public struct SoftAttention {
+public struct SoftAttention: Module {
+    public var parameters: [Parameter] {
+        encoderAttention.parameters + decoderAttention.parameters + fullAttention.parameters
+    }
+
     public let encoderAttention: Linear  // encoder_att: E -> A
     public let decoderAttention: Linear  // decoder_att: D -> A
     public let fullAttention: Linear  // full_att: A -> 1

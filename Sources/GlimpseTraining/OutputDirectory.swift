@@ -29,6 +29,8 @@ public enum OutputDirectory {
         let checkpointPath = path + "/" + checkpoint
         // Half-written files of runs that were killed: nothing will ever complete them.
         AtomicFile.removeStaleTemporaries(in: path)
+        // A model save that was killed half-way: finish it or discard it, so one whole set is left.
+        try StagedPublication.recover(path)
         if resume {
             if manager.fileExists(atPath: checkpointPath + "/state.json") { return .resume }
             log("no checkpoint in \(checkpointPath) yet: starting a new run")

@@ -10,6 +10,10 @@ public enum TrainingError: Error, Equatable, LocalizedError {
     case dataChanged(checkpoint: String, saved: DataFingerprint, current: DataFingerprint)
     /// A loss or gradient became NaN or infinite; the run stopped without saving it.
     case nonFinite(what: String, step: Int, lastCheckpoint: Int?)
+    /// A run setting outside its domain, or data that gives no batch.
+    case invalidSetting(String)
+    /// A checkpoint whose training state cannot be continued.
+    case invalidCheckpoint(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -22,6 +26,8 @@ public enum TrainingError: Error, Equatable, LocalizedError {
         case .nonFinite(let what, let step, let lastCheckpoint):
             "non-finite \(what) at step \(step) (last good checkpoint: "
                 + (lastCheckpoint.map { "step \($0)" } ?? "none") + ")"
+        case .invalidSetting(let reason): reason
+        case .invalidCheckpoint(let path, let reason): "\(path): \(reason)"
         }
     }
 }

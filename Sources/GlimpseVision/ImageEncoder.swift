@@ -67,6 +67,8 @@ public struct ImageEncoder: Layer {
     let pool = MaxPool2D(kernelSize: 2)
     let position: Parameter?  // [P, E], row-major over the grid
 
+    public var parameters: [Parameter] { convolutions.parameters + (position.map { [$0] } ?? []) }
+
     public init(_ configuration: EncoderConfiguration, in scope: ParameterScope) {
         precondition(!configuration.channels.isEmpty, "the encoder needs at least one block")
         precondition(

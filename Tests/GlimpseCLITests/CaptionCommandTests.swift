@@ -102,14 +102,14 @@ final class CaptionCommandTests: XCTestCase {
             "caption", "train", "--data", data, "--out", out, "--epochs", "1", "--batch", "16",
         ])
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.text.contains("epoch 1 validation  BLEU-4 "), first.text)
+        XCTAssertTrue(first.stderr.contains("epoch 1 validation  BLEU-4 "), first.stderr)
         let resumed = try runGlimpse([
             "caption", "train", "--data", data, "--out", out, "--epochs", "2", "--batch", "16",
             "--resume",
         ])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.text.contains("resumed at epoch 2"), resumed.text)
-        XCTAssertTrue(resumed.text.contains("epoch 2/2"), resumed.text)
+        XCTAssertTrue(resumed.stderr.contains("resumed at epoch 2"), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("epoch 2/2"), resumed.stderr)
         let evaluation = try runGlimpse([
             "caption", "eval", "--data", data, "--model", out, "--json", "--beam", "1",
         ])
@@ -131,7 +131,7 @@ final class CaptionCommandTests: XCTestCase {
         try FileManager.default.removeItem(atPath: out + "/encoder.safetensors")
         let resumed = try runGlimpse(train + ["--epochs", "2", "--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.text.contains("resumed at epoch 2"), resumed.text)
+        XCTAssertTrue(resumed.stderr.contains("resumed at epoch 2"), resumed.stderr)
 
         let other = Fixtures.temporaryDirectory() + "/scenes"
         XCTAssertEqual(

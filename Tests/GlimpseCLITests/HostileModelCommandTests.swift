@@ -132,7 +132,10 @@ final class HostileModelCommandTests: XCTestCase {
         let text = Fixtures.path("text/sonnets.txt")
         for arguments in [
             ["lm", "train", text, "--out", file + "/lm", "--steps", "1"],
-            ["caption", "train", "--data", Fixtures.path("scenes"), "--out", file + "/m"],
+            [
+                "caption", "train", "--data", Fixtures.path("scenes"), "--out", file + "/m",
+                "--batch", "4",
+            ],
             ["data", "scenes", "--out", file + "/scenes", "--count", "1"],
         ] {
             try assertOneErrorLine(arguments, mentioning: file + ": exists and is not a directory")

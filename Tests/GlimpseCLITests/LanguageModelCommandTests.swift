@@ -4,16 +4,19 @@ import TestSupport
 import XCTest
 
 final class LanguageModelCommandTests: XCTestCase {
-    func testTrainPrintsProgressAndFinalLossThenSamples() throws {
+    func testTrainLogsMetricsAndFinalLossThenSamples() throws {
         let out = Fixtures.temporaryDirectory() + "/model"
         let train = try runGlimpse([
             "lm", "train", Fixtures.path("text/sonnets.txt"), "--out", out, "--cell", "gru",
-            "--hidden", "32", "--embedding", "16", "--steps", "40", "--print-every", "20",
+            "--hidden", "32", "--embedding", "16", "--steps", "40", "--log-every", "20",
             "--sample-every", "40", "--seed", "5",
         ])
         XCTAssertEqual(train.status, 0, train.stderr)
+        // Progress and samples on standard error, the summary alone on standard output.
+        XCTAssertTrue(train.stderr.contains("epoch 2  step 40/40  loss "), train.stderr)
+        XCTAssertTrue(train.stderr.contains("----\n"), "no sample: \(train.stderr)")
         let lines = train.text.split(separator: "\n")
-        XCTAssertTrue(lines.contains { $0.hasPrefix("step 20/40  loss ") }, train.text)
+        XCTAssertEqual(lines.count, 1, train.text)
         let last = try XCTUnwrap(lines.last)
         XCTAssertTrue(last.hasPrefix("final loss "), String(last))
         XCTAssertNotNil(Float(last.dropFirst("final loss ".count)))
@@ -23,10 +26,12 @@ final class LanguageModelCommandTests: XCTestCase {
         ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
         }
-        // One metrics row per progress line.
+        // A metrics row every --log-every steps and at the end of each epoch (23 steps here).
         let rows = try String(contentsOfFile: out + "/training.jsonl", encoding: .utf8)
             .split(separator: "\n")
-        XCTAssertEqual(rows.count, lines.filter { $0.hasPrefix("step ") }.count)
+        XCTAssertEqual(
+            rows.map { $0.components(separatedBy: "\"step\":")[1].prefix { $0.isNumber } },
+            ["20", "23", "40"], rows.description)
         XCTAssertTrue(rows.last?.contains("\"step\":40") ?? false, rows.description)
         let sample = try runGlimpse([
             "lm", "sample", out, "--length", "30", "--prime", "Love", "--seed", "2",
@@ -43,7 +48,7 @@ final class LanguageModelCommandTests: XCTestCase {
             "--max-seconds", "1", "--sample-every", "0",
         ])
         XCTAssertEqual(train.status, 0, train.stderr)
-        XCTAssertTrue(train.text.contains("--max-seconds"), train.text)
+        XCTAssertTrue(train.stderr.contains("--max-seconds"), train.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/checkpoint/state.json"))
     }
 
@@ -77,6 +82,6 @@ final class LanguageModelCommandTests: XCTestCase {
         XCTAssertEqual(try runGlimpse(arguments + ["--overwrite"]).status, 0)
         let resumed = try runGlimpse(arguments.map { $0 == "3" ? "5" : $0 } + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.text.contains("resumed at step 3"), resumed.text)
+        XCTAssertTrue(resumed.stderr.contains("resumed at epoch 1, step 3"), resumed.stderr)
     }
 }

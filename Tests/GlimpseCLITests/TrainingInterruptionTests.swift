@@ -13,13 +13,14 @@ final class TrainingInterruptionTests: XCTestCase {
     func lmArguments(_ out: String, steps: Int = 400) -> [String] {
         [
             "lm", "train", text, "--out", out, "--hidden", "16", "--embedding", "8", "--batch", "4",
-            "--steps", "\(steps)", "--print-every", "1", "--sample-every", "0",
+            "--steps", "\(steps)", "--log-every-seconds", "0.001", "--sample-every", "0",
             "--checkpoint-every", "100000",
         ]
     }
 
-    /// Starts `glimpse arguments`, waits until a stdout line contains `marker`, sends `signal`
-    /// and returns the exit status and everything printed. Fails after 60 s without the marker.
+    /// Starts `glimpse arguments`, waits until a line of its progress (standard error) contains
+    /// `marker`, sends `signal` and returns the exit status and all its progress output. Fails
+    /// after 60 s without the marker.
     func interrupt(_ arguments: [String], after marker: String, with signal: Int32) throws
         -> (status: Int32, output: String)
     {
@@ -27,8 +28,8 @@ final class TrainingInterruptionTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: glimpseExecutable)
         process.arguments = arguments
         let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = out
         try process.run()
         var output = ""
         let deadline = Date().addingTimeInterval(60)
@@ -87,7 +88,7 @@ final class TrainingInterruptionTests: XCTestCase {
         let out = Fixtures.temporaryDirectory() + "/model"
         let arguments = [
             "caption", "train", "--data", Fixtures.path("scenes"), "--out", out, "--epochs",
-            "1000", "--batch", "2", "--print-every", "1",
+            "1000", "--batch", "2", "--log-every-seconds", "0.001",
         ]
         let run = try interrupt(arguments, after: "step 2/", with: SIGINT)
         XCTAssertEqual(run.status, 130, run.output.suffix(300).description)
@@ -119,7 +120,8 @@ final class TrainingInterruptionTests: XCTestCase {
         let caption = try interrupt(
             [
                 "caption", "train", "--data", Fixtures.path("scenes"), "--out", model,
-                "--epochs", "1000", "--batch", "2", "--print-every", "1", "--checkpoint-every",
+                "--epochs", "1000", "--batch", "2", "--log-every-seconds", "0.001",
+                "--checkpoint-every",
                 "3",
             ], after: "step 5/6", with: SIGKILL)
         XCTAssertEqual(caption.status, SIGKILL)
@@ -132,18 +134,20 @@ final class TrainingInterruptionTests: XCTestCase {
         let out = Fixtures.temporaryDirectory() + "/timed"
         let result = try runGlimpse([
             "lm", "train", text, "--out", out, "--hidden", "8", "--embedding", "4", "--batch", "2",
-            "--print-every", "20", "--sample-every", "0", "--max-seconds", "1.5",
+            "--log-every-seconds", "0.2", "--sample-every", "0", "--max-seconds", "1.5",
         ])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let progress = result.text.split(separator: "\n").filter { $0.hasPrefix("step ") }
-        XCTAssertFalse(progress.isEmpty, result.text)
+        XCTAssertFalse(result.stderr.contains("\r"), "carriage return when not a terminal")
+        let progress = result.stderr.split(separator: "\n").filter { $0.contains("  eta ") }
+        XCTAssertFalse(progress.isEmpty, result.stderr)
         for line in progress {
-            let counter = line.split(separator: " ")[1]
+            let words = line.split(separator: " ")
+            let counter = try XCTUnwrap(words.firstIndex(of: "step").map { words[$0 + 1] })
             XCTAssertNotNil(Int(counter), "no step total without --steps: \(line)")
             let eta = try XCTUnwrap(line.components(separatedBy: "eta ").last)
             XCTAssertTrue(
                 ["0:00", "0:01", "0:02"].contains(eta), "eta past --max-seconds: \(line)")
         }
-        XCTAssertTrue(result.text.contains("(--max-seconds)"), result.text)
+        XCTAssertTrue(result.stderr.contains("(--max-seconds)"), result.stderr)
     }
 }

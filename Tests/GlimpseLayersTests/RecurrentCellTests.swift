@@ -274,6 +274,7 @@ final class RecurrentCellTests: XCTestCase {
         // A cell that only implements a step gets the protocol's run().
         struct Wrapped: RecurrentCell {
             let inner: RNNCell
+            var parameters: [Parameter] { inner.parameters }
             var inputSize: Int { inner.inputSize }
             var hiddenSize: Int { inner.hiddenSize }
             func zeroState(batchSize: Int) -> Tensor { inner.zeroState(batchSize: batchSize) }
