@@ -191,6 +191,10 @@ public struct TrainingEngine<Task: TrainingTask> {
             modelPublished = true
         }
         func saveCheckpoint() throws {
+            // Without validation the model is the latest weights, published before the
+            // checkpoint that records them: a kill in between makes the resumed run redo the
+            // same steps and publish the same weights again.
+            if !hasValidation { try publishModel() }
             var checkpoint = Checkpoint(
                 module: task.model, optimizer: optimizer.state,
                 training: TrainingState(
@@ -203,8 +207,6 @@ public struct TrainingEngine<Task: TrainingTask> {
             try checkpoint.save(to: run.checkpointDirectory)
             lastCheckpoint = position.step
             checkpoints.saved()
-            // Without validation the model is the latest weights, published with each checkpoint.
-            if !hasValidation { try publishModel() }
         }
         let started = display.now()
         Interruption.begin()
