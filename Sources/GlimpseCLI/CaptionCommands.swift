@@ -135,6 +135,7 @@ struct CaptionCommand: ParsableCommand {
             options.overwrite = training.overwrite
             options.allowDataChange = training.allowDataChange
             options.printEvery = training.logEvery
+            options.validateEvery = training.validateEvery
             let report = try CaptionTraining.run(options, display: display)
             try TrainingArguments.exitIfInterrupted(report.interruption)
             print(

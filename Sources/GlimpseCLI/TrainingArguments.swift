@@ -32,6 +32,8 @@ struct TrainingArguments: ParsableArguments {
     var checkpointEvery: Int?
     @Option(help: "Save a checkpoint when this many minutes have passed since the last one.")
     var checkpointMinutes: Double = 10
+    @Option(help: "Also validate every N steps (default: after each epoch only).")
+    var validateEvery: Int?
     @Option(help: "Write a row to MODEL_DIR/training.jsonl every N steps.")
     var logEvery = 50
     @Option(help: "When stderr is not a terminal: a progress line every this many seconds.")
@@ -52,6 +54,9 @@ struct TrainingArguments: ParsableArguments {
         }
         try ArgumentCheck.requirePositive(
             checkpointMinutes, atMost: 1e7, flag: "--checkpoint-minutes")
+        if let validateEvery {
+            try ArgumentCheck.require(validateEvery, in: 1...Int.max, flag: "--validate-every")
+        }
         try ArgumentCheck.require(logEvery, in: 1...Int.max, flag: "--log-every")
         try ArgumentCheck.requirePositive(
             logEverySeconds, atMost: 1e7, flag: "--log-every-seconds")

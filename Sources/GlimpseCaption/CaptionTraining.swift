@@ -39,6 +39,8 @@ public struct CaptionTrainingOptions: Sendable {
     public var allowDataChange = false
     public var seed: UInt64 = 1
     public var printEvery = 50
+    /// Also validate every N steps inside an epoch (nil: after each epoch only).
+    public var validateEvery: Int?
     /// Save a checkpoint every N steps (nil: not by steps; one is always saved after each
     /// epoch) …
     public var checkpointEvery: Int?
@@ -178,6 +180,7 @@ public enum CaptionTraining {
         run.checkpointEvery = options.checkpointEvery
         run.checkpointMinutes = options.checkpointMinutes
         run.logEvery = options.printEvery
+        run.validateEvery = options.validateEvery
         run.allowDataChange = options.allowDataChange
         let data = DataFingerprint(
             train.map {

@@ -31,6 +31,8 @@ public struct TrainingRun: Sendable {
     public var checkpointMinutes: Double? = 10
     /// Also checkpoint after every epoch (for tasks whose epochs are long).
     public var checkpointEachEpoch = true
+    /// Also validate every N steps inside an epoch (nil: after each epoch only).
+    public var validateEvery: Int?
     /// A training.jsonl row every N steps (and at the end of each epoch).
     public var logEvery = 50
     /// Resume on data other than the checkpoint's instead of refusing.
@@ -44,7 +46,7 @@ public struct TrainingRun: Sendable {
     public func validate() throws(TrainingError) {
         for (name, value) in [
             ("epochs", epochs), ("steps", steps), ("logEvery", logEvery),
-            ("checkpointEvery", checkpointEvery ?? 1),
+            ("checkpointEvery", checkpointEvery ?? 1), ("validateEvery", validateEvery ?? 1),
         ] where value < 1 {
             throw .invalidSetting("\(name) must be at least 1, got \(value)")
         }
@@ -209,6 +211,35 @@ public struct TrainingEngine<Task: TrainingTask> {
             checkpoints.saved()
         }
         let started = display.now()
+        /// Validates, logs, draws the curve and publishes the model when it is the best yet.
+        func validate() throws {
+            guard let result = try task.validate() else { return }
+            hasValidation = true
+            lastValidation = result
+            curveMetric = result.primary
+            let at = position.stepInEpoch == 0 ? "epoch \(position.epoch)" : "step \(position.step)"
+            display.message(
+                "\(at) validation  "
+                    + result.metrics.map { String(format: "%@ %.4f", $0.name, $0.value) }
+                    .joined(separator: "  "))
+            try metrics.append(
+                TrainingRecord(
+                    step: position.step,
+                    epoch: position.epoch + (position.stepInEpoch == 0 ? 0 : 1),
+                    wallSeconds: display.now() - started,
+                    validation: Dictionary(
+                        result.metrics.map { ($0.name, $0.value) },
+                        uniquingKeysWith: { first, _ in first })))
+            try TrainingCurve.write(metrics.records, metric: result.primary, to: curvePath)
+            if result.primaryValue > (best ?? -.infinity) {
+                best = result.primaryValue
+                try publishModel()
+                display.message(
+                    String(
+                        format: "saved best model (%@ %.4f)", result.primary, result.primaryValue))
+            }
+        }
+
         Interruption.begin()
         defer { Interruption.end() }
         epochs: while position.epoch < run.epochs && position.step < run.steps {
@@ -277,6 +308,9 @@ public struct TrainingEngine<Task: TrainingTask> {
                             learningRate: Double(optimizer.learningRate), itemsPerSecond: rate,
                             wallSeconds: now))
                 }
+                if !endOfEpoch, let every = run.validateEvery, position.step % every == 0 {
+                    try validate()
+                }
                 if !endOfEpoch && checkpoints.isDue(afterStep: position.step) {
                     try saveCheckpoint()
                 }
@@ -284,31 +318,7 @@ public struct TrainingEngine<Task: TrainingTask> {
             // End of an epoch: validate, keep the best model, checkpoint.
             position.stepInEpoch = 0
             position.epoch += 1
-            if let result = try task.validate() {
-                hasValidation = true
-                lastValidation = result
-                curveMetric = result.primary
-                display.message(
-                    "epoch \(position.epoch) validation  "
-                        + result.metrics.map { String(format: "%@ %.4f", $0.name, $0.value) }
-                        .joined(separator: "  "))
-                try metrics.append(
-                    TrainingRecord(
-                        step: position.step, epoch: position.epoch,
-                        wallSeconds: display.now() - started,
-                        validation: Dictionary(
-                            result.metrics.map { ($0.name, $0.value) },
-                            uniquingKeysWith: { first, _ in first })))
-                try TrainingCurve.write(metrics.records, metric: result.primary, to: curvePath)
-                if result.primaryValue > (best ?? -.infinity) {
-                    best = result.primaryValue
-                    try publishModel()
-                    display.message(
-                        String(
-                            format: "saved best model (%@ %.4f)", result.primary,
-                            result.primaryValue))
-                }
-            }
+            try validate()
             if run.checkpointEachEpoch || position.step >= run.steps
                 || position.epoch >= run.epochs
             {

@@ -112,6 +112,20 @@ final class TrainingEngineTests: XCTestCase {
         let rows = try String(contentsOfFile: out + "/training.jsonl", encoding: .utf8)
             .split(separator: "\n")
         XCTAssertEqual(rows.count, 120 + 20, "one row per step and per validation")
+
+        // Validating every 4 steps too (where that is not an epoch's end, every 6 steps):
+        // steps 4, 8, 16, 20, … — 20 of the 120 steps, one message each.
+        var lines: [String] = []
+        let often = Fixtures.temporaryDirectory()
+        var frequent = engine(
+            RegressionTask(), out: often, configure: { $0.validateEvery = 4 },
+            display: .lines { lines.append($0) })
+        _ = try frequent.fit()
+        XCTAssertEqual(
+            lines.filter { $0.hasPrefix("step ") && $0.contains(" validation ") }.count, 20)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("step 4 validation  MSE ") }, lines.description)
+        XCTAssertEqual(
+            lines.filter { $0.hasPrefix("epoch ") && $0.contains(" validation ") }.count, 20)
     }
 
     func testTheETARespectsMaxSecondsOnAFakeClock() throws {
