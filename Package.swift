@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GlimpseLanguageModel", targets: ["GlimpseLanguageModel"]),
         .library(name: "GlimpseVision", targets: ["GlimpseVision"]),
         .library(name: "GlimpseCaption", targets: ["GlimpseCaption"]),
+        .library(name: "GlimpseLabeling", targets: ["GlimpseLabeling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -62,6 +63,13 @@ let package = Package(
         .target(
             name: "GlimpseLanguageModel",
             dependencies: ["GlimpseLayers", "GlimpseTensor", "GlimpseSupport", "GlimpseTraining"]),
+        // Frame labelling: the online LSTM labeller, its data formats, metrics and training.
+        .target(
+            name: "GlimpseLabeling",
+            dependencies: [
+                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport",
+                "GlimpseTraining", "GlimpseVision",
+            ]),
         .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia"]),
         .executableTarget(
             name: "GlimpseCLI",
@@ -69,6 +77,7 @@ let package = Package(
                 "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
                 "GlimpseSupport",
                 "GlimpseLanguageModel", "GlimpseScenes", "GlimpseCaption", "GlimpseTraining",
+                "GlimpseLabeling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
