@@ -1,6 +1,6 @@
 // The errors of frame labelling: data files, model directories and arguments, each naming the
-import Foundation
 // file (and row) and what is wrong.
+import Foundation
 
 /// Why labelling data, a labelling model or a setting was refused.
 public enum LabelingError: Error, Equatable, Sendable, CustomStringConvertible {
