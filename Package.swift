@@ -114,6 +114,12 @@ let package = Package(
             name: "GlimpseMediaTests", dependencies: ["GlimpseMedia", "TestSupport"],
             exclude: ["reference"]),
         .testTarget(
+            name: "GlimpseLabelingTests",
+            dependencies: [
+                "GlimpseLabeling", "GlimpseLayers", "GlimpseTensor", "GlimpseTraining",
+                "TestSupport",
+            ]),
+        .testTarget(
             name: "GlimpsePipelineTests", dependencies: ["GlimpsePipeline", "TestSupport"]),
         .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "TestSupport"]),
     ]

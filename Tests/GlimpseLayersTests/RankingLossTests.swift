@@ -36,6 +36,48 @@ final class RankingLossTests: XCTestCase {
 
     /// The running maxima are constants, so frames that set them are held fixed here and only
     /// the others are perturbed by the finite differences.
+    func testAnActiveHingesTargetFromAnotherFrameIsHeldConstant() {
+        // One segment of class 0 whose score peaks at frame 0 and falls: the hinges at frames 1
+        // and 2 are active, their targets s* the scores of earlier frames of the same input.
+        // The running maximum is a constant (no gradient flows into the frame that set it), so
+        // the gradient must equal the finite differences of the loss with s* frozen.
+        let logits = Tensor(shape: [3, 2], scalars: [2.0, 0.0, 0.5, 0.2, 0.1, 0.3])
+        let labels = [0, 0, 0]
+        for kind in RankingLossKind.allCases {
+            let leaf = logits.detached().requiringGradient()
+            rankingLoss(kind, probabilities: softmax(leaf, axis: 1), labels: labels).backward()
+            let analytic = leaf.gradient?.scalars ?? []
+
+            // Score of class 0 (margin: minus class 1, the only other) at each frame, in Double.
+            func scores(_ x: [Float]) -> [Double] {
+                (0..<3).map { t in
+                    let (a, b) = (Double(x[2 * t]), Double(x[2 * t + 1]))
+                    let p0 = exp(a) / (exp(a) + exp(b))
+                    return kind == .detectionScore ? p0 : 2 * p0 - 1
+                }
+            }
+            let frozen = scores(logits.scalars)
+            let targets = [frozen[0], max(frozen[0], frozen[1])]
+            XCTAssertGreaterThan(targets[0], frozen[1], "hinge at frame 1 active")
+            XCTAssertGreaterThan(targets[1], frozen[2], "hinge at frame 2 active")
+            func surrogate(_ x: [Float]) -> Double {
+                let s = scores(x)
+                return (max(0, targets[0] - s[1]) + max(0, targets[1] - s[2])) / 3
+            }
+            for element in 0..<6 {
+                var plus = logits.scalars
+                var minus = logits.scalars
+                plus[element] += 1e-3
+                minus[element] -= 1e-3
+                let numeric = (surrogate(plus) - surrogate(minus)) / 2e-3
+                XCTAssertEqual(
+                    Double(analytic[element]), numeric, accuracy: 1e-4, "\(kind) [\(element)]")
+            }
+            // Frame 0 set both targets and gets no gradient.
+            XCTAssertEqual(Array(analytic[0..<2]), [0, 0], "\(kind)")
+        }
+    }
+
     func testGradientsThroughSoftmaxScores() {
         let peak = Tensor(shape: [2, 3], scalars: [2.0, 0.1, -1.0, 2.5, 0.0, -0.5])  // frames 0, 1
         let later = Tensor(

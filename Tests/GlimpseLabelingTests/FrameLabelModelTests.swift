@@ -1,0 +1,198 @@
+// The frame labeller: gradients of L_c + λ_r·L_r against finite differences for every temporal
+// model and ranking term, the online labeller equal to the batched forward, a save/load round
+// trip, and training that learns a label no single frame shows (the direction of motion).
+import Foundation
+import GlimpseLayers
+import GlimpseMedia
+import GlimpseTensor
+import GlimpseTraining
+import TestSupport
+import XCTest
+
+@testable import GlimpseLabeling
+
+final class FrameLabelModelTests: XCTestCase {
+    func configuration(_ temporal: TemporalModel, rank: RankLoss = .none)
+        -> FrameLabelConfiguration
+    {
+        var configuration = FrameLabelConfiguration()
+        configuration.labels = ["background", "left", "right"]
+        configuration.encoder.channels = [3, 4]
+        configuration.encoder.preprocessing.width = 8
+        configuration.encoder.preprocessing.height = 8
+        configuration.hidden = 5
+        configuration.attention = 4
+        configuration.poolingWindow = 2
+        configuration.temporal = temporal
+        configuration.rankLoss = rank
+        configuration.lambdaR = 0.7
+        return configuration
+    }
+
+    func testLossGradientsMatchFiniteDifferences() throws {
+        // With cross-entropy alone: L_r holds its running maximum constant (a stop-gradient),
+        // so finite differences of the whole loss differ from its gradient by design wherever a
+        // hinge is active. L_r's own gradient is checked against a frozen-target reference in
+        // RankingLossTests, and testTheRankingTermAddsToTheCrossEntropy checks how it is added.
+        let labels = [[1, 1, 2], [0, 2]]
+        for temporal in TemporalModel.allCases {
+            let model = try FrameLabelModel(configuration: configuration(temporal))
+            let frames = sample([5, 3, 8, 8], seed: 4)
+            checkGradients([frames], relativeTolerance: 3e-2, absoluteTolerance: 2e-3) {
+                model.loss(frames: $0[0], labels: labels).loss
+            }
+            for parameter in [model.classifier.weight] + (model.attention?.parameters ?? []) {
+                let original = parameter.value
+                checkGradients([original], relativeTolerance: 3e-2, absoluteTolerance: 2e-3) {
+                    parameter.value = $0[0]
+                    return model.loss(frames: frames, labels: labels).loss
+                }
+                parameter.value = original
+            }
+            // Every parameter receives a gradient, with each ranking term too.
+            for rank in RankLoss.allCases {
+                let ranked = try FrameLabelModel(configuration: configuration(temporal, rank: rank))
+                ranked.loss(frames: frames, labels: labels).loss.backward()
+                for parameter in ranked.parameters {
+                    XCTAssertNotNil(parameter.gradient, "\(temporal) \(rank): \(parameter.name)")
+                }
+            }
+        }
+    }
+
+    func testTheRankingTermAddsToTheCrossEntropy() throws {
+        let frames = sample([6, 3, 8, 8], seed: 9)
+        let labels = [[1, 1, 1, 2, 2, 2]]
+        let plain = try FrameLabelModel(configuration: configuration(.lstm))
+        let ranked = try FrameLabelModel(configuration: configuration(.lstm, rank: .score))
+        let (withoutRank, crossEntropy) = plain.loss(frames: frames, labels: labels)
+        let (withRank, same) = ranked.loss(frames: frames, labels: labels)
+        XCTAssertEqual(crossEntropy, same)  // same seed, same weights
+        XCTAssertEqual(withoutRank.scalar, crossEntropy)
+        // L_r by hand through the layer function, on the same probabilities.
+        let probabilities = withoutGradients {
+            softmax(
+                ranked.logits(frames: frames, lengths: [6]).reshaped(to: [6, 3]), axis: 1)
+        }
+        let expected = rankingLoss(.detectionScore, probabilities: probabilities, labels: labels[0])
+        XCTAssertEqual(withRank.scalar, crossEntropy + 0.7 * expected.scalar, accuracy: 1e-6)
+    }
+
+    func testPaddingDoesNotChangeASequencesLogits() throws {
+        for temporal in TemporalModel.allCases {
+            let model = try FrameLabelModel(configuration: configuration(temporal))
+            let frames = sample([7, 3, 8, 8], seed: 2)
+            let together = model.logits(frames: frames, lengths: [3, 4])  // [4, 2, 3]
+            let alone = model.logits(frames: frames.slice(axis: 0, range: 0..<3), lengths: [3])
+            for t in 0..<3 {
+                assertClose(
+                    together.slice(axis: 0, range: t..<(t + 1)).slice(axis: 1, range: 0..<1)
+                        .reshaped(to: [3]),
+                    alone.slice(axis: 0, range: t..<(t + 1)).reshaped(to: [3]), "\(temporal)")
+            }
+        }
+    }
+
+    func testTheOnlineLabellerEqualsTheBatchedForward() throws {
+        for temporal in TemporalModel.allCases {
+            let model = try FrameLabelModel(configuration: configuration(temporal))
+            let images = (0..<6).map { movingSquare(at: $0, size: 8) }
+            let batched = withoutGradients {
+                softmax(
+                    model.logits(frames: model.input(images), lengths: [6]).reshaped(to: [6, 3]),
+                    axis: 1
+                ).scalars
+            }
+            var labeller = FrameLabeler(model: model)
+            let online = images.flatMap { labeller.label($0) }
+            XCTAssertEqual(online.count, batched.count)
+            for (a, b) in zip(online, batched) {
+                XCTAssertEqual(a, b, accuracy: 1e-5, "\(temporal)")
+            }
+        }
+    }
+
+    func testSaveAndLoadRoundTrip() throws {
+        let model = try FrameLabelModel(configuration: configuration(.attention, rank: .margin))
+        let directory = Fixtures.temporaryDirectory()
+        try model.save(to: directory)
+        let loaded = try FrameLabelModel(contentsOf: directory)
+        XCTAssertEqual(loaded.configuration, model.configuration)
+        let frames = sample([3, 3, 8, 8], seed: 5)
+        XCTAssertEqual(
+            loaded.logits(frames: frames, lengths: [3]).scalars,
+            model.logits(frames: frames, lengths: [3]).scalars)
+
+        // A configuration that asks for more than the weights hold is refused by shape.
+        let config = directory + "/config.json"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"hidden\" : 5", with: "\"hidden\" : 16384")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
+            XCTAssertTrue("\($0)".contains("rnn.weight_ih_l0"), "\($0)")
+        }
+        try text.replacingOccurrences(of: "\"background\"", with: "\"other\"")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
+            XCTAssertTrue("\($0)".contains("labels"), "\($0)")
+        }
+    }
+
+    /// A white 2×2 square on black at column `position` (mod the width) of a `size`² frame.
+    func movingSquare(at position: Int, size: Int, row: Int = 3) -> Image {
+        var image = Image(width: size, height: size, filledWith: [0, 0, 0])
+        for y in row..<(row + 2) {
+            for x in 0..<2 {
+                let column = (position + x) % size
+                for c in 0..<3 { image.pixels[(y * size + column) * 3 + c] = 255 }
+            }
+        }
+        return image
+    }
+
+    func testTrainingLearnsTheDirectionOfMotion() throws {
+        // Each clip: a square still (background), then moving left or right. Every frame alone
+        // looks the same (one square somewhere), so only the motion tells the label.
+        var clips: [LabelledClip] = []
+        for index in 0..<8 {
+            let right = index % 2 == 0
+            let start = (index * 3) % 8
+            var frames: [Image] = []
+            var labels: [Int] = []
+            for t in 0..<10 {
+                let moving = t >= 3
+                let position = moving ? (right ? start + (t - 3) : start + 16 - (t - 3)) : start
+                frames.append(movingSquare(at: position, size: 8, row: index % 5))
+                labels.append(moving ? (right ? 2 : 1) : 0)
+            }
+            clips.append(
+                LabelledClip(
+                    name: "\(index)", frames: frames, times: (0..<10).map(Double.init),
+                    labels: labels))
+        }
+        var options = LabelTrainingOptions(outputDirectory: Fixtures.temporaryDirectory() + "/m")
+        options.configuration = configuration(.lstm, rank: .score)
+        options.configuration.hidden = 16
+        options.configuration.encoder.channels = [8, 16]
+        options.batchSize = 4
+        options.learningRate = 0.01
+        options.run.epochs = 60
+        options.run.logEvery = 2
+        let report = try LabelTraining.run(
+            options, train: clips, validation: clips, data: DataFingerprint(["motion"]),
+            display: .lines { _ in })
+        let rows = try String(
+            contentsOfFile: options.run.outputDirectory + "/training.jsonl", encoding: .utf8
+        )
+        .split(separator: "\n").compactMap { row -> Double? in
+            guard row.contains("\"loss\"") else { return nil }
+            return Double(row.components(separatedBy: "\"loss\":")[1].prefix { $0 != "," })
+        }
+        let first = try XCTUnwrap(rows.first)
+        let last = try XCTUnwrap(rows.last)
+        XCTAssertLessThan(last, first / 3, "cross-entropy \(first) -> \(last)")
+        XCTAssertGreaterThan(report.bestAccuracy ?? 0, 0.9)
+        let model = try FrameLabelModel(contentsOf: options.run.outputDirectory)
+        XCTAssertEqual(model.labels, ["background", "left", "right"])
+    }
+}
