@@ -114,7 +114,9 @@ let package = Package(
         .testTarget(
             name: "GlimpseCaptionTests", dependencies: ["GlimpseCaption", "TestSupport"],
             exclude: ["reference"]),
-        .testTarget(name: "GlimpseVQATests", dependencies: ["GlimpseVQA", "TestSupport"]),
+        // GlimpseScenes only for the test that reads the synthetic questions.jsonl.
+        .testTarget(
+            name: "GlimpseVQATests", dependencies: ["GlimpseVQA", "GlimpseScenes", "TestSupport"]),
         .testTarget(
             name: "GlimpseLanguageModelTests",
             dependencies: ["GlimpseLanguageModel", "GlimpseTraining", "TestSupport"]),
