@@ -68,10 +68,23 @@ public struct VQABatch: Sendable {
     public var unknownWords: Int
 }
 
+/// An answer class and the probability the model gives it.
+public struct VQARankedAnswer: Codable, Equatable, Sendable {
+    /// The answer, normalised as the answer vocabulary stores it ("2", "red").
+    public var answer: String
+    /// softmax probability in (0, 1).
+    public var probability: Float
+
+    public init(answer: String, probability: Float) {
+        self.answer = answer
+        self.probability = probability
+    }
+}
+
 /// One question's top answers, with the attention that led to them.
-public struct VQAPrediction: Equatable, Sendable {
+public struct VQAPrediction: Codable, Equatable, Sendable {
     /// The top answers, most probable first.
-    public var answers: [(answer: String, probability: Float)]
+    public var answers: [VQARankedAnswer]
     /// Each hop's weights over the grid, row-major (``gridWidth`` × ``gridHeight``); empty for
     /// the `product` fusion.
     public var attention: [[Float]]
@@ -85,10 +98,11 @@ public struct VQAPrediction: Equatable, Sendable {
     /// The most probable answer.
     public var answer: String { answers.first?.answer ?? "" }
 
-    public static func == (a: VQAPrediction, b: VQAPrediction) -> Bool {
-        a.answers.map(\.answer) == b.answers.map(\.answer)
-            && a.answers.map(\.probability) == b.answers.map(\.probability)
-            && a.attention == b.attention && a.tokens == b.tokens
+    enum CodingKeys: String, CodingKey {
+        case answers, attention, tokens
+        case gridWidth = "grid_width"
+        case gridHeight = "grid_height"
+        case unknownWords = "unknown_words"
     }
 }
 
@@ -277,7 +291,8 @@ public struct VQAModel {
         return (outputLayer(tanh(hiddenLayer(fused))), alphas)  // [N, K]
     }
 
-    /// The soft-target cross-entropy of the file banner (0 when no question has a target).
+    /// The soft-target cross-entropy of the file banner (0 when no question has a target or
+    /// the batch is empty).
     /// images: [M, 3, H, W]; questions and answers: N each (answers from
     /// ``softTargets(for:)``).
     public func loss(
@@ -286,6 +301,8 @@ public struct VQAModel {
         precondition(
             answers.count == questions.count,
             "\(answers.count) targets for \(questions.count) questions")
+        // An empty batch: a zero that still reaches the graph, so backward() is harmless.
+        guard !questions.isEmpty else { return (outputLayer.weight.value * 0).sum() }
         let logits = self.logits(images: images, questions: questions).logits  // [N, K]
         let classes = logits.shape[1]
         var targets = [Float](repeating: 0, count: questions.count * classes)
@@ -393,10 +410,11 @@ public struct VQAModel {
             let ranked = scores.indices.sorted {
                 scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1)
             }
-            let best = ranked.prefix(max(top, 1)).compactMap { index -> (String, Float)? in
+            let best = ranked.prefix(max(top, 1)).compactMap { index -> VQARankedAnswer? in
                 let answer = index - row * classes
                 guard answer < answerVocabulary.count else { return nil }
-                return (answerVocabulary.answers[answer], scores[index])
+                return VQARankedAnswer(
+                    answer: answerVocabulary.answers[answer], probability: scores[index])
             }
             return VQAPrediction(
                 answers: best,

@@ -197,6 +197,13 @@ final class VQAModelTests: XCTestCase {
             }
             XCTAssertEqual(prediction.answer, prediction.answers[0].answer)
         }
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(predictions[0]))
+        XCTAssertEqual(
+            Set((json as? [String: Any])?.keys.map { $0 } ?? []),
+            ["answers", "attention", "tokens", "grid_width", "grid_height", "unknown_words"])
+        XCTAssertEqual(
+            model.loss(images: sample([1, 3, 16, 16], seed: 1), questions: [], answers: []).scalar,
+            0)
         XCTAssertEqual(predictions[1].tokens, ["is", "there", "a", "<unk>"])
         XCTAssertEqual(predictions[1].unknownWords, 1)
         // All six probabilities sum to 1.
