@@ -107,9 +107,11 @@ public struct VQAPrediction: Codable, Equatable, Sendable {
 }
 
 /// The question encoder: embedding + LSTM; keys `embedding.weight`, `lstm.weight_ih_l0`, ….
-struct QuestionEncoder {
+struct QuestionEncoder: Module {
     let embedding: Embedding
     let lstm: LSTM
+
+    var parameters: [Parameter] { embedding.parameters + lstm.parameters }
 
     init(_ configuration: VQAModelConfiguration, vocabularySize: Int, in scope: ParameterScope) {
         embedding = Embedding(
@@ -141,9 +143,11 @@ struct QuestionEncoder {
 
 /// Stacked attention: keys `image_proj.*`, `hop1.encoder_att.*`, `hop1.decoder_att.*`,
 /// `hop1.full_att.*`, (`hop2.*`).
-struct AttentionFusion {
+struct AttentionFusion: Module {
     let imageProjection: Linear  // E -> H
     let hops: [SoftAttention]
+
+    var parameters: [Parameter] { imageProjection.parameters + hops.parameters }
 
     init(_ configuration: VQAModelConfiguration, features: Int, in scope: ParameterScope) {
         imageProjection = Linear(features, configuration.hidden, in: scope.scope("image_proj"))
@@ -172,9 +176,11 @@ struct AttentionFusion {
 }
 
 /// The element-wise product baseline: keys `image_fc.*`, `question_fc.*`.
-struct ProductFusion {
+struct ProductFusion: Module {
     let imageLayer: Linear  // E -> H
     let questionLayer: Linear  // H -> H
+
+    var parameters: [Parameter] { imageLayer.parameters + questionLayer.parameters }
 
     init(_ configuration: VQAModelConfiguration, features: Int, in scope: ParameterScope) {
         imageLayer = Linear(features, configuration.hidden, in: scope.scope("image_fc"))
@@ -200,7 +206,7 @@ struct ProductFusion {
 /// let prediction = try model.answers(for: [image], questions: ["what color is the circle"])[0]
 /// print(prediction.answer, prediction.answers)    // "red", [("red", 0.97), ("blue", 0.01), …]
 /// ```
-public struct VQAModel {
+public struct VQAModel: Module {
     public let configuration: VQAModelConfiguration
     public let questionVocabulary: QuestionVocabulary
     public let answerVocabulary: AnswerVocabulary
@@ -212,6 +218,12 @@ public struct VQAModel {
     let productFusion: ProductFusion?
     let hiddenLayer: Linear  // classifier.fc1: H -> C
     let outputLayer: Linear  // classifier.fc2: C -> K
+
+    /// Every parameter in creation order (what the training engine and checkpoints take).
+    public var parameters: [Parameter] {
+        encoder.parameters + question.parameters + attentionFusion.parameters
+            + productFusion.parameters + hiddenLayer.parameters + outputLayer.parameters
+    }
 
     /// A freshly initialised model (weights from `configuration.seed`).
     public init(

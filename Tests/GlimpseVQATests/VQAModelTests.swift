@@ -97,6 +97,11 @@ final class VQAModelTests: XCTestCase {
         ] {
             XCTAssertTrue(names.contains(name), name)
         }
+        // The Module list is the store's, in creation order, for both fusions.
+        for fusion in VQAFusion.allCases {
+            let model = tinyModel(fusion)
+            XCTAssertEqual(model.parameters.map(\.name), model.store.parameters.map(\.name))
+        }
         let product = Set(tinyModel(.product).store.parameters.map(\.name))
         XCTAssertTrue(product.contains("fusion.image_fc.weight"))
         XCTAssertTrue(product.contains("fusion.question_fc.weight"))
