@@ -440,8 +440,52 @@ public struct VQAModel: Module {
         }
     }
 
+    /// The answers of `examples`, `batchSize` questions at a time, each distinct image of a
+    /// batch loaded once by `loadImage` (which names the file in its error).
+    public func answers(
+        for examples: [VQAExample], batchSize: Int = 64, top: Int = 5,
+        loadImage: (String) throws(VQAError) -> Image
+    ) throws(VQAError) -> [VQAPrediction] {
+        guard batchSize >= 1 else { throw .invalidArgument("batch size \(batchSize) is below 1") }
+        var predictions: [VQAPrediction] = []
+        predictions.reserveCapacity(examples.count)
+        for start in stride(from: 0, to: examples.count, by: batchSize) {
+            let rows = examples[start..<min(start + batchSize, examples.count)]
+            var slots: [String: Int] = [:]
+            var images: [Image] = []
+            var indices: [Int] = []
+            for row in rows {
+                if let slot = slots[row.image] {
+                    indices.append(slot)
+                } else {
+                    slots[row.image] = images.count
+                    indices.append(images.count)
+                    images.append(try loadImage(row.image))
+                }
+            }
+            predictions += try answers(
+                for: images, questions: rows.map(\.question), imageIndex: indices, top: top)
+        }
+        return predictions
+    }
+
+    /// The official VQA accuracy of the model's top answer on `examples`, overall and by
+    /// answer and question type (the validation metric).
+    public func evaluate(
+        _ examples: [VQAExample], batchSize: Int = 64,
+        loadImage: (String) throws(VQAError) -> Image
+    ) throws(VQAError) -> VQAEvaluation {
+        let predictions = try answers(
+            for: examples, batchSize: batchSize, top: 1, loadImage: loadImage)
+        return try VQAAccuracy.evaluate(predictions: predictions.map(\.answer), examples: examples)
+    }
+
     // MARK: Model directory
 
+    /// The files ``save(to:)`` writes (a directory holding them all has a model).
+    public static let modelFiles = [
+        configurationFile, questionVocabularyFile, answerVocabularyFile, encoderFile, weightsFile,
+    ]
     static let configurationFile = "config.json"
     static let questionVocabularyFile = "question_vocab.json"
     static let answerVocabularyFile = "answer_vocab.json"

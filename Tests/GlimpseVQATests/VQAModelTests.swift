@@ -224,6 +224,44 @@ final class VQAModelTests: XCTestCase {
             [])
     }
 
+    /// Answering examples in batches (images loaded once per batch) gives the same answers as
+    /// one call per question, and the evaluation scores them.
+    func testBatchedAnswersAndEvaluation() throws {
+        let model = tinyModel(.attention, seed: 4)
+        let colours: [String: [UInt8]] = ["r": [200, 20, 20], "b": [20, 20, 200]]
+        let examples = [("r", 0, "red"), ("b", 0, "blue"), ("r", 2, "yes"), ("b", 4, "1")].map {
+            VQAExample(image: $0.0, question: Self.questions[$0.1], answers: [$0.2])
+        }
+        var loads = 0
+        let load = { (path: String) throws(VQAError) -> Image in
+            loads += 1
+            guard let colour = colours[path] else {
+                throw VQAError.invalidData(path: path, reason: "no such file")
+            }
+            return Image(width: 16, height: 16, filledWith: colour)
+        }
+        let batched = try model.answers(for: examples, batchSize: 3, top: 2, loadImage: load)
+        XCTAssertEqual(loads, 3)  // r, b in the first batch of three; b again in the second
+        for (example, prediction) in zip(examples, batched) {
+            let alone = try model.answers(
+                for: [try load(example.image)], questions: [example.question], top: 2)
+            XCTAssertEqual(prediction.answers.map(\.answer), alone[0].answers.map(\.answer))
+            assertClose(
+                prediction.answers.map(\.probability), alone[0].answers.map(\.probability),
+                absoluteTolerance: 1e-5)
+        }
+        let evaluation = try model.evaluate(examples, batchSize: 2, loadImage: load)
+        let expected = zip(batched, examples).filter { $0.0.answer == $0.1.answers[0] }.count
+        XCTAssertEqual(evaluation.count, 4)
+        XCTAssertEqual(evaluation.accuracy, Double(expected) / 4, accuracy: 1e-12)
+        let missing = VQAExample(image: "nowhere", question: "what", answers: ["red"])
+        XCTAssertThrowsError(try model.evaluate([missing], loadImage: load)) { error in
+            XCTAssertEqual(
+                error as? VQAError, .invalidData(path: "nowhere", reason: "no such file"))
+        }
+        XCTAssertEqual(Set(VQAModel.modelFiles).count, 5)
+    }
+
     func testSaveAndLoadGiveTheSameAnswers() throws {
         for fusion in VQAFusion.allCases {
             let model = tinyModel(fusion, seed: 9)
