@@ -1,4 +1,4 @@
-// The official VQA accuracy (Antol et al. 2015, §2; GT-Vision-Lab/VQA,
+// The official VQA accuracy (Antol et al. 2015; the evaluation script of GT-Vision-Lab/VQA,
 // PythonEvaluationTools/vqaEvaluation/vqaEval.py): answers are normalised, then a predicted
 // answer scores
 //

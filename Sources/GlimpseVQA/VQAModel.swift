@@ -1,6 +1,7 @@
 // A VQA model: the shared CNN encoder's grid, a word embedding + LSTM question encoder, fusion
-// by stacked soft attention (Yang et al. 2016, §3.3, eq. 15–19) or by Antol et al. 2015's
-// L2-normalised element-wise product, and an MLP over the answer classes. Saved as a directory:
+// by stacked soft attention (Yang et al. 2016, "Stacked Attention Networks for Image Question
+// Answering") or by the L2-normalised element-wise product of Antol et al. 2015 ("deeper LSTM Q
+// + norm I"), and an MLP over the answer classes. Saved as a directory:
 //   config.json  question_vocab.json  answer_vocab.json
 //   encoder.safetensors (encoder.*)  vqa.safetensors (question.*, fusion.*, classifier.*)
 //
