@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GlimpseVision", targets: ["GlimpseVision"]),
         .library(name: "GlimpseCaption", targets: ["GlimpseCaption"]),
         .library(name: "GlimpseLabeling", targets: ["GlimpseLabeling"]),
+        .library(name: "GlimpseVQA", targets: ["GlimpseVQA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -59,6 +60,12 @@ let package = Package(
             dependencies: [
                 "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseScenes", "GlimpseSupport",
                 "GlimpseTraining", "GlimpseVision",
+            ]),
+        // Visual question answering: data formats, vocabularies, the official accuracy, the model.
+        .target(
+            name: "GlimpseVQA",
+            dependencies: [
+                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport", "GlimpseVision",
             ]),
         .target(
             name: "GlimpseLanguageModel",
@@ -107,6 +114,9 @@ let package = Package(
         .testTarget(
             name: "GlimpseCaptionTests", dependencies: ["GlimpseCaption", "TestSupport"],
             exclude: ["reference"]),
+        // GlimpseScenes only for the test that reads the synthetic questions.jsonl.
+        .testTarget(
+            name: "GlimpseVQATests", dependencies: ["GlimpseVQA", "GlimpseScenes", "TestSupport"]),
         .testTarget(
             name: "GlimpseLanguageModelTests",
             dependencies: ["GlimpseLanguageModel", "GlimpseTraining", "TestSupport"]),

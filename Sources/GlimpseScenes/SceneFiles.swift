@@ -7,7 +7,8 @@
 //                              "caption"}]}; file_name is relative to DIR/images
 //   DIR/scenes.json            [{"image_id", "file_name", "width", "height", "background",
 //                              "objects": [{"shape", "color", "size", "x", "y", "radius"}]}]
-//   DIR/questions.jsonl        with questions: one {"image_id", "image", "question", "answer"}
+//   DIR/questions.jsonl        with questions: one {"image_id", "image", "question", "answer",
+//                              "question_type", "answer_type"}
 //                              per line; image is relative to DIR ("images/000001.png")
 //
 // Image ids are 1-based: scene index i is image i + 1, file String(format: "%06d.png", i + 1).
@@ -190,7 +191,9 @@ public struct SceneDatasetWriter: Sendable {
                 for question in record.scene.questions {
                     let line = QuestionLine(
                         imageID: record.imageID, image: "images/" + record.fileName,
-                        question: question.question, answer: question.answer)
+                        question: question.question, answer: question.answer,
+                        questionType: question.questionType.rawValue,
+                        answerType: question.answerType.rawValue)
                     questionLines += try encodeJSON(line, for: directory, encoder) + [0x0A]
                     questionCount += 1
                 }
@@ -313,10 +316,14 @@ struct QuestionLine: Codable {
     var image: String
     var question: String
     var answer: String
+    var questionType: String
+    var answerType: String
 
     enum CodingKeys: String, CodingKey {
         case image, question, answer
         case imageID = "image_id"
+        case questionType = "question_type"
+        case answerType = "answer_type"
     }
 }
 

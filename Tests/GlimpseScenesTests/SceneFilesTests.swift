@@ -68,6 +68,11 @@ final class SceneFilesTests: XCTestCase {
         XCTAssertEqual(line["image"] as? String, "images/000001.png")
         XCTAssertEqual(line["question"] as? String, generator.scene(at: 0).questions[0].question)
         XCTAssertEqual(line["answer"] as? String, generator.scene(at: 0).questions[0].answer)
+        XCTAssertEqual(
+            line["question_type"] as? String,
+            generator.scene(at: 0).questions[0].questionType.rawValue)
+        XCTAssertEqual(
+            line["answer_type"] as? String, generator.scene(at: 0).questions[0].answerType.rawValue)
     }
 
     func testSameSeedWritesByteIdenticalFiles() throws {
