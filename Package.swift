@@ -65,7 +65,8 @@ let package = Package(
         .target(
             name: "GlimpseVQA",
             dependencies: [
-                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport", "GlimpseVision",
+                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport",
+                "GlimpseTraining", "GlimpseVision",
             ]),
         .target(
             name: "GlimpseLanguageModel",
@@ -84,7 +85,7 @@ let package = Package(
                 "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
                 "GlimpseSupport",
                 "GlimpseLanguageModel", "GlimpseScenes", "GlimpseCaption", "GlimpseTraining",
-                "GlimpseLabeling",
+                "GlimpseLabeling", "GlimpseVQA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,0 +1,299 @@
+// `glimpse vqa IMAGE QUESTION`, `glimpse vqa --questions FILE.jsonl`, `glimpse vqa train` and
+// `glimpse vqa eval`: visual question answering.
+import ArgumentParser
+import Foundation
+import GlimpseCaption
+import GlimpseMedia
+import GlimpseTraining
+import GlimpseVQA
+
+struct VQACommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vqa",
+        abstract: "Answer questions about images (question LSTM + CNN grid + attention).",
+        subcommands: [Ask.self, Train.self, Evaluate.self], defaultSubcommand: Ask.self)
+
+    struct Ask: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ask",
+            abstract: "Answer a question about an image, or every row of a JSONL file (default).",
+            discussion: """
+                With IMAGE and QUESTION: the answer, then the top answers with probabilities. \
+                With --questions FILE.jsonl (rows {"image", "question"}, paths relative to the \
+                file): one JSON line per row on standard output; a bad row is reported on \
+                standard error and skipped, and the run exits 1 after listing them.
+                """)
+
+        @Argument(help: "The image file.")
+        var image: String?
+        @Argument(help: "The question, in quotes.")
+        var question: String?
+        @Option(help: "Answer every row of this JSONL file instead.")
+        var questions: String?
+        @Option(help: "Model directory (default: the shipped models/vqa).")
+        var model: String?
+        @Option(help: "How many ranked answers to show.")
+        var top = 5
+        @Flag(help: "One JSON object per question.")
+        var json = false
+        @Option(help: "Write the attention over the image (one panel per hop) to this PNG.")
+        var attentionMap: String?
+        @OptionGroup var compute: ThreadArguments
+
+        func validate() throws {
+            try ArgumentCheck.require(top, in: 1...1000, flag: "--top")
+            guard (questions == nil) == (image != nil && question != nil) else {
+                throw ValidationError("give IMAGE and QUESTION, or --questions FILE.jsonl")
+            }
+        }
+
+        func run() throws {
+            compute.apply()
+            let answerer = try VQAModel(contentsOf: try ModelLocation.resolve(model, name: "vqa"))
+            if let questions {
+                try answerAll(questions, model: answerer)
+                return
+            }
+            guard let image, let question else { return }
+            let picture = try Image(contentsOf: image, layout: .rgb)
+            guard
+                let prediction = try answerer.answers(
+                    for: [picture], questions: [question], top: top
+                ).first
+            else { return }
+            if json {
+                try Standard.printJSON(AnswerLine(image: image, question: question, prediction))
+            } else {
+                print(prediction.answer)
+                for ranked in prediction.answers {
+                    print(String(format: "  %6.2f%%  %@", ranked.probability * 100, ranked.answer))
+                }
+                if prediction.unknownWords > 0 {
+                    Standard.error(
+                        "note: \(prediction.unknownWords) question words are not in the model's "
+                            + "vocabulary: \(prediction.tokens.joined(separator: " "))")
+                }
+            }
+            if let attentionMap {
+                guard !prediction.attention.isEmpty else {
+                    throw ValidationFailure(
+                        "\(attentionMap): a \(answerer.configuration.fusion.rawValue) model has no "
+                            + "attention to draw")
+                }
+                let encoder = answerer.configuration.encoder
+                try AttentionMapSheet.render(
+                    image: encoder.preprocessing.resized(picture),
+                    words: prediction.attention.indices.map { "hop \($0 + 1)" },
+                    attention: prediction.attention, gridWidth: prediction.gridWidth,
+                    gridHeight: prediction.gridHeight
+                ).write(to: attentionMap)
+            }
+        }
+
+        /// Batch mode: good rows answered in order, bad rows and unreadable images listed.
+        func answerAll(_ path: String, model: VQAModel) throws {
+            let (examples, problems) = try VQADataset.readJSONL(path, requireAnswers: false)
+            var failures = problems.map(\.localizedDescription)
+            for problem in failures { Standard.error("error: \(problem)") }
+            for start in stride(from: 0, to: examples.count, by: 64) {
+                // Each distinct image of a batch is decoded once.
+                var cache: [String: Image] = [:]
+                var rows: [VQAExample] = []
+                for example in examples[start..<min(examples.count, start + 64)] {
+                    do {
+                        if cache[example.image] == nil {
+                            cache[example.image] = try Image(
+                                contentsOf: example.image, layout: .rgb)
+                        }
+                        _ = try model.encode(question: example.question)
+                        rows.append(example)
+                    } catch {
+                        let line = "\(example.source): \(error.localizedDescription)"
+                        Standard.error("error: \(line)")
+                        failures.append(line)
+                    }
+                }
+                guard !rows.isEmpty else { continue }
+                let predictions = try model.answers(for: rows, top: top) {
+                    path throws(VQAError) -> Image in
+                    guard let image = cache[path] else {
+                        throw .invalidData(path: path, reason: "not loaded")
+                    }
+                    return image
+                }
+                for (row, prediction) in zip(rows, predictions) {
+                    try Standard.printJSON(
+                        AnswerLine(image: row.image, question: row.question, prediction))
+                }
+            }
+            if !failures.isEmpty {
+                throw ValidationFailure(
+                    "\(failures.count) rows of \(path) could not be answered (listed above)")
+            }
+        }
+    }
+
+    /// The data options of training and evaluation: JSONL, or the VQA v2 files.
+    struct DataArguments: ParsableArguments {
+        @Option(help: "JSONL rows {\"image\", \"question\", \"answer\" or \"answers\"}.")
+        var data: String?
+        @Option(help: "VQA v2 questions JSON (with --annotations and --images).")
+        var vqaQuestions: String?
+        @Option(help: "VQA v2 annotations JSON.")
+        var annotations: String?
+        @Option(help: "The images folder of the VQA v2 files.")
+        var images: String?
+
+        func validate() throws {
+            guard (data != nil) != (vqaQuestions != nil) else {
+                throw ValidationError(
+                    "give --data FILE.jsonl, or --vqa-questions, --annotations and --images")
+            }
+            if vqaQuestions != nil && (annotations == nil || images == nil) {
+                throw ValidationError("--vqa-questions needs --annotations and --images")
+            }
+        }
+
+        func load() throws -> [VQAExample] {
+            if let data { return try VQADataset(jsonl: data, requireAnswers: true).examples }
+            guard let vqaQuestions, let images else { return [] }
+            return try VQADataset(
+                vqaQuestions: vqaQuestions, annotations: annotations, images: images,
+                requireAnswers: true
+            ).examples
+        }
+    }
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a VQA model; resumable with --resume.",
+            discussion: "Progress goes to standard error; the summary to standard output.")
+
+        @OptionGroup var data: DataArguments
+        @Option(help: "Validation JSONL (default: every 20th image's questions of --data).")
+        var val: String?
+        @Option(help: "Model directory to write.")
+        var out: String
+        @Option(help: "Fusion: attention (stacked attention) or product (Antol et al.).")
+        var fusion: VQAFusion = .attention
+        @Option(help: "Attention hops (1 or 2).")
+        var hops = 1
+        @Option(help: "Answers kept (the most frequent training answers).")
+        var maxAnswers = 100
+        @OptionGroup(title: "Training")
+        var training: TrainingArguments
+
+        func validate() throws {
+            try ArgumentCheck.require(hops, in: 1...2, flag: "--hops")
+            try ArgumentCheck.require(maxAnswers, in: 2...100_000, flag: "--max-answers")
+        }
+
+        func run() throws {
+            let display = training.start()
+            var options = VQATrainingOptions(outputDirectory: out)
+            options.configuration.fusion = fusion
+            options.configuration.hops = hops
+            options.configuration.maxAnswers = maxAnswers
+            options.configuration.seed = training.seed
+            (options.run.epochs, options.run.steps) = training.length(
+                defaultEpochs: 10, defaultSteps: Int.max)
+            options.run.maxSeconds = training.maxSeconds
+            options.run.checkpointEvery = training.checkpointEvery
+            options.run.checkpointMinutes = training.checkpointMinutes
+            options.run.validateEvery = training.validateEvery
+            options.run.logEvery = training.logEvery
+            options.run.allowDataChange = training.allowDataChange
+            options.batchSize = training.batch ?? 64
+            options.learningRate = training.lr ?? 2e-3
+            options.seed = training.seed
+            options.resume = training.resume
+            options.overwrite = training.overwrite
+            let validation = try val.map {
+                try VQADataset(jsonl: $0, requireAnswers: true).examples
+            }
+            let report = try VQATraining.run(
+                options, train: try data.load(), validation: validation, display: display)
+            try TrainingArguments.exitIfInterrupted(report.interruption)
+            print(
+                String(
+                    format: "trained %d epochs, %d steps, %.0f q/s", report.epochs, report.steps,
+                    report.questionsPerSecond)
+                    + (report.bestAccuracy.map { String(format: ", best accuracy %.4f", $0) } ?? "")
+            )
+        }
+    }
+
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "eval",
+            abstract: "The official VQA accuracy, by answer type and by question type.")
+
+        @OptionGroup var data: DataArguments
+        @Option(help: "Model directory (default: the shipped models/vqa).")
+        var model: String?
+        @Flag(help: "Print one JSON object: accuracy, by_answer_type, by_question_type.")
+        var json = false
+        @OptionGroup var compute: ThreadArguments
+
+        func run() throws {
+            compute.apply()
+            let answerer = try VQAModel(contentsOf: try ModelLocation.resolve(model, name: "vqa"))
+            let examples = try data.load()
+            var cache: [String: Image] = [:]
+            let evaluation = try answerer.evaluate(examples) { path throws(VQAError) -> Image in
+                if let image = cache[path] { return image }
+                do {
+                    let image = try Image(contentsOf: path, layout: .rgb)
+                    cache[path] = image
+                    return image
+                } catch {
+                    throw .invalidData(path: path, reason: error.localizedDescription)
+                }
+            }
+            if json {
+                try Standard.printJSON(evaluation)
+                return
+            }
+            print(
+                String(
+                    format: "accuracy %.4f over %d questions", evaluation.accuracy, evaluation.count
+                ))
+            for (title, groups) in [
+                ("answer type", evaluation.byAnswerType),
+                ("question type", evaluation.byQuestionType),
+            ] where !groups.isEmpty {
+                print("by \(title):")
+                for (name, score) in groups.sorted(by: { $0.key < $1.key }) {
+                    print(String(format: "  %-12@ %.4f  (%d)", name, score.accuracy, score.count))
+                }
+            }
+        }
+    }
+}
+
+/// One answered question, as `--json` and batch mode print it.
+struct AnswerLine: Encodable {
+    var image: String
+    var question: String
+    var prediction: VQAPrediction
+
+    init(image: String, question: String, _ prediction: VQAPrediction) {
+        self.image = image
+        self.question = question
+        self.prediction = prediction
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case image, question, answer
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try prediction.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(image, forKey: .image)
+        try container.encode(question, forKey: .question)
+        try container.encode(prediction.answer, forKey: .answer)
+    }
+}
+
+extension VQAFusion: ExpressibleByArgument {}
