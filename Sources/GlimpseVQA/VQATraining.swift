@@ -1,6 +1,6 @@
 // Training a VQA model on the training engine: every distinct training image decoded and
-// preprocessed once, batches of questions that run the CNN once per distinct image in the
-// batch, soft-target cross-entropy, Adam with global-norm clipping; validation with the official
+// preprocessed once, batches made of all the questions of a few images (so the CNN runs once
+// per image, not once per question), soft-target cross-entropy, Adam with global-norm clipping; validation with the official
 // VQA accuracy after every epoch (a deterministic split when no validation file is given), the
 // best model kept.
 import Foundation
@@ -15,7 +15,8 @@ public struct VQATrainingOptions: Sendable {
     /// Budget, checkpoints and the model directory.
     public var run: TrainingRun
     public var configuration = VQAModelConfiguration()
-    /// Questions per step: `64`.
+    /// Questions per step, roughly: each step takes every question of about
+    /// `batchSize / (questions per image)` images, so the CNN runs once per image: `64`.
     public var batchSize = 64
     public var learningRate: Float = 2e-3
     public var clipNorm: Float = 5
@@ -74,6 +75,9 @@ struct VQATask: TrainingTask {
     /// Per training question: its image's row in `images`, tokens and answer targets.
     let questions: [VQAEncodedQuestion]
     let answers: [[VQAAnswerWeight]]
+    /// The questions of each image: a batch takes all the questions of a few images, so the
+    /// CNN runs once per image for all of them.
+    let questionsOfImage: [[Int]]
     let batches: ShuffledBatches
     let validation: [VQAExample]
     let validationImages: [String: Image]
@@ -88,25 +92,19 @@ struct VQATask: TrainingTask {
     func restore(_ state: State) throws {}
 
     func loss(at position: TrainingPosition) throws -> StepLoss {
-        let rows = batches.indices(at: position)
-        // The CNN runs once per distinct image of the batch.
-        var slots: [Int: Int] = [:]
-        var distinct: [Int] = []
-        let batchQuestions = rows.map { row -> VQAEncodedQuestion in
-            let image = questions[row].image
-            let slot =
-                slots[image]
-                ?? {
-                    slots[image] = distinct.count
-                    distinct.append(image)
-                    return distinct.count - 1
-                }()
-            return VQAEncodedQuestion(tokens: questions[row].tokens, image: slot)
+        let chosen = batches.indices(at: position)  // images
+        var batchQuestions: [VQAEncodedQuestion] = []
+        var targets: [[VQAAnswerWeight]] = []
+        for (slot, image) in chosen.enumerated() {
+            for row in questionsOfImage[image] {
+                batchQuestions.append(
+                    VQAEncodedQuestion(tokens: questions[row].tokens, image: slot))
+                targets.append(answers[row])
+            }
         }
         let loss = model.loss(
-            images: gather(images, indices: distinct), questions: batchQuestions,
-            answers: rows.map { answers[$0] })
-        return StepLoss(loss: loss, reported: loss.scalar, items: rows.count)
+            images: gather(images, indices: chosen), questions: batchQuestions, answers: targets)
+        return StepLoss(loss: loss, reported: loss.scalar, items: batchQuestions.count)
     }
 
     func validate() throws -> ValidationResult? {
@@ -209,10 +207,18 @@ public enum VQATraining {
         for example in held where validationImages[example.image] == nil {
             validationImages[example.image] = try load(example.image)
         }
+        var questionsOfImage = [[Int]](repeating: [], count: pictures.count)
+        for (row, question) in questions.enumerated() {
+            questionsOfImage[question.image].append(row)
+        }
+        // About `batchSize` questions a step: that many questions' worth of images.
+        let perImage = Double(training.count) / Double(pictures.count)
+        let imagesPerStep = max(1, Int((Double(options.batchSize) / perImage).rounded()))
         let task = VQATask(
             model: model, images: images, questions: questions, answers: answers,
+            questionsOfImage: questionsOfImage,
             batches: ShuffledBatches(
-                count: training.count, batchSize: options.batchSize, seed: options.seed),
+                count: pictures.count, batchSize: imagesPerStep, seed: options.seed),
             validation: held, validationImages: validationImages)
         var optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
         optimizer.clipping = .globalNorm(options.clipNorm)
