@@ -1,10 +1,12 @@
-// `glimpse data scenes`: the synthetic scene sets captioning and VQA train and evaluate on.
+// `glimpse data scenes` and `glimpse data activities`: the synthetic data sets the models train
+// and evaluate on.
 import ArgumentParser
 import GlimpseScenes
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "data", abstract: "Generate datasets.", subcommands: [Scenes.self])
+        commandName: "data", abstract: "Generate datasets.",
+        subcommands: [Scenes.self, Activities.self])
 
     struct Scenes: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -46,6 +48,38 @@ struct DataCommand: ParsableCommand {
             print(
                 "wrote \(plural(summary.scenes, "scene")) (\(counts.joined(separator: ", "))) "
                     + "to \(out)")
+        }
+    }
+
+    struct Activities: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write synthetic activity clips for frame labelling.",
+            discussion: """
+                Writes OUT/videos/000001.mp4… (H.264, 8–15 fps, 3–20 s) and OUT/segments.csv \
+                (video,start_s,end_s,label; uncovered time is background). An object moves, \
+                turns, grows, shrinks or bounces, a distractor drifts; no single frame shows \
+                the activity. A seed gives the same clips on every machine.
+                """)
+
+        @Option(help: "The output directory (created if missing).")
+        var out: String
+        @Option(help: "Number of clips.")
+        var count: Int
+        @Option(help: "Seed of the generator.")
+        var seed: UInt64 = 1
+        @Option(help: "Frame width and height in pixels (64-128).")
+        var size = 64
+
+        func validate() throws {
+            try ArgumentCheck.require(count, in: 1...1_000_000, flag: "--count")
+            try ArgumentCheck.require(size, in: ActivityGenerator.sizes, flag: "--size")
+        }
+
+        func run() throws {
+            let segments = try ActivityDatasetWriter(
+                generator: ActivityGenerator(seed: seed, size: size)
+            ).write(count: count, to: out)
+            print("wrote \(plural(count, "clip")) (\(plural(segments, "segment"))) to \(out)")
         }
     }
 }

@@ -10,7 +10,7 @@ struct Glimpse: ParsableCommand {
         abstract: "Multimodal (vision + sequence) pipelines in one native binary.",
         subcommands: [
             ImageCommand.self, VideoCommand.self, ModelCommand.self, LanguageModelCommand.self,
-            DataCommand.self, CaptionCommand.self, VQACommand.self,
+            DataCommand.self, CaptionCommand.self, LabelCommand.self, VQACommand.self,
         ])
 
     /// Runs the command; any failure becomes one `error:` line on stderr and exit status 1

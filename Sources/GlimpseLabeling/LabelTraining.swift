@@ -118,8 +118,10 @@ struct FrameLabelTask: TrainingTask {
         guard !validation.isEmpty else { return nil }
         let scores = LabelTraining.evaluate(model, on: validation)
         return ValidationResult(
-            [.init("accuracy", scores.accuracy), .init("mAP", scores.meanAveragePrecision)],
-            primary: "accuracy")
+            [
+                .init("accuracy", scores.frameAccuracy), .init("mAP", scores.map),
+                .init("early@0.2", scores.earlyDetection["0.2"] ?? 0),
+            ], primary: "accuracy")
     }
 
     func saveModel(to directory: String) throws {
@@ -174,35 +176,31 @@ public enum LabelTraining {
         return resuming ? try Checkpoint(contentsOf: options.run.checkpointDirectory) : nil
     }
 
-    /// Frame accuracy and mAP of `model` over whole clips.
-    public static func evaluate(_ model: FrameLabelModel, on clips: [LabelledClip]) -> (
-        accuracy: Double, meanAveragePrecision: Double
-    ) {
-        var correct = 0
-        var total = 0
-        var scores: [[Float]] = []
-        var truth: [Int] = []
-        for clip in clips where !clip.frames.isEmpty {
-            let probabilities = withoutGradients {
+    /// Per-frame class probabilities of `model` over whole clips.   -> [clip][frame][class]
+    public static func probabilities(_ model: FrameLabelModel, on clips: [LabelledClip])
+        -> [[[Float]]]
+    {
+        clips.map { clip in
+            guard !clip.frames.isEmpty else { return [] }
+            let classes = model.labels.count
+            let scalars = withoutGradients {
                 softmax(
                     model.logits(frames: model.input(clip.frames), lengths: [clip.frames.count])
-                        .reshaped(to: [clip.frames.count, model.labels.count]), axis: 1
+                        .reshaped(to: [clip.frames.count, classes]), axis: 1
                 ).scalars
             }
-            let classes = model.labels.count
-            for (t, label) in clip.labels.enumerated() {
-                let row = Array(probabilities[(t * classes)..<((t + 1) * classes)])
-                let predicted = row.indices.max { row[$0] < row[$1] } ?? 0
-                correct += predicted == label ? 1 : 0
-                total += 1
-                scores.append(row)
-                truth.append(label)
+            return (0..<clip.frames.count).map {
+                Array(scalars[($0 * classes)..<(($0 + 1) * classes)])
             }
         }
-        return (
-            total == 0 ? 0 : Double(correct) / Double(total),
-            FrameAveragePrecision.mean(scores: scores, labels: truth)
-        )
+    }
+
+    /// The scores of `model` on `clips`.
+    public static func evaluate(_ model: FrameLabelModel, on clips: [LabelledClip])
+        -> LabelingScores
+    {
+        LabelingScores.compute(
+            probabilities: probabilities(model, on: clips), labels: clips.map(\.labels))
     }
 }
 
@@ -243,5 +241,69 @@ public enum FrameAveragePrecision {
             averagePrecision(scores: scores.map { $0[c] }, positive: labels.map { $0 == c })
         }
         return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
+}
+
+/// Per-frame predictions of a clip against its labels: the figures `glimpse label eval` prints.
+public struct LabelingScores: Codable, Sendable, Equatable {
+    /// Frames whose most probable class is their label.
+    public var frameAccuracy: Double
+    /// Mean over activity classes of frame-level average precision (background excluded).
+    public var map: Double
+    /// For each observed share f of a segment ("0.1" … "1.0"): the share of segments whose
+    /// prediction at the frame ⌈f·n⌉ of its n frames is already its label.
+    public var earlyDetection: [String: Double]
+    public var frames: Int
+    public var segments: Int
+
+    enum CodingKeys: String, CodingKey {
+        case map, frames, segments
+        case frameAccuracy = "frame_accuracy"
+        case earlyDetection = "early_detection"
+    }
+
+    /// Scores `probabilities` ([frames][classes] per clip) against the clips' labels.
+    public static func compute(probabilities: [[[Float]]], labels: [[Int]]) -> LabelingScores {
+        var correct = 0
+        var frames = 0
+        var flat: [[Float]] = []
+        var truth: [Int] = []
+        var early = [Int](repeating: 0, count: 10)
+        var segments = 0
+        for (clip, classes) in zip(probabilities, labels) {
+            let predicted = clip.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+            for (p, y) in zip(predicted, classes) { correct += p == y ? 1 : 0 }
+            frames += classes.count
+            flat += clip
+            truth += classes
+            // Segments: runs of one activity label.
+            var start = 0
+            while start < classes.count {
+                var end = start
+                while end < classes.count && classes[end] == classes[start] { end += 1 }
+                if classes[start] != 0 {
+                    segments += 1
+                    let n = end - start
+                    for k in 1...10 {
+                        let seen = Int((Double(k) / 10 * Double(n)).rounded(.up))
+                        if predicted[start + max(1, seen) - 1] == classes[start] {
+                            early[k - 1] += 1
+                        }
+                    }
+                }
+                start = end
+            }
+        }
+        return LabelingScores(
+            frameAccuracy: frames == 0 ? 0 : Double(correct) / Double(frames),
+            map: FrameAveragePrecision.mean(scores: flat, labels: truth),
+            earlyDetection: Dictionary(
+                uniqueKeysWithValues: (1...10).map {
+                    (
+                        String(format: "%.1f", Double($0) / 10),
+                        segments == 0 ? 0 : Double(early[$0 - 1]) / Double(segments)
+                    )
+                }),
+            frames: frames, segments: segments)
     }
 }
