@@ -127,8 +127,8 @@ let package = Package(
         .testTarget(
             name: "GlimpseLabelingTests",
             dependencies: [
-                "GlimpseLabeling", "GlimpseLayers", "GlimpseTensor", "GlimpseTraining",
-                "TestSupport",
+                "GlimpseLabeling", "GlimpseLayers", "GlimpseMedia", "GlimpseScenes", "GlimpseTensor",
+                "GlimpseTraining", "TestSupport",
             ]),
         .testTarget(
             name: "GlimpsePipelineTests", dependencies: ["GlimpsePipeline", "TestSupport"]),
