@@ -144,14 +144,7 @@ struct LabelCommand: ParsableCommand {
             options.configuration.fps = fps
             options.configuration.window = window
             options.configuration.seed = training.seed
-            (options.run.epochs, options.run.steps) = training.length(
-                defaultEpochs: 20, defaultSteps: Int.max)
-            options.run.maxSeconds = training.maxSeconds
-            options.run.checkpointEvery = training.checkpointEvery
-            options.run.checkpointMinutes = training.checkpointMinutes
-            options.run.validateEvery = training.validateEvery
-            options.run.logEvery = training.logEvery
-            options.run.allowDataChange = training.allowDataChange
+            training.configure(&options.run, defaultEpochs: 20)
             options.batchSize = training.batch ?? 8
             options.learningRate = training.lr ?? 1e-3
             options.seed = training.seed

@@ -71,6 +71,18 @@ struct TrainingArguments: ParsableArguments {
         return maxSeconds == nil ? (epochs, steps) : (Int.max, Int.max)
     }
 
+    /// Sets a training run's length (with the command's default epoch count), budget,
+    /// checkpoint, validation and logging intervals from these flags.
+    func configure(_ run: inout TrainingRun, defaultEpochs: Int) {
+        (run.epochs, run.steps) = length(defaultEpochs: defaultEpochs, defaultSteps: Int.max)
+        run.maxSeconds = maxSeconds
+        run.checkpointEvery = checkpointEvery
+        run.checkpointMinutes = checkpointMinutes
+        run.validateEvery = validateEvery
+        run.logEvery = logEvery
+        run.allowDataChange = allowDataChange
+    }
+
     /// Applies the thread setting and returns the progress display on standard error.
     func start() -> ProgressDisplay {
         compute.apply()

@@ -174,8 +174,18 @@ struct VQACommand: ParsableCommand {
         var val: String?
         @Option(help: "Model directory to write.")
         var out: String
-        @Option(help: "Fusion: attention (stacked attention) or product (Antol et al.).")
+        @Option(
+            help: """
+                Fusion: attention (stacked attention), product (Antol et al.), or a baseline: \
+                question-only, image-only.
+                """)
         var fusion: VQAFusion = .attention
+        @Option(
+            help: """
+                Start the CNN from this model directory's encoder (e.g. models/captioner); it \
+                must have the same encoder configuration.
+                """)
+        var encoderFrom: String?
         @Option(help: "Attention hops (1 or 2).")
         var hops = 1
         @Option(help: "Answers kept (the most frequent training answers).")
@@ -192,17 +202,11 @@ struct VQACommand: ParsableCommand {
             let display = training.start()
             var options = VQATrainingOptions(outputDirectory: out)
             options.configuration.fusion = fusion
+            options.encoderSource = encoderFrom
             options.configuration.hops = hops
             options.configuration.maxAnswers = maxAnswers
             options.configuration.seed = training.seed
-            (options.run.epochs, options.run.steps) = training.length(
-                defaultEpochs: 10, defaultSteps: Int.max)
-            options.run.maxSeconds = training.maxSeconds
-            options.run.checkpointEvery = training.checkpointEvery
-            options.run.checkpointMinutes = training.checkpointMinutes
-            options.run.validateEvery = training.validateEvery
-            options.run.logEvery = training.logEvery
-            options.run.allowDataChange = training.allowDataChange
+            training.configure(&options.run, defaultEpochs: 10)
             options.batchSize = training.batch ?? 64
             options.learningRate = training.lr ?? 2e-3
             options.seed = training.seed

@@ -176,17 +176,23 @@ struct AttentionFusion: Module {
     }
 }
 
-/// The element-wise product baseline: keys `image_fc.*`, `question_fc.*`.
+/// The element-wise product baseline: keys `image_fc.*`, `question_fc.*` (the image-only
+/// baseline has `image_fc.*` alone and ignores the question).
 struct ProductFusion: Module {
     let imageLayer: Linear  // E -> H
-    let questionLayer: Linear  // H -> H
+    let questionLayer: Linear?  // H -> H
 
     var parameters: [Parameter] { imageLayer.parameters + questionLayer.parameters }
 
-    init(_ configuration: VQAModelConfiguration, features: Int, in scope: ParameterScope) {
+    init(
+        _ configuration: VQAModelConfiguration, features: Int, usesQuestion: Bool,
+        in scope: ParameterScope
+    ) {
         imageLayer = Linear(features, configuration.hidden, in: scope.scope("image_fc"))
-        questionLayer = Linear(
-            configuration.hidden, configuration.hidden, in: scope.scope("question_fc"))
+        questionLayer =
+            usesQuestion
+            ? Linear(configuration.hidden, configuration.hidden, in: scope.scope("question_fc"))
+            : nil
     }
 
     /// grid: [M, P, E], question: [N, H], images: N indices into M -> [N, H]
@@ -194,8 +200,9 @@ struct ProductFusion: Module {
         let mean = grid.mean(alongAxis: 1)  // [M, E]
         // ε inside the root keeps the gradient finite for an all-zero vector.
         let norm = sqrt((mean * mean).sum(alongAxis: 1, keepDims: true) + 1e-12)  // [M, 1]
-        let image = tanh(imageLayer(mean / norm))  // [M, H]
-        return gather(image, indices: images) * tanh(questionLayer(question))  // [N, H]
+        let image = gather(tanh(imageLayer(mean / norm)), indices: images)  // [N, H]
+        guard let questionLayer else { return image }
+        return image * tanh(questionLayer(question))  // [N, H]
     }
 }
 
@@ -264,9 +271,14 @@ public struct VQAModel: Module {
         case .attention:
             attentionFusion = AttentionFusion(configuration, features: features, in: fusion)
             productFusion = nil
-        case .product:
+        case .product, .imageOnly:
             attentionFusion = nil
-            productFusion = ProductFusion(configuration, features: features, in: fusion)
+            productFusion = ProductFusion(
+                configuration, features: features,
+                usesQuestion: configuration.fusion == .product, in: fusion)
+        case .questionOnly:
+            attentionFusion = nil
+            productFusion = nil
         }
         let classifier = store.scope("classifier")
         hiddenLayer = Linear(
@@ -289,17 +301,15 @@ public struct VQAModel: Module {
                 && questions.allSatisfy { (0..<images.shape[0]).contains($0.image) },
             "VQAModel needs questions about the \(images.shape.first ?? 0) images of [M, 3, H, W] "
                 + "\(images.shape)")
-        let grid = encoder(images)  // [M, P, E]: the CNN once per distinct image
         let q = question(questions.map(\.tokens))  // [N, H]
         let indices = questions.map(\.image)
-        var fused: Tensor
+        var fused = q  // the question-only baseline never runs the CNN
         var alphas: [Tensor] = []
         if let attentionFusion {
+            let grid = encoder(images)  // [M, P, E]: the CNN once per distinct image
             (fused, alphas) = attentionFusion(grid: grid, question: q, images: indices)
         } else if let productFusion {
-            fused = productFusion(grid: grid, question: q, images: indices)
-        } else {
-            fused = q
+            fused = productFusion(grid: encoder(images), question: q, images: indices)
         }
         return (outputLayer(tanh(hiddenLayer(fused))), alphas)  // [N, K]
     }
@@ -542,6 +552,32 @@ public struct VQAModel: Module {
                 reason: "\(error) — do config.json, \(Self.questionVocabularyFile) "
                     + "(\(questionVocabulary.count) words) and \(Self.answerVocabularyFile) "
                     + "(\(answerVocabulary.count) answers) belong to these weights?")
+        }
+    }
+
+    /// Replaces the CNN's weights with those in another model directory's
+    /// `encoder.safetensors` (a captioner's or another VQA model's) whose `config.json`
+    /// describes the same encoder: a CNN that already knows the scenes, as the VQA papers start
+    /// from an ImageNet one. A different encoder, a missing file or a mis-shaped tensor is
+    /// refused, naming the directory.
+    public func initializeEncoder(from directory: String) throws(VQAError) {
+        struct EncoderSection: Decodable { let encoder: EncoderConfiguration }
+        let theirs: EncoderSection = try Self.readJSON(directory, Self.configurationFile)
+        guard theirs.encoder == configuration.encoder else {
+            throw .invalidModel(
+                path: directory,
+                reason: "its encoder (channels \(theirs.encoder.channels), "
+                    + "\(theirs.encoder.preprocessing.width)x\(theirs.encoder.preprocessing.height)"
+                    + " input) is not this model's (channels \(configuration.encoder.channels), "
+                    + "\(configuration.encoder.preprocessing.width)x"
+                    + "\(configuration.encoder.preprocessing.height) input)")
+        }
+        do {
+            let tensors = try Safetensors.read(path: directory + "/" + Self.encoderFile).tensors
+            try ParameterStore.load(
+                tensors.filter { $0.key.hasPrefix("encoder.") }, into: encoder.parameters)
+        } catch {
+            throw .invalidModel(path: directory, reason: "\(error)")
         }
     }
 

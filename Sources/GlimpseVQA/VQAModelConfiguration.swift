@@ -10,13 +10,17 @@ public enum VQAFusion: String, Codable, Sendable, CaseIterable {
     /// Antol et al. 2015's "deeper LSTM Q + norm I": the L2-normalised mean image vector and the
     /// question vector, each through a tanh layer, multiplied element-wise.
     case product
+    /// Baseline without the image: the question vector alone (how far language priors go).
+    case questionOnly = "question-only"
+    /// Baseline without the question: the L2-normalised mean image vector through a tanh layer.
+    case imageOnly = "image-only"
 }
 
 /// Encoder, question LSTM, fusion and classifier settings (`Codable`, snake_case keys).
 public struct VQAModelConfiguration: Codable, Equatable, Sendable {
     /// Always `"vqa"`: tells a VQA model directory from a captioner's.
     public var task = "vqa"
-    /// `"attention"` (default) or `"product"`.
+    /// `"attention"` (default), `"product"`, or a baseline: `"question-only"`, `"image-only"`.
     public var fusion: VQAFusion = .attention
     /// The CNN and its input preprocessing.
     public var encoder = EncoderConfiguration()

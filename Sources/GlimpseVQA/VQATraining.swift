@@ -20,6 +20,9 @@ public struct VQATrainingOptions: Sendable {
     public var batchSize = 64
     public var learningRate: Float = 2e-3
     public var clipNorm: Float = 5
+    /// A model directory whose CNN weights start the encoder (``VQAModel/initializeEncoder(from:)``);
+    /// nil starts from random weights. Ignored on resume, where the checkpoint has them.
+    public var encoderSource: String?
     /// Without validation data: every ⌈1/fraction⌉-th image's questions are held out.
     public var validationFraction = 0.05
     /// Data order.
@@ -158,6 +161,10 @@ public enum VQATraining {
         let checkpoint =
             resuming ? try Checkpoint(contentsOf: options.run.checkpointDirectory) : nil
         var model = VQAModel(configuration: options.configuration, training: training)
+        if let source = options.encoderSource, checkpoint == nil {
+            try model.initializeEncoder(from: source)
+            display.message("encoder initialised from \(source)")
+        }
         if let checkpoint {
             try TrainingEngine<VQATask>.verify(checkpoint, data: data, run: options.run)
             if let saved = try TrainingEngine<VQATask>.savedTaskState(in: checkpoint) {

@@ -65,6 +65,8 @@ final class VQAModelTests: XCTestCase {
                 "question.lstm.weight_ih_l0", "fusion.image_fc.weight", "fusion.question_fc.bias",
                 "classifier.fc1.weight", "encoder.position",
             ],
+            .imageOnly: ["fusion.image_fc.weight", "encoder.conv2.bias", "classifier.fc2.weight"],
+            .questionOnly: ["question.embedding.weight", "classifier.fc1.bias"],
         ]
         for fusion in VQAFusion.allCases {
             let model = tinyModel(fusion)
@@ -78,11 +80,16 @@ final class VQAModelTests: XCTestCase {
                 for (parameter, value) in zip(parameters, values) { parameter.value = value }
                 return model.loss(images: images, questions: questions, answers: answers)
             }
-            // Every parameter receives a gradient, the CNN's included.
+            // Every parameter receives a gradient, the CNN's included, except in the baselines
+            // that do not look: the question-only model's CNN and the image-only model's LSTM.
             for parameter in model.store.parameters { parameter.zeroGradient() }
             model.loss(images: images, questions: questions, answers: answers).backward()
             for parameter in model.store.parameters {
-                XCTAssertNotNil(parameter.gradient, "\(fusion): \(parameter.name)")
+                let blind =
+                    (fusion == .questionOnly && parameter.name.hasPrefix("encoder."))
+                    || (fusion == .imageOnly && parameter.name.hasPrefix("question."))
+                let gradient = parameter.gradient.map { $0.scalars.contains { $0 != 0 } } ?? false
+                XCTAssertEqual(gradient, !blind, "\(fusion): \(parameter.name)")
             }
         }
     }
@@ -132,7 +139,8 @@ final class VQAModelTests: XCTestCase {
     }
 
     /// Four coloured pictures, four questions each whose answers depend on the picture (and on
-    /// the question): 50 Adam steps cut the loss from about ln 6 by a large factor.
+    /// the question): 50 Adam steps cut the loss from about ln 6 by a large factor, and the blind
+    /// baselines down to what their half of the input allows, no further.
     func testAdamStepsReduceTheLossClearly() throws {
         for fusion in VQAFusion.allCases {
             let model = tinyModel(fusion, seed: 3)
@@ -175,8 +183,18 @@ final class VQAModelTests: XCTestCase {
             XCTAssertGreaterThan(losses[0], 1.2, "\(fusion)")  // near ln 6 ≈ 1.79 at the start
             // Measured: attention 1.83 → 0.19, product 1.83 → 0.63 (it fits too, more slowly:
             // below 1 % of the start after 300 steps).
-            let bound: Float = fusion == .attention ? 0.15 : 0.4
-            XCTAssertLessThan(losses[49], bound * losses[0], "\(fusion): \(losses)")
+            switch fusion {
+            case .attention, .product:
+                let bound: Float = fusion == .attention ? 0.15 : 0.4
+                XCTAssertLessThan(losses[49], bound * losses[0], "\(fusion): \(losses)")
+            case .questionOnly, .imageOnly:
+                // A baseline cannot go below the entropy of the answers given what it sees:
+                // per question (3 × H(¼, ¾) + H(½, ½)) / 4 = 0.595; per image
+                // (2 × ln 4 + 2 × H(¼, ½, ¼)) / 4 = 1.213. Measured: both end within 1 % above.
+                let floor: Float = fusion == .questionOnly ? 0.595 : 1.213
+                XCTAssertGreaterThan(losses[49], floor - 0.005, "\(fusion) sees too much")
+                XCTAssertLessThan(losses[49], floor + 0.05, "\(fusion) does not fit what it sees")
+            }
         }
     }
 
@@ -260,6 +278,38 @@ final class VQAModelTests: XCTestCase {
                 error as? VQAError, .invalidData(path: "nowhere", reason: "no such file"))
         }
         XCTAssertEqual(Set(VQAModel.modelFiles).count, 5)
+    }
+
+    /// `--encoder-from`: the CNN's tensors are copied from another model, nothing else is; a
+    /// model with another encoder is refused, naming its directory.
+    func testEncoderInitialisationCopiesOnlyTheCNN() throws {
+        let source = tinyModel(.product, seed: 7)
+        let directory = Fixtures.temporaryDirectory() + "/source"
+        try source.save(to: directory)
+        let model = tinyModel(.attention, seed: 1)
+        let before = model.store.tensors
+        try model.initializeEncoder(from: directory)
+        let after = model.store.tensors
+        let theirs = source.store.tensors
+        for (name, tensor) in after {
+            if name.hasPrefix("encoder.") {
+                XCTAssertEqual(tensor.scalars, theirs[name]?.scalars, name)
+                XCTAssertNotEqual(tensor.scalars, before[name]?.scalars, name)
+            } else {
+                XCTAssertEqual(tensor.scalars, before[name]?.scalars, name)
+            }
+        }
+        var wider = VQAModelConfiguration()
+        wider.encoder.channels = [4, 16]
+        wider.encoder.preprocessing.width = 16
+        wider.encoder.preprocessing.height = 16
+        let other = VQAModel(
+            configuration: wider, questionVocabulary: QuestionVocabulary(questions: Self.questions),
+            answerVocabulary: AnswerVocabulary(answers: ["yes", "no"]))
+        XCTAssertThrowsError(try other.initializeEncoder(from: directory)) { error in
+            XCTAssertTrue("\(error.localizedDescription)".contains(directory), "\(error)")
+            XCTAssertTrue("\(error.localizedDescription)".contains("encoder"), "\(error)")
+        }
     }
 
     func testSaveAndLoadGiveTheSameAnswers() throws {
