@@ -178,13 +178,20 @@ struct LabelCommand: ParsableCommand {
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "eval",
-            abstract: "Frame accuracy, mAP over frames and early-detection accuracy.")
+            abstract: """
+                Frame accuracy, mAP over frames, segment F1 at tIoU 0.5, detection mAP at tIoU \
+                0.5:0.05:0.95 and early-detection accuracy.
+                """)
 
         @Option(help: "A folder with segments.csv and its videos.")
         var data: String
         @Option(help: "Model directory (default: the shipped models/frame-labeller).")
         var model: String?
-        @Flag(help: "Print one JSON object: frame_accuracy, map, early_detection.")
+        @Flag(
+            help: """
+                Print one JSON object: frame_accuracy, map, segment_f1, detection_map, \
+                early_detection.
+                """)
         var json = false
         @OptionGroup var compute: ThreadArguments
 
@@ -203,8 +210,11 @@ struct LabelCommand: ParsableCommand {
             }
             print(
                 String(
-                    format: "frame accuracy %.4f  mAP %.4f  (%d frames, %d segments)",
-                    scores.frameAccuracy, scores.map, scores.frames, scores.segments))
+                    format:
+                        "frame accuracy %.4f  mAP %.4f  segment F1@0.5 %.4f  detection mAP %.4f  "
+                        + "(%d frames, %d segments)",
+                    scores.frameAccuracy, scores.map, scores.segmentF1, scores.detectionMap,
+                    scores.frames, scores.segments))
             print(
                 "early detection: "
                     + scores.earlyDetection.sorted { $0.key < $1.key }.map {

@@ -125,5 +125,8 @@ public struct FrameLabelConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Input width of the classifier.
-    var classifierInput: Int { temporal == .pooling ? encoder.featureSize : hidden }
+    var classifierInput: Int { temporal == .pooling ? frameFeatureSize : hidden }
+    /// What the temporal model sees of a frame: the grid's mean or attention context (E) and
+    /// the spatial soft-argmax keypoints (2E).
+    var frameFeatureSize: Int { 3 * encoder.featureSize }
 }

@@ -2,9 +2,15 @@
 // uni-directional LSTM over the frames (or the causal pooling baseline), and a softmax over
 // the activities and background at every step.
 //
-//   frame_t ──CNN──► grid_t [P, E] ─┬─ mean over P ──────────────► x_t [E]      (lstm, pooling)
-//                                   └─ attention(grid_t, h_{t−1}) ► x_t [E]      (attention)
+//   frame_t ──CNN──► grid_t [P, E] ─┬─ mean over P ──────────────► m_t [E]      (lstm, pooling)
+//                                   ├─ attention(grid_t, h_{t−1}) ► m_t [E]      (attention)
+//                                   └─ spatial soft-argmax ───────► k_t [2E]
+//   x_t = [m_t, k_t]                [3E]
 //   h_t = LSTM(x_t, h_{t−1})        (pooling: h_t = mean of x over the last W frames)
+//
+// k_t holds, per feature channel, the expected x and y (in −1…1) of the channel's softmax over
+// the grid (Levine et al. 2016's spatial soft-argmax): where things are. A mean alone loses
+// position, and with it the motion that tells "move" or "bounce" from "stay still".
 //   p_t = softmax(W·h_t + b)        over [background, activity 1, …]
 //
 // Training loss (Ma, Sigal & Sclaroff, CVPR 2016): L = L_c + λ_r·L_r, L_c the cross-entropy
@@ -59,7 +65,8 @@ public struct FrameLabelModel: Module {
             configuration.temporal == .pooling
             ? nil
             : Recurrent<LSTMCell>(
-                inputSize: features, hiddenSize: configuration.hidden, in: store.scope("rnn"))
+                inputSize: configuration.frameFeatureSize, hiddenSize: configuration.hidden,
+                in: store.scope("rnn"))
         attention =
             configuration.temporal == .attention
             ? SoftAttention(
@@ -141,24 +148,51 @@ public struct FrameLabelModel: Module {
         }
         let grid = encoder(frames)  // [N, P, E]
         let (locations, features) = (grid.shape[1], grid.shape[2])
+        let keypoints = keypoints(grid)  // [N, 2E]
         switch configuration.temporal {
         case .lstm, .pooling:
-            let pooled = grid.mean(alongAxis: 1)  // [N, E]
-            let padded = concat([pooled, Tensor.zeros([1, features])], axis: 0)
-            let x = gather(padded, indices: rows).reshaped(to: [steps, batch, features])
+            let width = configuration.frameFeatureSize
+            let perFrame = concat([grid.mean(alongAxis: 1), keypoints], axis: 1)  // [N, 3E]
+            let padded = concat([perFrame, Tensor.zeros([1, width])], axis: 0)
+            let x = gather(padded, indices: rows).reshaped(to: [steps, batch, width])
             if let network {
                 return classifier(network(x))
             }
             return classifier(causalMean(x, window: configuration.poolingWindow))
         case .attention:
             let padded = concat([grid, Tensor.zeros([1, locations, features])], axis: 0)
+            let paddedKeypoints = concat([keypoints, Tensor.zeros([1, 2 * features])], axis: 0)
             let sequence = gather(padded, indices: rows)  // [T·B, P, E]
-            return classifier(attend(sequence, steps: steps, batch: batch))
+            return classifier(
+                attend(
+                    sequence, keypoints: gather(paddedKeypoints, indices: rows), steps: steps,
+                    batch: batch))
         }
     }
 
-    /// The LSTM over attention contexts.   grids [T·B, P, E] -> hidden states [T, B, H]
-    func attend(_ grids: Tensor, steps: Int, batch: Int) -> Tensor {
+    /// Per channel, the expected x and y (−1…1) of its softmax over the grid: the spatial
+    /// soft-argmax of the file comment.   grid [N, P, E] -> [N, 2E] (x₁, y₁, x₂, y₂, …)
+    func keypoints(_ grid: Tensor) -> Tensor {
+        let (n, locations, features) = (grid.shape[0], grid.shape[1], grid.shape[2])
+        let (width, height) = (configuration.encoder.gridWidth, configuration.encoder.gridHeight)
+        precondition(
+            width * height == locations, "a \(width)x\(height) grid has \(locations) cells")
+        var coordinates = [Float](repeating: 0, count: locations * 2)
+        for p in 0..<locations {
+            let (x, y) = (p % width, p / width)
+            coordinates[2 * p] = width > 1 ? Float(2 * x) / Float(width - 1) - 1 : 0
+            coordinates[2 * p + 1] = height > 1 ? Float(2 * y) / Float(height - 1) - 1 : 0
+        }
+        let weights = softmax(grid.permuted([0, 2, 1]), axis: 2)  // [N, E, P]
+        let expected = matmul(
+            weights.reshaped(to: [n * features, locations]),
+            Tensor(shape: [locations, 2], scalars: coordinates))  // [N·E, 2]
+        return expected.reshaped(to: [n, 2 * features])
+    }
+
+    /// The LSTM over attention contexts and keypoints.
+    /// grids [T·B, P, E], keypoints [T·B, 2E] -> hidden states [T, B, H]
+    func attend(_ grids: Tensor, keypoints: Tensor, steps: Int, batch: Int) -> Tensor {
         guard let network, let attention, let cell = network.cells.first?.first else {
             return grids
         }
@@ -170,7 +204,8 @@ public struct FrameLabelModel: Module {
             let (context, _) = attention(
                 grids.slice(axis: 0, range: rows), projected: projected.slice(axis: 0, range: rows),
                 hidden: state.hidden)
-            state = cell(context, state)
+            state = cell(
+                concat([context, keypoints.slice(axis: 0, range: rows)], axis: 1), state)
             outputs.append(state.hidden)
         }
         return stack(outputs, axis: 0)
@@ -250,18 +285,19 @@ public struct FrameLabeler {
     /// One preprocessed frame [1, 3, H, W] -> probabilities.
     mutating func step(_ frame: Tensor) -> [Float] {
         let grid = model.encoder(frame)  // [1, P, E]
+        let keypoints = model.keypoints(grid)  // [1, 2E]
         let hidden: Tensor
         if let network = model.network, let cell = network.cells.first?.first {
             let previous = state ?? cell.zeroState(batchSize: 1)
-            let input =
+            let summary =
                 model.attention.map {
                     $0(grid, hidden: previous.hidden).context
                 } ?? grid.mean(alongAxis: 1)
-            let next = cell(input, previous)
+            let next = cell(concat([summary, keypoints], axis: 1), previous)
             state = next
             hidden = next.hidden
         } else {
-            recent.append(grid.mean(alongAxis: 1))
+            recent.append(concat([grid.mean(alongAxis: 1), keypoints], axis: 1))
             if recent.count > model.configuration.poolingWindow { recent.removeFirst() }
             hidden = concat(recent, axis: 0).mean(alongAxis: 0, keepDims: true)  // [1, E]
         }

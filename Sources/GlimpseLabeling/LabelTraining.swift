@@ -250,6 +250,11 @@ public struct LabelingScores: Codable, Sendable, Equatable {
     public var frameAccuracy: Double
     /// Mean over activity classes of frame-level average precision (background excluded).
     public var map: Double
+    /// F1 of the predicted segments (runs of one predicted activity, scored by their mean
+    /// confidence) against the labelled ones at tIoU 0.5.
+    public var segmentF1: Double
+    /// ActivityNet's detection mAP of those segments, averaged over tIoU 0.5:0.05:0.95.
+    public var detectionMap: Double
     /// For each observed share f of a segment ("0.1" … "1.0"): the share of segments whose
     /// prediction at the frame ⌈f·n⌉ of its n frames is already its label.
     public var earlyDetection: [String: Double]
@@ -259,6 +264,8 @@ public struct LabelingScores: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case map, frames, segments
         case frameAccuracy = "frame_accuracy"
+        case segmentF1 = "segment_f1"
+        case detectionMap = "detection_map"
         case earlyDetection = "early_detection"
     }
 
@@ -269,34 +276,35 @@ public struct LabelingScores: Codable, Sendable, Equatable {
         var flat: [[Float]] = []
         var truth: [Int] = []
         var early = [Int](repeating: 0, count: 10)
-        var segments = 0
-        for (clip, classes) in zip(probabilities, labels) {
-            let predicted = clip.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+        var labelled: [FrameSegment] = []
+        var predictedSegments: [FrameSegment] = []
+        for (clip, (scores, classes)) in zip(probabilities, labels).enumerated() {
+            let predicted = scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
             for (p, y) in zip(predicted, classes) { correct += p == y ? 1 : 0 }
             frames += classes.count
-            flat += clip
+            flat += scores
             truth += classes
-            // Segments: runs of one activity label.
-            var start = 0
-            while start < classes.count {
-                var end = start
-                while end < classes.count && classes[end] == classes[start] { end += 1 }
-                if classes[start] != 0 {
-                    segments += 1
-                    let n = end - start
-                    for k in 1...10 {
-                        let seen = Int((Double(k) / 10 * Double(n)).rounded(.up))
-                        if predicted[start + max(1, seen) - 1] == classes[start] {
-                            early[k - 1] += 1
-                        }
+            predictedSegments += FrameSegment.runs(
+                in: predicted,
+                confidences: zip(scores, predicted).map { Double($0[$1]) }, clip: clip)
+            for segment in FrameSegment.runs(in: classes, clip: clip) {
+                labelled.append(segment)
+                let n = segment.end - segment.start
+                for k in 1...10 {
+                    let seen = Int((Double(k) / 10 * Double(n)).rounded(.up))
+                    if predicted[segment.start + max(1, seen) - 1] == segment.label {
+                        early[k - 1] += 1
                     }
                 }
-                start = end
             }
         }
+        let segments = labelled.count
         return LabelingScores(
             frameAccuracy: frames == 0 ? 0 : Double(correct) / Double(frames),
             map: FrameAveragePrecision.mean(scores: flat, labels: truth),
+            segmentF1: SegmentDetection.f1(predictions: predictedSegments, truth: labelled),
+            detectionMap: SegmentDetection.meanAveragePrecision(
+                predictions: predictedSegments, truth: labelled),
             earlyDetection: Dictionary(
                 uniqueKeysWithValues: (1...10).map {
                     (
