@@ -13,28 +13,33 @@ struct LabelCommand: ParsableCommand {
         subcommands: [Run.self, Train.self, Evaluate.self], defaultSubcommand: Run.self)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case table, json, vtt
+        case table, json, csv, vtt, activitynet
     }
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Print per-frame labels and merged segments of a video (the default).",
+            abstract: "Print per-frame labels and merged segments of videos (the default).",
             discussion: """
                 table: one line per sampled frame (time, label, confidence) as it is labelled, \
-                then the segments. json: one object with "frames" and "segments". vtt: the \
-                segments as WebVTT subtitles. A video that fails part-way is labelled up to its \
-                last good frame, then reported as an error (exit 1).
+                then the segments. json: one object with "frames" and "segments". csv: the \
+                segments as rows video,start_s,end_s,label,confidence (segments.csv's columns \
+                and the mean confidence). vtt: the segments as WebVTT subtitles. activitynet: \
+                ActivityNet's results JSON {"version", "results": {video: [{label, score, \
+                segment}]}} over every video. Several videos, a folder or a glob: one JSON line \
+                per video ({"video", "ok": true, "frames", "segments"} or {"video", "ok": false, \
+                "error"}) unless --format is csv or activitynet. A video that fails part-way is \
+                labelled up to its last good frame, then reported as an error (exit 1).
                 """)
 
-        @Argument(help: "The video file.")
-        var video: String
+        @Argument(help: "Video files, folders of videos or glob patterns.")
+        var videos: [String]
         @Option(help: "Model directory (default: the shipped models/frame-labeller).")
         var model: String?
         @Option(help: "Frames per second to label (default: the model's).")
         var fps: Double?
-        @Option(help: "table, json or vtt.")
-        var format: Format = .table
+        @Option(help: "table, json, csv, vtt or activitynet.")
+        var format: Format?
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
@@ -45,32 +50,90 @@ struct LabelCommand: ParsableCommand {
             compute.apply()
             let labeller = try FrameLabelModel(
                 contentsOf: try ModelLocation.resolve(model, name: "frame-labeller"))
-            let preprocessing = labeller.configuration.encoder.preprocessing
-            let reader = try VideoReader(
-                path: video,
-                options: VideoReadOptions(
-                    size: (preprocessing.width, preprocessing.height),
-                    sampling: FrameSampling(fps: fps ?? labeller.configuration.fps)))
-            var online = FrameLabeler(model: labeller)
-            var frames: [FrameLine] = []
-            while let frame = try reader.nextFrame() {
-                let probabilities = online.label(frame.image)
-                let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-                let line = FrameLine(
-                    time: frame.time, label: labeller.labels[best],
-                    confidence: Double(probabilities[best]))
-                if format == .table {
-                    print(
-                        String(format: "%9.3f  %-12@ %.3f", line.time, line.label, line.confidence))
-                }
-                frames.append(line)
-            }
-            if let problem = reader.problems.first {
+            let (paths, streaming) = try ImageArguments.expand(
+                videos, extensions: ImageArguments.videoExtensions)
+            let many = streaming || paths.count > 1
+            if many, let format, [.table, .vtt].contains(format) {
                 throw ValidationFailure(
-                    "\(video): \(problem) (labelled up to "
-                        + String(format: "%.3f s", reader.lastGoodTime ?? 0) + ")")
+                    "--format \(format.rawValue) takes one video; use json, csv or activitynet "
+                        + "for several")
             }
-            let segments = FrameLine.segments(frames, background: labeller.labels[0])
+            let format = format ?? (many ? .json : .table)
+            if format == .csv { print("video,start_s,end_s,label,confidence") }
+            var results: [String: [ActivityNetResult]] = [:]
+            var failures = 0
+            for path in paths {
+                do {
+                    let labels = try label(path, with: labeller, printingFrames: format == .table)
+                    try report(labels, format: format, many: many)
+                    results[Self.videoID(path)] = labels.segments.map(ActivityNetResult.init)
+                } catch let failure as PartialLabels {
+                    failures += 1
+                    // What decoded is reported as such, never as a complete result.
+                    if many && format == .json {
+                        try Standard.printJSON(
+                            VideoFailure(
+                                video: path, error: failure.message, frames: failure.frames))
+                    } else {
+                        Standard.error("error: \(failure.message)")
+                    }
+                }
+            }
+            if format == .activitynet {
+                try Standard.printJSON(ActivityNetResults(results: results))
+            }
+            if failures > 0 {
+                if many { Standard.error("\(failures) of \(paths.count) videos failed") }
+                throw ExitCode.failure
+            }
+        }
+
+        /// Labels one video online; a decoding problem part-way (or at the start) becomes a
+        /// `PartialLabels` carrying the frames labelled before it.
+        func label(_ video: String, with labeller: FrameLabelModel, printingFrames: Bool)
+            throws -> VideoLabels
+        {
+            let preprocessing = labeller.configuration.encoder.preprocessing
+            var frames: [FrameLine] = []
+            do {
+                let reader = try VideoReader(
+                    path: video,
+                    options: VideoReadOptions(
+                        size: (preprocessing.width, preprocessing.height),
+                        sampling: FrameSampling(fps: fps ?? labeller.configuration.fps)))
+                var online = FrameLabeler(model: labeller)
+                while let frame = try reader.nextFrame() {
+                    let probabilities = online.label(frame.image)
+                    let best =
+                        probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                    let line = FrameLine(
+                        time: frame.time, label: labeller.labels[best],
+                        confidence: Double(probabilities[best]))
+                    if printingFrames {
+                        print(
+                            String(
+                                format: "%9.3f  %-12@ %.3f", line.time, line.label,
+                                line.confidence))
+                    }
+                    frames.append(line)
+                }
+                if let problem = reader.problems.first {
+                    throw PartialLabels(
+                        message: "\(video): \(problem) (labelled up to "
+                            + String(format: "%.3f s", reader.lastGoodTime ?? 0) + ")",
+                        frames: frames.count)
+                }
+            } catch let error as MediaError {
+                throw PartialLabels(message: error.localizedDescription, frames: frames.count)
+            }
+            return VideoLabels(
+                video: video, frames: frames,
+                segments: FrameLine.segments(frames, background: labeller.labels[0]))
+        }
+
+        /// Prints one video's labels in `format` (activitynet is printed once, at the end).
+        func report(_ labels: VideoLabels, format: Format, many: Bool) throws {
+            let segments = labels.segments
             switch format {
             case .table:
                 print("segments:")
@@ -81,8 +144,20 @@ struct LabelCommand: ParsableCommand {
                             segment.label, segment.confidence))
                 }
             case .json:
-                try Standard.printJSON(
-                    VideoLabels(video: video, frames: frames, segments: segments))
+                if many {
+                    try Standard.printJSON(VideoSuccess(labels))
+                } else {
+                    try Standard.printJSON(labels)
+                }
+            case .csv:
+                for segment in segments {
+                    print(
+                        [
+                            CSVField.quoted(labels.video), String(format: "%.3f", segment.start),
+                            String(format: "%.3f", segment.end), CSVField.quoted(segment.label),
+                            String(format: "%.4f", segment.confidence),
+                        ].joined(separator: ","))
+                }
             case .vtt:
                 print("WEBVTT\n")
                 for (index, segment) in segments.enumerated() {
@@ -90,7 +165,14 @@ struct LabelCommand: ParsableCommand {
                     print("\(Self.timestamp(segment.start)) --> \(Self.timestamp(segment.end))")
                     print(String(format: "%@ (%.0f%%)\n", segment.label, segment.confidence * 100))
                 }
+            case .activitynet:
+                break
             }
+        }
+
+        /// ActivityNet's video id: the file name without its extension.
+        static func videoID(_ path: String) -> String {
+            ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         }
 
         /// WebVTT's hh:mm:ss.ttt.
@@ -266,6 +348,84 @@ struct VideoLabels: Codable {
     var video: String
     var frames: [FrameLine]
     var segments: [SegmentLine]
+}
+
+/// A video's JSON line when several are labelled.
+struct VideoSuccess: Encodable {
+    var video: String
+    var ok = true
+    var frames: [FrameLine]
+    var segments: [SegmentLine]
+
+    init(_ labels: VideoLabels) {
+        video = labels.video
+        frames = labels.frames
+        segments = labels.segments
+    }
+}
+
+/// A video that failed: the error and how many frames were labelled before it (not printed:
+/// a partial result is not passed off as one).
+struct VideoFailure: Encodable {
+    var video: String
+    var ok = false
+    var error: String
+    var framesBeforeError: Int
+
+    init(video: String, error: String, frames: Int) {
+        self.video = video
+        self.error = error
+        framesBeforeError = frames
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case video, ok, error
+        case framesBeforeError = "frames_before_error"
+    }
+}
+
+/// A video that could not be labelled to its end.
+struct PartialLabels: Error {
+    var message: String
+    var frames: Int
+}
+
+/// One detection of ActivityNet's results file.
+struct ActivityNetResult: Encodable {
+    var label: String
+    var score: Double
+    var segment: [Double]
+
+    init(_ segment: SegmentLine) {
+        label = segment.label
+        score = segment.confidence
+        self.segment = [segment.start, segment.end]
+    }
+}
+
+/// ActivityNet's results file (`version`, `results`, `external_data`).
+struct ActivityNetResults: Encodable {
+    var version = "VERSION 1.3"
+    var results: [String: [ActivityNetResult]]
+    var externalData = ExternalData()
+
+    struct ExternalData: Encodable {
+        var used = false
+        var details = "trained with glimpse label train"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, results
+        case externalData = "external_data"
+    }
+}
+
+/// Quoting a CSV field (RFC 4180) when it holds a comma, quote or line break.
+enum CSVField {
+    static func quoted(_ field: String) -> String {
+        guard field.contains(where: { ",\"\n\r".contains($0) }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
 }
 
 extension TemporalModel: ExpressibleByArgument {}

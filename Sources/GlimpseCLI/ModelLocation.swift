@@ -26,12 +26,16 @@ enum ModelLocation {
     }
 }
 
-/// Expanding image arguments: files as given, folders to their images, glob patterns.
+/// Expanding file arguments: files as given, folders to their images (or videos), glob
+/// patterns.
 enum ImageArguments {
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+    static let videoExtensions: Set<String> = ["mp4", "mkv", "mov", "avi", "webm", "m4v"]
 
     /// The files, and whether any argument was a folder or pattern (streaming mode).
-    static func expand(_ arguments: [String]) throws -> (paths: [String], streaming: Bool) {
+    static func expand(_ arguments: [String], extensions: Set<String> = extensions) throws -> (
+        paths: [String], streaming: Bool
+    ) {
         var paths: [String] = []
         var streaming = false
         for argument in arguments {
@@ -52,7 +56,9 @@ enum ImageArguments {
             }
         }
         guard !paths.isEmpty else {
-            throw ValidationFailure("no images found in \(arguments.joined(separator: " "))")
+            throw ValidationFailure(
+                "no \(extensions == Self.extensions ? "images" : "videos") found in "
+                    + arguments.joined(separator: " "))
         }
         return (paths, streaming)
     }

@@ -1,5 +1,6 @@
-// `glimpse data activities`, `glimpse label train`, `glimpse label VIDEO` and `glimpse label
-// eval` end to end on a few generated clips; bad input gives one error line.
+// `glimpse data activities`, `glimpse label train`, `glimpse label VIDEO` (every format, and a
+// folder with a corrupt video) and `glimpse label eval` end to end on a few generated clips;
+// bad input gives one error line.
 import Foundation
 import TestSupport
 import XCTest
@@ -34,6 +35,57 @@ final class LabelCommandTests: XCTestCase {
         let vtt = try runGlimpse(["label", video, "--model", model, "--format", "vtt"])
         XCTAssertTrue(vtt.text.hasPrefix("WEBVTT\n"), vtt.text)
 
+        // csv: segments.csv's columns and the confidence, one row per json segment.
+        let csv = try runGlimpse(["label", video, "--model", model, "--format", "csv"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let rows = csv.text.split(separator: "\n")
+        XCTAssertEqual(rows.first, "video,start_s,end_s,label,confidence")
+        let segments = try XCTUnwrap(object["segments"] as? [[String: Any]])
+        XCTAssertEqual(rows.count - 1, segments.count)
+        for (row, segment) in zip(rows.dropFirst(), segments) {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            XCTAssertEqual(fields.count, 5, String(row))
+            XCTAssertEqual(String(fields[0]), video)
+            XCTAssertEqual(String(fields[3]), segment["label"] as? String)
+        }
+        // activitynet: the results file, keyed by the file name without extension.
+        let activitynet = try runGlimpse([
+            "label", video, "--model", model, "--format", "activitynet",
+        ])
+        let results = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: activitynet.stdout) as? [String: Any])
+        XCTAssertEqual(results["version"] as? String, "VERSION 1.3")
+        let detections = try XCTUnwrap(
+            (results["results"] as? [String: Any])?["000002"] as? [[String: Any]])
+        XCTAssertEqual(detections.count, segments.count)
+        XCTAssertEqual(
+            (detections.first?["segment"] as? [Double])?.count, segments.isEmpty ? nil : 2)
+
+        // A folder: one JSON line per video, a corrupt one as an error line, other files
+        // ignored, exit 1 naming the count.
+        let folder = Fixtures.temporaryDirectory()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: video))
+        try bytes.write(to: URL(fileURLWithPath: folder + "/a.mp4"))
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: folder + "/b.mp4"))
+        try FileManager.default.copyItem(
+            atPath: data + "/videos/000003.mp4", toPath: folder + "/c.mp4")
+        try "x".write(toFile: folder + "/readme.txt", atomically: true, encoding: .utf8)
+        let batch = try runGlimpse(["label", folder, "--model", model])
+        XCTAssertEqual(batch.status, 1, batch.stderr)
+        XCTAssertTrue(batch.stderr.contains("1 of 3 videos failed"), batch.stderr)
+        let videoLines = try batch.text.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(
+            videoLines.map { $0["video"] as? String },
+            ["a", "b", "c"].map { folder + "/\($0).mp4" })
+        XCTAssertEqual(videoLines.map { $0["ok"] as? Bool }, [true, false, true])
+        XCTAssertEqual(
+            (videoLines[0]["frames"] as? [Any])?.count, frames.count, "same as one by one")
+        XCTAssertTrue(
+            (videoLines[1]["error"] as? String ?? "").contains("b.mp4"), "\(videoLines[1])")
+        XCTAssertNil(videoLines[1]["frames"], "no partial result passed off as complete")
+
         let evaluation = try runGlimpse([
             "label", "eval", "--data", data, "--model", model, "--json",
         ])
@@ -41,7 +93,10 @@ final class LabelCommandTests: XCTestCase {
         let scores = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: evaluation.stdout) as? [String: Any])
         XCTAssertNotNil(scores["frame_accuracy"] as? Double)
-        XCTAssertNotNil(scores["map"] as? Double)
+        for key in ["map", "segment_f1", "detection_map"] {
+            let value = try XCTUnwrap(scores[key] as? Double, key)
+            XCTAssertTrue((0...1).contains(value), "\(key) \(value)")
+        }
         XCTAssertEqual((scores["early_detection"] as? [String: Any])?.count, 10)
 
         // Bad input: one error line each.
