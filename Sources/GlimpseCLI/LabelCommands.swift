@@ -190,8 +190,7 @@ struct LabelCommand: ParsableCommand {
             discussion: "Every 10th video is held out for validation. Progress goes to standard "
                 + "error; the summary to standard output.")
 
-        @Option(help: "A folder with segments.csv (video,start_s,end_s,label) and its videos.")
-        var data: String
+        @OptionGroup var data: ActivityDataArguments
         @Option(help: "Model directory to write.")
         var out: String
         @Option(help: "lstm, attention (soft attention over each frame's grid) or pooling.")
@@ -217,7 +216,7 @@ struct LabelCommand: ParsableCommand {
 
         func run() throws {
             let display = training.start()
-            let dataset = try ActivityDataset(contentsOf: data)
+            let dataset = try data.load()
             var options = LabelTrainingOptions(outputDirectory: out)
             options.configuration.labels = dataset.labels
             options.configuration.temporal = attention ? .attention : temporal
@@ -265,8 +264,7 @@ struct LabelCommand: ParsableCommand {
                 0.5:0.05:0.95 and early-detection accuracy.
                 """)
 
-        @Option(help: "A folder with segments.csv and its videos.")
-        var data: String
+        @OptionGroup var data: ActivityDataArguments
         @Option(help: "Model directory (default: the shipped models/frame-labeller).")
         var model: String?
         @Flag(
@@ -281,7 +279,7 @@ struct LabelCommand: ParsableCommand {
             compute.apply()
             let labeller = try FrameLabelModel(
                 contentsOf: try ModelLocation.resolve(model, name: "frame-labeller"))
-            let clips = try ActivityDataset(contentsOf: data).clips(
+            let clips = try data.load().clips(
                 fps: labeller.configuration.fps,
                 preprocessing: labeller.configuration.encoder.preprocessing,
                 labels: labeller.labels)
@@ -303,6 +301,32 @@ struct LabelCommand: ParsableCommand {
                         String(format: "%@ %.3f", $0.key, $0.value)
                     }.joined(separator: "  "))
         }
+    }
+}
+
+/// `--data` (a folder with segments.csv, a CSV file, or ActivityNet JSON) and `--videos`.
+struct ActivityDataArguments: ParsableArguments {
+    @Option(
+        help: """
+            A folder with segments.csv (video,start_s,end_s,label) and its videos, or \
+            ActivityNet annotation JSON (with --videos).
+            """)
+    var data: String
+    @Option(help: "The videos folder of ActivityNet JSON --data (ID.mp4 or v_ID.mp4).")
+    var videos: String?
+
+    func load() throws -> ActivityDataset {
+        guard data.lowercased().hasSuffix(".json") else {
+            guard videos == nil else {
+                throw ValidationFailure("--videos goes with ActivityNet JSON --data, not \(data)")
+            }
+            return try ActivityDataset(contentsOf: data)
+        }
+        guard let videos else {
+            throw ValidationFailure(
+                "--data \(data) is ActivityNet JSON: give its videos folder with --videos")
+        }
+        return try ActivityDataset(activityNet: data, videos: videos)
     }
 }
 

@@ -71,19 +71,8 @@ public struct ActivityDataset: Sendable {
                 throw .invalidData(
                     path: file, row: row, reason: "start_s and end_s must be numbers")
             }
-            guard start >= 0 else {
-                throw .invalidData(path: file, row: row, reason: "negative start \(fields[1])")
-            }
-            guard end > start else {
-                throw .invalidData(
-                    path: file, row: row, reason: "end \(fields[2]) is not after start \(fields[1])"
-                )
-            }
-            guard !fields[3].isEmpty, fields[3] != FrameLabelConfiguration.background else {
-                throw .invalidData(
-                    path: file, row: row,
-                    reason:
-                        "a label must be a name other than \(FrameLabelConfiguration.background)")
+            if let problem = Self.problem(start: start, end: end, label: fields[3]) {
+                throw .invalidData(path: file, row: row, reason: problem)
             }
             let video = fields[0].hasPrefix("/") ? fields[0] : folder + "/" + fields[0]
             if byVideo[video] == nil {
@@ -95,21 +84,98 @@ public struct ActivityDataset: Sendable {
             byVideo[video, default: []].append(
                 (LabelledSegment(start: start, end: end, label: fields[3]), row))
         }
+        try self.init(
+            file: file, order: order,
+            segments: byVideo.mapValues { rows in rows.map { ($0.0, "row \($0.1)", $0.1) } })
+    }
+
+    /// Reads ActivityNet's annotation JSON (`database → video id → annotations [{segment:
+    /// [start, end], label}]`, other fields ignored); each video is `videos/ID.EXT` or
+    /// `videos/v_ID.EXT` (the official file names) with a video extension. Every annotation is
+    /// checked as a segments.csv row is; the error names the file and the annotation.
+    public init(activityNet file: String, videos folder: String) throws(LabelingError) {
+        struct Annotation: Decodable {
+            let segment: [Double]
+            let label: String
+        }
+        struct Video: Decodable { let annotations: [Annotation] }
+        struct Database: Decodable { let database: [String: Video] }
+        let database: Database
+        do {
+            database = try JSONFile.decode(Database.self, from: file)
+        } catch {
+            throw .invalidData(path: error.path, row: nil, reason: error.reason)
+        }
+        var order: [String] = []
+        var byVideo: [String: [(LabelledSegment, String, Int?)]] = [:]
+        for id in database.database.keys.sorted() {
+            let annotations = database.database[id]?.annotations ?? []
+            guard !annotations.isEmpty else { continue }
+            let candidates = ["", "v_"].flatMap { prefix in
+                ["mp4", "mkv", "webm", "mov", "avi", "m4v"].map { "\(folder)/\(prefix)\(id).\($0)" }
+            }
+            guard
+                let video = candidates.first(where: { FileManager.default.fileExists(atPath: $0) })
+            else {
+                throw .invalidData(
+                    path: file, row: nil,
+                    reason: "database.\(id): no video \(id).mp4 (or another extension) in \(folder)"
+                )
+            }
+            order.append(video)
+            for (index, annotation) in annotations.enumerated() {
+                let place = "database.\(id).annotations[\(index)]"
+                guard annotation.segment.count == 2 else {
+                    throw .invalidData(
+                        path: file, row: nil,
+                        reason: "\(place): segment must be [start, end], got "
+                            + "\(annotation.segment.count) numbers")
+                }
+                let (start, end) = (annotation.segment[0], annotation.segment[1])
+                if let problem = Self.problem(start: start, end: end, label: annotation.label) {
+                    throw .invalidData(path: file, row: nil, reason: "\(place): \(problem)")
+                }
+                byVideo[video, default: []].append(
+                    (LabelledSegment(start: start, end: end, label: annotation.label), place, nil))
+            }
+        }
+        try self.init(file: file, order: order, segments: byVideo)
+    }
+
+    /// The videos in `order`, each with its segments sorted, refusing overlaps (naming both
+    /// places) and a file with no segment at all.
+    private init(
+        file: String, order: [String], segments: [String: [(LabelledSegment, String, Int?)]]
+    ) throws(LabelingError) {
         guard !order.isEmpty else {
             throw .invalidData(path: file, row: nil, reason: "no segments")
         }
         var videos: [(String, [LabelledSegment])] = []
         for video in order {
-            let rows = (byVideo[video] ?? []).sorted { $0.0.start < $1.0.start }
+            let rows = (segments[video] ?? []).sorted { $0.0.start < $1.0.start }
             for (previous, next) in zip(rows, rows.dropFirst()) where next.0.start < previous.0.end
             {
                 throw .invalidData(
-                    path: file, row: next.1,
-                    reason: "overlaps the segment of row \(previous.1) in \(video)")
+                    path: file, row: next.2,
+                    reason: (next.2 == nil ? "\(next.1): " : "")
+                        + "overlaps the segment of \(previous.1) in \(video)")
             }
             videos.append((video, rows.map(\.0)))
         }
         self.videos = videos
+    }
+
+    /// What is wrong with a segment, or nil: a negative start, an end not after the start, an
+    /// empty label or `background`. Non-finite numbers are refused.
+    static func problem(start: Double, end: Double, label: String) -> String? {
+        guard start.isFinite && end.isFinite else { return "start and end must be numbers" }
+        let text = { (seconds: Double) in String(format: "%g", seconds) }
+        guard start >= 0 else { return "negative start \(text(start))" }
+        guard end > start else { return "end \(text(end)) is not after start \(text(start))" }
+        guard !label.isEmpty, label != FrameLabelConfiguration.background else {
+            return "a label must be a name other than \(FrameLabelConfiguration.background)"
+        }
+        return nil
     }
 
     /// The fields of a CSV line; double quotes enclose fields holding commas ("" is a quote).

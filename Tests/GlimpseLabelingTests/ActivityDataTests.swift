@@ -106,6 +106,67 @@ final class ActivityDataTests: XCTestCase {
         XCTAssertEqual(try ActivityDataset(contentsOf: folder).labels, ["background", "run, fast"])
     }
 
+    /// ActivityNet JSON: the same segments as a segments.csv give the same data set (videos
+    /// found as ID.mp4 or v_ID.mp4, other fields ignored); bad annotations are named.
+    func testActivityNetJSONMatchesSegmentsCSV() throws {
+        let folder = Fixtures.temporaryDirectory()
+        try Data().write(to: URL(fileURLWithPath: folder + "/a.mp4"))
+        try Data().write(to: URL(fileURLWithPath: folder + "/v_b.mkv"))
+        try "video,start_s,end_s,label\nv_b.mkv,3,4.5,jump\na.mp4,2,3,run\na.mp4,0,1.5,jump\n"
+            .write(
+                toFile: folder + "/segments.csv", atomically: true, encoding: .utf8)
+        let json = folder + "/activitynet.json"
+        func write(_ database: String) throws {
+            try "{\"version\": \"1.3\", \"database\": {\(database)}}".write(
+                toFile: json, atomically: true, encoding: .utf8)
+        }
+        try write(
+            """
+            "b": {"subset": "training", "duration": 9.0,
+                  "annotations": [{"segment": [3, 4.5], "label": "jump"}]},
+            "a": {"annotations": [{"segment": [2, 3], "label": "run"},
+                                  {"segment": [0, 1.5], "label": "jump"}]},
+            "empty": {"annotations": []}
+            """)
+        let fromJSON = try ActivityDataset(activityNet: json, videos: folder)
+        let fromCSV = try ActivityDataset(contentsOf: folder)
+        XCTAssertEqual(fromJSON.labels, ["background", "jump", "run"])
+        XCTAssertEqual(fromJSON.labels, fromCSV.labels)
+        XCTAssertEqual(
+            fromJSON.videos.map(\.path).sorted(), fromCSV.videos.map(\.path).sorted())
+        for video in fromJSON.videos {
+            let other = try XCTUnwrap(fromCSV.videos.first { $0.path == video.path })
+            XCTAssertEqual(video.segments, other.segments, video.path)
+        }
+        for (database, expected) in [
+            (
+                "\"a\": {\"annotations\": [{\"segment\": [2, 1], \"label\": \"run\"}]}",
+                "database.a.annotations[0]: end 1 is not after start 2"
+            ),
+            (
+                "\"a\": {\"annotations\": [{\"segment\": [2], \"label\": \"run\"}]}",
+                "database.a.annotations[0]: segment must be [start, end]"
+            ),
+            (
+                "\"c\": {\"annotations\": [{\"segment\": [0, 1], \"label\": \"run\"}]}",
+                "database.c: no video c.mp4"
+            ),
+            (
+                "\"a\": {\"annotations\": [{\"segment\": [0, 2], \"label\": \"run\"}, "
+                    + "{\"segment\": [1, 3], \"label\": \"run\"}]}",
+                "database.a.annotations[1]: overlaps the segment of database.a.annotations[0]"
+            ),
+            ("\"a\": {\"annotations\": [{\"segment\": [0, 1]}]}", "label"),
+            ("", "no segments"),
+        ] {
+            try write(database)
+            XCTAssertThrowsError(try ActivityDataset(activityNet: json, videos: folder)) {
+                XCTAssertTrue("\($0)".hasPrefix(json), "\($0)")
+                XCTAssertTrue("\($0)".contains(expected), "\(expected): \($0)")
+            }
+        }
+    }
+
     func testScoresByHand() {
         // One clip, labels 0 1 1 1 1 2 2; predictions 0 0 1 1 1 2 0 (argmax of one-hot rows).
         let predicted = [0, 0, 1, 1, 1, 2, 0]
