@@ -40,6 +40,13 @@ struct LabelCommand: ParsableCommand {
         var fps: Double?
         @Option(help: "table, json, csv, vtt or activitynet.")
         var format: Format?
+        @Option(
+            help: """
+                Also write the labelled frames, at the video's size and the labelling rate, \
+                with the current label and its confidence drawn on each, to this MP4 (one \
+                video only; written only when the whole video was labelled).
+                """)
+        var annotate: String?
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
@@ -57,6 +64,9 @@ struct LabelCommand: ParsableCommand {
                 throw ValidationFailure(
                     "--format \(format.rawValue) takes one video; use json, csv or activitynet "
                         + "for several")
+            }
+            if many, annotate != nil {
+                throw ValidationFailure("--annotate takes one video, not \(paths.count)")
             }
             let format = format ?? (many ? .json : .table)
             if format == .csv { print("video,start_s,end_s,label,confidence") }
@@ -94,14 +104,17 @@ struct LabelCommand: ParsableCommand {
             throws -> VideoLabels
         {
             let preprocessing = labeller.configuration.encoder.preprocessing
+            let rate = fps ?? labeller.configuration.fps
             var frames: [FrameLine] = []
             do {
+                // Annotating needs the frames at their own size; the labeller resizes them.
                 let reader = try VideoReader(
                     path: video,
                     options: VideoReadOptions(
-                        size: (preprocessing.width, preprocessing.height),
-                        sampling: FrameSampling(fps: fps ?? labeller.configuration.fps)))
+                        size: annotate == nil ? (preprocessing.width, preprocessing.height) : nil,
+                        sampling: FrameSampling(fps: rate)))
                 var online = FrameLabeler(model: labeller)
+                var writer: VideoWriter?
                 while let frame = try reader.nextFrame() {
                     let probabilities = online.label(frame.image)
                     let best =
@@ -109,6 +122,15 @@ struct LabelCommand: ParsableCommand {
                     let line = FrameLine(
                         time: frame.time, label: labeller.labels[best],
                         confidence: Double(probabilities[best]))
+                    if let annotate {
+                        let output =
+                            try writer
+                            ?? VideoWriter(
+                                path: annotate, width: frame.image.width,
+                                height: frame.image.height, fps: rate)
+                        writer = output
+                        try output.append(Self.annotated(frame.image, with: line))
+                    }
                     if printingFrames {
                         print(
                             String(
@@ -123,12 +145,27 @@ struct LabelCommand: ParsableCommand {
                             + String(format: "%.3f s", reader.lastGoodTime ?? 0) + ")",
                         frames: frames.count)
                 }
+                try writer?.finish()
             } catch let error as MediaError {
                 throw PartialLabels(message: error.localizedDescription, frames: frames.count)
             }
             return VideoLabels(
                 video: video, frames: frames,
                 segments: FrameLine.segments(frames, background: labeller.labels[0]))
+        }
+
+        /// The frame with a black band at the top holding "label 97%", its text about a 24th of
+        /// the frame's width per character at most.
+        static func annotated(_ image: Image, with line: FrameLine) -> Image {
+            var picture = image
+            let text = "\(line.label) \(Int((line.confidence * 100).rounded()))%"
+            let scale = max(1, min(image.width / 160, image.height / 60))
+            let size = BitmapFont.size(of: text, scale: scale)
+            picture.fillRectangle(
+                x: 0, y: 0, width: image.width, height: size.height + 4 * scale, color: [0, 0, 0])
+            picture.drawText(
+                text, x: 2 * scale, y: 2 * scale, color: [255, 255, 255], scale: scale)
+            return picture
         }
 
         /// Prints one video's labels in `format` (activitynet is printed once, at the end).

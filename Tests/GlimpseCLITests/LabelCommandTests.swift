@@ -2,6 +2,7 @@
 // folder with a corrupt video) and `glimpse label eval` end to end on a few generated clips;
 // bad input gives one error line.
 import Foundation
+import GlimpseMedia
 import TestSupport
 import XCTest
 
@@ -60,6 +61,31 @@ final class LabelCommandTests: XCTestCase {
         XCTAssertEqual(detections.count, segments.count)
         XCTAssertEqual(
             (detections.first?["segment"] as? [Double])?.count, segments.isEmpty ? nil : 2)
+
+        // --annotate: every labelled frame at the video's size, its label drawn white on a
+        // black band; the labels are those of the plain run.
+        let annotated = Fixtures.temporaryDirectory() + "/annotated.mp4"
+        let annotation = try runGlimpse([
+            "label", video, "--model", model, "--format", "json", "--annotate", annotated,
+        ])
+        XCTAssertEqual(annotation.status, 0, annotation.stderr)
+        let reader = try VideoReader(path: annotated)
+        var written = 0
+        while let frame = try reader.nextFrame() {
+            written += 1
+            let image = frame.image
+            let red = { (x: Int, y: Int) in image.pixels[(y * image.width + x) * image.channels] }
+            let row = (0..<image.width).map { red($0, 1) }
+            XCTAssertLessThan(Int(row.max() ?? 255), 60, "the band is black")
+            let band = (2..<10).flatMap { y in (0..<40).map { red($0, y) } }
+            XCTAssertGreaterThan(Int(band.max() ?? 0), 180, "white text on it")
+        }
+        XCTAssertEqual(written, frames.count)
+        let labelledAgain = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: annotation.stdout) as? [String: Any])
+        XCTAssertEqual(
+            (labelledAgain["frames"] as? [[String: Any]])?.compactMap { $0["label"] as? String },
+            frames.compactMap { $0["label"] as? String }, "same labels from full-size frames")
 
         // A folder: one JSON line per video, a corrupt one as an error line, other files
         // ignored, exit 1 naming the count.
