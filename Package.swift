@@ -52,21 +52,27 @@ let package = Package(
             name: "GlimpseTraining",
             dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport"]),
         .target(name: "GlimpseScenes", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
+        // Stages, pipeline files, the overlapped executor and resumable batch runs; the task
+        // modules provide their own stages on top of it.
+        .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia", "GlimpseSupport"]),
         .target(
             name: "GlimpseVision",
-            dependencies: ["GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport"]),
+            dependencies: [
+                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
+                "GlimpseSupport",
+            ]),
         .target(
             name: "GlimpseCaption",
             dependencies: [
-                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseScenes", "GlimpseSupport",
-                "GlimpseTraining", "GlimpseVision",
+                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers", "GlimpseScenes",
+                "GlimpseSupport", "GlimpseTraining", "GlimpseVision",
             ]),
         // Visual question answering: data formats, vocabularies, the official accuracy, the model.
         .target(
             name: "GlimpseVQA",
             dependencies: [
-                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport",
-                "GlimpseTraining", "GlimpseVision",
+                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
+                "GlimpseSupport", "GlimpseTraining", "GlimpseVision",
             ]),
         .target(
             name: "GlimpseLanguageModel",
@@ -75,10 +81,9 @@ let package = Package(
         .target(
             name: "GlimpseLabeling",
             dependencies: [
-                "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseSupport",
-                "GlimpseTraining", "GlimpseVision",
+                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
+                "GlimpseSupport", "GlimpseTraining", "GlimpseVision",
             ]),
-        .target(name: "GlimpsePipeline", dependencies: ["GlimpseMedia"]),
         .executableTarget(
             name: "GlimpseCLI",
             dependencies: [

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import GlimpseCaption
 import GlimpseMedia
+import GlimpsePipeline
 import GlimpseScenes
 import GlimpseSupport
 import GlimpseTensor
@@ -29,55 +30,71 @@ struct CaptionCommand: ParsableCommand {
         var json = false
         @Option(help: "Write a sheet of per-word attention heatmaps (first image) to this PNG.")
         var attentionMap: String?
-        @Option(help: "Images per encoder batch.")
-        var batch = 32
+        @Option(help: "Images per encoder batch (default: pipelines/caption.json's).")
+        var batch: Int?
+        @OptionGroup var batchRun: BatchRunArguments
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
-            try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch")
+            if let batch { try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch") }
+        }
+
+        /// `pipelines/caption.json` with this command's model and search settings.
+        func pipeline(model directory: String) throws -> LoadedPipeline {
+            let path = try PipelineLocation.resolve("caption")
+            var definition = try PipelineDefinition.read(path)
+            for stage in ["preprocess", "caption"] {
+                definition.set("model", to: .string(directory), onStage: stage)
+            }
+            definition.set("beam", to: .int(search.beam), onStage: "caption")
+            if let lengthPenalty = search.lengthPenalty {
+                definition.set("length_penalty", to: .number(Double(lengthPenalty)), onStage: "caption")
+            }
+            return try PipelineLocation.load(definition, path: path, batch: batch)
         }
 
         func run() throws {
             compute.apply()
-            let captioner = try CaptionModel(
-                contentsOf: try ModelLocation.resolve(model, name: "captioner"))
-            let (paths, streaming) = try ImageArguments.expand(images)
-            let asJSON = json || streaming
+            let directory = try ModelLocation.resolve(model, name: "captioner")
+            let pipeline = try pipeline(model: directory)
+            let paths = try RunInputs.paths(
+                images, extensions: PipelineInputKind.images.extensions,
+                recursive: batchRun.recursive)
+            let items = RunInputs.items(paths, kind: .images)
+            let asJSON = json || images.contains { RunInputs.isPattern($0) }
             var failures: [String] = []
-            var mapWritten = false
-            for start in stride(from: 0, to: paths.count, by: batch) {
-                var loaded: [(path: String, image: Image)] = []
-                for path in paths[start..<min(paths.count, start + batch)] {
-                    do {
-                        loaded.append((path, try Image(contentsOf: path, layout: .rgb)))
-                    } catch {
-                        Standard.error("error: \(error.localizedDescription)")
-                        failures.append(path)
+            var mapped: CaptionResult?
+            var mappedPath = ""
+            let report = try batchRun.run(pipeline, over: items, printing: false) { path, result in
+                switch result {
+                case .success(let value):
+                    guard let captioned = value as? CaptionResult else { return }
+                    if mapped == nil {
+                        mapped = captioned
+                        mappedPath = path
                     }
-                }
-                guard !loaded.isEmpty else { continue }
-                let features = withoutGradients { captioner.features(of: loaded.map(\.image)) }
-                let captions = try captioner.captions(
-                    for: features, beamWidth: search.beam, lengthPenalty: search.lengthPenalty)
-                for ((path, image), caption) in zip(loaded, captions) {
+                    guard batchRun.out == nil else { return }
                     if asJSON {
                         try Standard.printJSON(
                             CaptionLine(
-                                image: path, caption: caption.text, logProb: caption.logProbability)
-                        )
+                                image: path, caption: captioned.caption.text,
+                                logProb: captioned.caption.logProbability))
                     } else {
-                        print("\(path): \(caption.text)")
+                        print("\(path): \(captioned.caption.text)")
                     }
-                    if let attentionMap, !mapWritten {
-                        try AttentionMapWriter.write(
-                            caption: caption, image: image, model: captioner, to: attentionMap)
-                        mapWritten = true
-                    }
+                case .failure(let error):
+                    Standard.error("error: \(BatchRun.message(error))")
+                    failures.append(path)
                 }
+            }
+            if let attentionMap, let mapped {
+                try AttentionMapWriter.write(
+                    caption: mapped.caption, image: try Image(contentsOf: mappedPath, layout: .rgb),
+                    model: try CaptionModel(contentsOf: directory), to: attentionMap)
             }
             if !failures.isEmpty {
                 throw ValidationFailure(
-                    "\(failures.count) of \(paths.count) images could not be captioned: "
+                    "\(failures.count) of \(report.inputs) images could not be captioned: "
                         + failures.joined(separator: ", "))
             }
         }

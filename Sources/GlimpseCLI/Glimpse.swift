@@ -11,6 +11,7 @@ struct Glimpse: ParsableCommand {
         subcommands: [
             ImageCommand.self, VideoCommand.self, ModelCommand.self, LanguageModelCommand.self,
             DataCommand.self, CaptionCommand.self, LabelCommand.self, VQACommand.self,
+            RunCommand.self, PipelinesCommand.self,
         ])
 
     /// Runs the command; any failure becomes one `error:` line on stderr and exit status 1

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import GlimpseLabeling
 import GlimpseMedia
+import GlimpsePipeline
 import GlimpseTraining
 
 struct LabelCommand: ParsableCommand {
@@ -47,6 +48,7 @@ struct LabelCommand: ParsableCommand {
                 video only; written only when the whole video was labelled).
                 """)
         var annotate: String?
+        @OptionGroup var batchRun: BatchRunArguments
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
@@ -55,11 +57,13 @@ struct LabelCommand: ParsableCommand {
 
         func run() throws {
             compute.apply()
-            let labeller = try FrameLabelModel(
-                contentsOf: try ModelLocation.resolve(model, name: "frame-labeller"))
-            let (paths, streaming) = try ImageArguments.expand(
-                videos, extensions: ImageArguments.videoExtensions)
-            let many = streaming || paths.count > 1
+            let modelDirectory = try ModelLocation.resolve(model, name: "frame-labeller")
+            let paths = try RunInputs.paths(
+                videos, extensions: PipelineInputKind.videos.extensions,
+                recursive: batchRun.recursive)
+            let many =
+                paths.count > 1 || batchRun.out != nil
+                || videos.contains { RunInputs.isPattern($0) }
             if many, let format, [.table, .vtt].contains(format) {
                 throw ValidationFailure(
                     "--format \(format.rawValue) takes one video; use json, csv or activitynet "
@@ -69,23 +73,57 @@ struct LabelCommand: ParsableCommand {
                 throw ValidationFailure("--annotate takes one video, not \(paths.count)")
             }
             let format = format ?? (many ? .json : .table)
+            if !many {
+                // One video: frames are shown (and drawn) as they are labelled.
+                let labeller = LabelVideoFrames(
+                    model: try FrameLabelModel(contentsOf: modelDirectory), fps: fps,
+                    fullSizeFrames: annotate != nil)
+                do {
+                    let labels = try label(paths[0], with: labeller, printingFrames: format == .table)
+                    try report(labels, format: format, many: false)
+                    if format == .activitynet {
+                        try Standard.printJSON(
+                            ActivityNetResults(results: [
+                                Self.videoID(paths[0]): labels.segments.map(ActivityNetResult.init)
+                            ]))
+                    }
+                } catch let failure as PartialLabels {
+                    Standard.error("error: \(failure.message)")
+                    throw ExitCode.failure
+                }
+                return
+            }
+            var definition = try PipelineDefinition.read(try PipelineLocation.resolve("label-frames"))
+            definition.set("model", to: .string(modelDirectory), onStage: "label-frames")
+            if let fps { definition.set("fps", to: .number(fps), onStage: "label-frames") }
+            let pipeline = try PipelineLocation.load(definition, path: "pipelines/label-frames.json")
+            if batchRun.out != nil {
+                let report = try batchRun.run(pipeline, over: RunInputs.items(paths, kind: .videos))
+                if report.failed > 0 {
+                    Standard.error("\(report.failed) of \(report.written) videos failed")
+                    throw ExitCode.failure
+                }
+                return
+            }
             if format == .csv { print("video,start_s,end_s,label,confidence") }
             var results: [String: [ActivityNetResult]] = [:]
             var failures = 0
-            for path in paths {
-                do {
-                    let labels = try label(path, with: labeller, printingFrames: format == .table)
-                    try report(labels, format: format, many: many)
+            _ = try batchRun.run(pipeline, over: RunInputs.items(paths, kind: .videos), printing: false) {
+                path, result in
+                switch result {
+                case .success(let value):
+                    guard let labels = value as? VideoLabels else { return }
+                    try report(labels, format: format, many: true)
                     results[Self.videoID(path)] = labels.segments.map(ActivityNetResult.init)
-                } catch let failure as PartialLabels {
+                case .failure(let error):
                     failures += 1
                     // What decoded is reported as such, never as a complete result.
-                    if many && format == .json {
-                        try Standard.printJSON(
-                            VideoFailure(
-                                video: path, error: failure.message, frames: failure.frames))
+                    let frames = (error as? PartialLabels)?.frames ?? 0
+                    let message = BatchRun.message(error)
+                    if format == .json {
+                        try Standard.printJSON(VideoFailure(video: path, error: message, frames: frames))
                     } else {
-                        Standard.error("error: \(failure.message)")
+                        Standard.error("error: \(message)")
                     }
                 }
             }
@@ -93,65 +131,37 @@ struct LabelCommand: ParsableCommand {
                 try Standard.printJSON(ActivityNetResults(results: results))
             }
             if failures > 0 {
-                if many { Standard.error("\(failures) of \(paths.count) videos failed") }
+                Standard.error("\(failures) of \(paths.count) videos failed")
                 throw ExitCode.failure
             }
         }
 
-        /// Labels one video online; a decoding problem part-way (or at the start) becomes a
-        /// `PartialLabels` carrying the frames labelled before it.
-        func label(_ video: String, with labeller: FrameLabelModel, printingFrames: Bool)
+        /// Labels one video online, printing each frame's line when asked and writing the
+        /// annotated video when `--annotate` is given (only once the whole video is labelled).
+        func label(_ video: String, with labeller: LabelVideoFrames, printingFrames: Bool)
             throws -> VideoLabels
         {
-            let preprocessing = labeller.configuration.encoder.preprocessing
-            let rate = fps ?? labeller.configuration.fps
-            var frames: [FrameLine] = []
-            do {
-                // Annotating needs the frames at their own size; the labeller resizes them.
-                let reader = try VideoReader(
-                    path: video,
-                    options: VideoReadOptions(
-                        size: annotate == nil ? (preprocessing.width, preprocessing.height) : nil,
-                        sampling: FrameSampling(fps: rate)))
-                var online = FrameLabeler(model: labeller)
-                var writer: VideoWriter?
-                while let frame = try reader.nextFrame() {
-                    let probabilities = online.label(frame.image)
-                    let best =
-                        probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-                    let line = FrameLine(
-                        time: frame.time, label: labeller.labels[best],
-                        confidence: Double(probabilities[best]))
-                    if let annotate {
-                        let output =
-                            try writer
-                            ?? VideoWriter(
-                                path: annotate, width: frame.image.width,
-                                height: frame.image.height, fps: rate)
-                        writer = output
-                        try output.append(Self.annotated(frame.image, with: line))
-                    }
-                    if printingFrames {
-                        print(
-                            String(
-                                format: "%9.3f  %-12@ %.3f", line.time, line.label,
-                                line.confidence))
-                    }
-                    frames.append(line)
+            var writer: VideoWriter?
+            let labels = try labeller.label(video) { frame, line in
+                if let annotate {
+                    let output =
+                        try writer
+                        ?? VideoWriter(
+                            path: annotate, width: frame.image.width, height: frame.image.height,
+                            fps: labeller.fps)
+                    writer = output
+                    try output.append(Self.annotated(frame.image, with: line))
                 }
-                if let problem = reader.problems.first {
-                    throw PartialLabels(
-                        message: "\(video): \(problem) (labelled up to "
-                            + String(format: "%.3f s", reader.lastGoodTime ?? 0) + ")",
-                        frames: frames.count)
+                if printingFrames {
+                    print(String(format: "%9.3f  %-12@ %.3f", line.time, line.label, line.confidence))
                 }
-                try writer?.finish()
-            } catch let error as MediaError {
-                throw PartialLabels(message: error.localizedDescription, frames: frames.count)
             }
-            return VideoLabels(
-                video: video, frames: frames,
-                segments: FrameLine.segments(frames, background: labeller.labels[0]))
+            do {
+                try writer?.finish()
+            } catch {
+                throw PartialLabels(message: error.localizedDescription, frames: labels.frames.count)
+            }
+            return labels
         }
 
         /// The frame with a black band at the top holding "label 97%", its text about a 24th of
@@ -367,50 +377,6 @@ struct ActivityDataArguments: ParsableArguments {
     }
 }
 
-/// One labelled frame.
-struct FrameLine: Codable {
-    var time: Double
-    var label: String
-    var confidence: Double
-
-    /// Runs of one label other than background, with their mean confidence; a segment ends at
-    /// the next frame's time (or its last frame's).
-    static func segments(_ frames: [FrameLine], background: String) -> [SegmentLine] {
-        var segments: [SegmentLine] = []
-        var start = 0
-        while start < frames.count {
-            var end = start
-            while end < frames.count && frames[end].label == frames[start].label { end += 1 }
-            if frames[start].label != background {
-                let run = frames[start..<end]
-                segments.append(
-                    SegmentLine(
-                        start: frames[start].time,
-                        end: end < frames.count ? frames[end].time : frames[end - 1].time,
-                        label: frames[start].label,
-                        confidence: run.map(\.confidence).reduce(0, +) / Double(run.count)))
-            }
-            start = end
-        }
-        return segments
-    }
-}
-
-/// One merged segment.
-struct SegmentLine: Codable {
-    var start: Double
-    var end: Double
-    var label: String
-    var confidence: Double
-}
-
-/// `--format json`.
-struct VideoLabels: Codable {
-    var video: String
-    var frames: [FrameLine]
-    var segments: [SegmentLine]
-}
-
 /// A video's JSON line when several are labelled.
 struct VideoSuccess: Encodable {
     var video: String
@@ -443,12 +409,6 @@ struct VideoFailure: Encodable {
         case video, ok, error
         case framesBeforeError = "frames_before_error"
     }
-}
-
-/// A video that could not be labelled to its end.
-struct PartialLabels: Error {
-    var message: String
-    var frames: Int
 }
 
 /// One detection of ActivityNet's results file.

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import GlimpseCaption
 import GlimpseMedia
+import GlimpsePipeline
 import GlimpseTraining
 import GlimpseVQA
 
@@ -38,6 +39,7 @@ struct VQACommand: ParsableCommand {
         var json = false
         @Option(help: "Write the attention over the image (one panel per hop) to this PNG.")
         var attentionMap: String?
+        @OptionGroup var batchRun: BatchRunArguments
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
@@ -49,11 +51,12 @@ struct VQACommand: ParsableCommand {
 
         func run() throws {
             compute.apply()
-            let answerer = try VQAModel(contentsOf: try ModelLocation.resolve(model, name: "vqa"))
+            let directory = try ModelLocation.resolve(model, name: "vqa")
             if let questions {
-                try answerAll(questions, model: answerer)
+                try answerAll(questions, model: directory)
                 return
             }
+            let answerer = try VQAModel(contentsOf: directory)
             guard let image, let question else { return }
             let picture = try Image(contentsOf: image, layout: .rgb)
             guard
@@ -62,7 +65,7 @@ struct VQACommand: ParsableCommand {
                 ).first
             else { return }
             if json {
-                try Standard.printJSON(AnswerLine(image: image, question: question, prediction))
+                try Standard.printJSON(VQAAnswer(image: image, question: question, prediction))
             } else {
                 print(prediction.answer)
                 for ranked in prediction.answers {
@@ -90,45 +93,32 @@ struct VQACommand: ParsableCommand {
             }
         }
 
-        /// Batch mode: good rows answered in order, bad rows and unreadable images listed.
-        func answerAll(_ path: String, model: VQAModel) throws {
-            let (examples, problems) = try VQADataset.readJSONL(path, requireAnswers: false)
-            var failures = problems.map(\.localizedDescription)
-            for problem in failures { Standard.error("error: \(problem)") }
-            for start in stride(from: 0, to: examples.count, by: 64) {
-                // Each distinct image of a batch is decoded once.
-                var cache: [String: Image] = [:]
-                var rows: [VQAExample] = []
-                for example in examples[start..<min(examples.count, start + 64)] {
-                    do {
-                        if cache[example.image] == nil {
-                            cache[example.image] = try Image(
-                                contentsOf: example.image, layout: .rgb)
-                        }
-                        _ = try model.encode(question: example.question)
-                        rows.append(example)
-                    } catch {
-                        let line = "\(example.source): \(error.localizedDescription)"
-                        Standard.error("error: \(line)")
-                        failures.append(line)
+        /// Batch mode through `pipelines/vqa.json`: good rows answered in order, bad rows and
+        /// unreadable images reported.
+        func answerAll(_ path: String, model directory: String) throws {
+            var definition = try PipelineDefinition.read(try PipelineLocation.resolve("vqa"))
+            definition.set("model", to: .string(directory), onStage: "answer")
+            definition.set("top", to: .int(top), onStage: "answer")
+            let pipeline = try PipelineLocation.load(definition, path: "pipelines/vqa.json")
+            let items = RunInputs.items([path], kind: .rows)
+            guard !items.isEmpty else {
+                throw ValidationFailure("\(path): no rows (an empty file?)")
+            }
+            var failures = 0
+            let report = try batchRun.run(pipeline, over: items, printing: false) { _, result in
+                switch result {
+                case .success(let value):
+                    if batchRun.out == nil, let answer = value as? VQAAnswer {
+                        try Standard.printJSON(answer)
                     }
-                }
-                guard !rows.isEmpty else { continue }
-                let predictions = try model.answers(for: rows, top: top) {
-                    path throws(VQAError) -> Image in
-                    guard let image = cache[path] else {
-                        throw .invalidData(path: path, reason: "not loaded")
-                    }
-                    return image
-                }
-                for (row, prediction) in zip(rows, predictions) {
-                    try Standard.printJSON(
-                        AnswerLine(image: row.image, question: row.question, prediction))
+                case .failure(let error):
+                    failures += 1
+                    Standard.error("error: \(BatchRun.message(error))")
                 }
             }
-            if !failures.isEmpty {
+            if failures > 0 {
                 throw ValidationFailure(
-                    "\(failures.count) rows of \(path) could not be answered (listed above)")
+                    "\(failures) of \(report.inputs) rows of \(path) could not be answered (listed above)")
             }
         }
     }
@@ -272,31 +262,6 @@ struct VQACommand: ParsableCommand {
                 }
             }
         }
-    }
-}
-
-/// One answered question, as `--json` and batch mode print it.
-struct AnswerLine: Encodable {
-    var image: String
-    var question: String
-    var prediction: VQAPrediction
-
-    init(image: String, question: String, _ prediction: VQAPrediction) {
-        self.image = image
-        self.question = question
-        self.prediction = prediction
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case image, question, answer
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try prediction.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(image, forKey: .image)
-        try container.encode(question, forKey: .question)
-        try container.encode(prediction.answer, forKey: .answer)
     }
 }
 

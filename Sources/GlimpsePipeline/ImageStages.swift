@@ -64,3 +64,36 @@ public struct Normalize: Stage, Sendable {
         NormalizedImage(image, mean: mean, std: std)
     }
 }
+
+/// The media stages pipeline files can name.
+public enum MediaStages {
+    public static let descriptors: [StageDescriptor] = [
+        StageDescriptor(
+            name: "decode-image",
+            summary: "Reads and decodes a PNG or JPEG file (EXIF orientation applied) as RGB.",
+            parameters: [
+                StageParameter(
+                    "max_pixels", .int, default: .int(DecodeLimits.standard.maxPixels),
+                    "refuse images larger than this many pixels")
+            ],
+            parallel: true
+        ) { arguments, _ in
+            DecodeImage(
+                limits: DecodeLimits(
+                    maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling)))
+        },
+        StageDescriptor(
+            name: "resize",
+            summary: "Resamples an image to width × height.",
+            parameters: [
+                StageParameter("width", .int, required: true, "output width"),
+                StageParameter("height", .int, required: true, "output height"),
+            ],
+            parallel: true
+        ) { arguments, _ in
+            Resize(
+                width: try arguments.int("width", in: 1...8192),
+                height: try arguments.int("height", in: 1...8192))
+        },
+    ]
+}

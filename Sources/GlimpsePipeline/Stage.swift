@@ -15,12 +15,20 @@ public protocol Stage<Input, Output> {
     var name: String { get }
     mutating func open() throws
     mutating func process(_ input: Input) throws -> Output
+    /// Processes a batch: one result per input, in order, so one bad input fails alone. Stages
+    /// that compute faster on a batch (the CNN encoder) override the default, which processes
+    /// the inputs one by one.
+    mutating func process(batch inputs: [Input]) -> [Result<Output, any Error>]
     mutating func close() throws
 }
 
 extension Stage {
     public mutating func open() throws {}
     public mutating func close() throws {}
+
+    public mutating func process(batch inputs: [Input]) -> [Result<Output, any Error>] {
+        inputs.map { input in Result { try process(input) } }
+    }
 
     /// This stage followed by `next`.
     public func then<Next: Stage>(_ next: Next) -> Chain<Self, Next> where Next.Input == Output {
@@ -70,3 +78,33 @@ public struct Chain<First: Stage, Second: Stage>: Stage where First.Output == Se
 }
 
 extension Chain: Sendable where First: Sendable, Second: Sendable {}
+
+/// One input given to two stages, their outputs paired: a decoded video feeding both the frame
+/// labeller and a captioner of sampled frames.
+public struct FanOut<First: Stage, Second: Stage>: Stage where First.Input == Second.Input {
+    public var first: First
+    public var second: Second
+
+    public init(_ first: First, _ second: Second) {
+        self.first = first
+        self.second = second
+    }
+
+    public var name: String { "(\(first.name) | \(second.name))" }
+
+    public mutating func open() throws {
+        try first.open()
+        try second.open()
+    }
+
+    public mutating func process(_ input: First.Input) throws -> (First.Output, Second.Output) {
+        (try first.process(input), try second.process(input))
+    }
+
+    public mutating func close() throws {
+        try first.close()
+        try second.close()
+    }
+}
+
+extension FanOut: Sendable where First: Sendable, Second: Sendable {}

@@ -1,0 +1,159 @@
+// Frame labelling as a pipeline stage: a video decoded at the labelling rate and labelled
+// online, frame by frame, by the streaming labeller; and the labels it gives.
+import Foundation
+import GlimpseMedia
+import GlimpsePipeline
+
+/// One labelled frame.
+public struct FrameLine: Codable, Sendable {
+    public var time: Double
+    public var label: String
+    public var confidence: Double
+
+    public init(time: Double, label: String, confidence: Double) {
+        self.time = time
+        self.label = label
+        self.confidence = confidence
+    }
+
+    /// Runs of one label other than background, with their mean confidence; a segment ends at
+    /// the next frame's time (or its last frame's).
+    public static func segments(_ frames: [FrameLine], background: String) -> [SegmentLine] {
+        var segments: [SegmentLine] = []
+        var start = 0
+        while start < frames.count {
+            var end = start
+            while end < frames.count && frames[end].label == frames[start].label { end += 1 }
+            if frames[start].label != background {
+                let run = frames[start..<end]
+                segments.append(
+                    SegmentLine(
+                        start: frames[start].time,
+                        end: end < frames.count ? frames[end].time : frames[end - 1].time,
+                        label: frames[start].label,
+                        confidence: run.map(\.confidence).reduce(0, +) / Double(run.count)))
+            }
+            start = end
+        }
+        return segments
+    }
+}
+
+/// One merged segment.
+public struct SegmentLine: Codable, Sendable {
+    public var start: Double
+    public var end: Double
+    public var label: String
+    public var confidence: Double
+
+    public init(start: Double, end: Double, label: String, confidence: Double) {
+        self.start = start
+        self.end = end
+        self.label = label
+        self.confidence = confidence
+    }
+}
+
+/// A video's labels: every sampled frame's, and the merged segments.
+public struct VideoLabels: Codable, Sendable {
+    public var video: String
+    public var frames: [FrameLine]
+    public var segments: [SegmentLine]
+
+    public init(video: String, frames: [FrameLine], segments: [SegmentLine]) {
+        self.video = video
+        self.frames = frames
+        self.segments = segments
+    }
+}
+
+/// A video that could not be labelled to its end.
+public struct PartialLabels: Error, LocalizedError {
+    public var message: String
+    public var frames: Int
+
+    public init(message: String, frames: Int) {
+        self.message = message
+        self.frames = frames
+    }
+
+    public var errorDescription: String? { message }
+}
+
+
+/// Labels every sampled frame of a video file as it is decoded (one frame in memory at a time).
+public struct LabelVideoFrames: Stage {
+    public var model: FrameLabelModel
+    /// Frames per second labelled (default: the model's).
+    public var fps: Double
+    /// Whether `onFrame` is given the frame at the video's own size (for drawing on it);
+    /// otherwise frames are decoded straight to the model's input size.
+    public var fullSizeFrames: Bool
+    public var name: String { "label-frames" }
+
+    public init(model: FrameLabelModel, fps: Double? = nil, fullSizeFrames: Bool = false) {
+        self.model = model
+        self.fps = fps ?? model.configuration.fps
+        self.fullSizeFrames = fullSizeFrames
+    }
+
+    public func process(_ video: String) throws -> VideoLabels {
+        try label(video) { _, _ in }
+    }
+
+    /// Labels `video`, calling `onFrame` with each frame and its label as they come. A
+    /// decoding problem part-way (or at the start) throws ``PartialLabels`` with the count of
+    /// frames labelled before it: a partial result is never returned as a whole one.
+    public func label(_ video: String, onFrame: (VideoFrame, FrameLine) throws -> Void) throws
+        -> VideoLabels
+    {
+        let preprocessing = model.configuration.encoder.preprocessing
+        var frames: [FrameLine] = []
+        do {
+            let reader = try VideoReader(
+                path: video,
+                options: VideoReadOptions(
+                    size: fullSizeFrames ? nil : (preprocessing.width, preprocessing.height),
+                    sampling: FrameSampling(fps: fps)))
+            var online = FrameLabeler(model: model)
+            while let frame = try reader.nextFrame() {
+                let probabilities = online.label(frame.image)
+                let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                let line = FrameLine(
+                    time: frame.time, label: model.labels[best],
+                    confidence: Double(probabilities[best]))
+                try onFrame(frame, line)
+                frames.append(line)
+            }
+            if let problem = reader.problems.first {
+                throw PartialLabels(
+                    message: "\(video): \(problem) (labelled up to "
+                        + String(format: "%.3f s", reader.lastGoodTime ?? 0) + ")",
+                    frames: frames.count)
+            }
+        } catch let error as MediaError {
+            throw PartialLabels(message: error.localizedDescription, frames: frames.count)
+        }
+        return VideoLabels(
+            video: video, frames: frames,
+            segments: FrameLine.segments(frames, background: model.labels[0]))
+    }
+}
+
+/// The frame-labelling stages pipeline files can name.
+public enum LabelStages {
+    public static let descriptors: [StageDescriptor] = [
+        StageDescriptor(
+            name: "label-frames",
+            summary: "Labels the activity in every sampled frame of a video (online LSTM).",
+            parameters: [
+                StageParameter("model", .string, required: true, "model directory or name"),
+                StageParameter("fps", .number, "frames per second labelled (default: the model's)"),
+            ]
+        ) { arguments, context in
+            let directory = try context.modelDirectory(try arguments.string("model"))
+            let model = try context.shared(directory) { try FrameLabelModel(contentsOf: directory) }
+            return LabelVideoFrames(model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000))
+        }
+    ]
+}

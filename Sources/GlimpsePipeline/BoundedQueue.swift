@@ -1,0 +1,70 @@
+// The queue between two steps: pushing waits while it is full, so a fast decoder cannot run
+// ahead of the model by more than the queue holds.
+import Foundation
+
+final class BoundedQueue: @unchecked Sendable {
+    let capacity: Int
+    /// How long a batch waits for its next item before it goes partly filled: long enough that
+    /// batches fill while inputs flow, short enough that a slow source (paths typed on
+    /// standard input) still gets its results.
+    static let batchWait: TimeInterval = 0.05
+
+    private let condition = NSCondition()
+    private var items: [Envelope] = []
+    private var head = 0
+    private var producers: Int
+
+    init(capacity: Int, producers: Int) {
+        self.capacity = capacity
+        self.producers = producers
+    }
+
+    private var count: Int { items.count - head }
+
+    /// Adds `item`, waiting while the queue is full.
+    func push(_ item: Envelope) {
+        condition.lock()
+        while count >= capacity { condition.wait() }
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// One producer is done; when all are, waiting consumers get what is left, then nothing.
+    func finishProducing() {
+        condition.lock()
+        producers -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Up to `limit` items in queue order: waits for the first, then for more until `limit`
+    /// are there, the producers are done, or no item has come for ``batchWait``. Empty only
+    /// when the producers are done and the queue is drained.
+    func pop(upTo limit: Int) -> [Envelope] {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            while count == 0 && producers > 0 { condition.wait() }
+            var seen = count
+            var deadline = Date().addingTimeInterval(Self.batchWait)
+            while count < limit && producers > 0 {
+                if !condition.wait(until: deadline) { break }
+                if count > seen {
+                    seen = count
+                    deadline = Date().addingTimeInterval(Self.batchWait)
+                }
+            }
+            // Another consumer may have taken what was there meanwhile.
+            if count > 0 || producers == 0 { break }
+        }
+        let taken = Array(items[head..<(head + min(limit, count))])
+        head += taken.count
+        if head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return taken
+    }
+}
