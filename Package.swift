@@ -64,7 +64,8 @@ let package = Package(
         .target(
             name: "GlimpseCaption",
             dependencies: [
-                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers", "GlimpseScenes",
+                "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
+                "GlimpseScenes",
                 "GlimpseSupport", "GlimpseTraining", "GlimpseVision",
             ]),
         // Visual question answering: data formats, vocabularies, the official accuracy, the model.
@@ -118,7 +119,10 @@ let package = Package(
         .testTarget(
             name: "GlimpseScenesTests", dependencies: ["GlimpseScenes", "TestSupport"]),
         .testTarget(
-            name: "GlimpseCaptionTests", dependencies: ["GlimpseCaption", "TestSupport"],
+            name: "GlimpseCaptionTests",
+            dependencies: [
+                "GlimpseCaption", "GlimpsePipeline", "GlimpseVision", "TestSupport",
+            ],
             exclude: ["reference"]),
         // GlimpseScenes only for the test that reads the synthetic questions.jsonl.
         .testTarget(
@@ -132,7 +136,8 @@ let package = Package(
         .testTarget(
             name: "GlimpseLabelingTests",
             dependencies: [
-                "GlimpseLabeling", "GlimpseLayers", "GlimpseMedia", "GlimpseScenes", "GlimpseTensor",
+                "GlimpseLabeling", "GlimpseLayers", "GlimpseMedia", "GlimpseScenes",
+                "GlimpseTensor",
                 "GlimpseTraining", "TestSupport",
             ]),
         .testTarget(

@@ -48,7 +48,8 @@ struct CaptionCommand: ParsableCommand {
             }
             definition.set("beam", to: .int(search.beam), onStage: "caption")
             if let lengthPenalty = search.lengthPenalty {
-                definition.set("length_penalty", to: .number(Double(lengthPenalty)), onStage: "caption")
+                definition.set(
+                    "length_penalty", to: .number(Double(lengthPenalty)), onStage: "caption")
             }
             return try PipelineLocation.load(definition, path: path, batch: batch)
         }

@@ -78,8 +78,10 @@ struct LabelCommand: ParsableCommand {
                 let labeller = LabelVideoFrames(
                     model: try FrameLabelModel(contentsOf: modelDirectory), fps: fps,
                     fullSizeFrames: annotate != nil)
+                if format == .csv { print("video,start_s,end_s,label,confidence") }
                 do {
-                    let labels = try label(paths[0], with: labeller, printingFrames: format == .table)
+                    let labels = try label(
+                        paths[0], with: labeller, printingFrames: format == .table)
                     try report(labels, format: format, many: false)
                     if format == .activitynet {
                         try Standard.printJSON(
@@ -93,10 +95,12 @@ struct LabelCommand: ParsableCommand {
                 }
                 return
             }
-            var definition = try PipelineDefinition.read(try PipelineLocation.resolve("label-frames"))
+            var definition = try PipelineDefinition.read(
+                try PipelineLocation.resolve("label-frames"))
             definition.set("model", to: .string(modelDirectory), onStage: "label-frames")
             if let fps { definition.set("fps", to: .number(fps), onStage: "label-frames") }
-            let pipeline = try PipelineLocation.load(definition, path: "pipelines/label-frames.json")
+            let pipeline = try PipelineLocation.load(
+                definition, path: "pipelines/label-frames.json")
             if batchRun.out != nil {
                 let report = try batchRun.run(pipeline, over: RunInputs.items(paths, kind: .videos))
                 if report.failed > 0 {
@@ -108,7 +112,9 @@ struct LabelCommand: ParsableCommand {
             if format == .csv { print("video,start_s,end_s,label,confidence") }
             var results: [String: [ActivityNetResult]] = [:]
             var failures = 0
-            _ = try batchRun.run(pipeline, over: RunInputs.items(paths, kind: .videos), printing: false) {
+            _ = try batchRun.run(
+                pipeline, over: RunInputs.items(paths, kind: .videos), printing: false
+            ) {
                 path, result in
                 switch result {
                 case .success(let value):
@@ -121,7 +127,8 @@ struct LabelCommand: ParsableCommand {
                     let frames = (error as? PartialLabels)?.frames ?? 0
                     let message = BatchRun.message(error)
                     if format == .json {
-                        try Standard.printJSON(VideoFailure(video: path, error: message, frames: frames))
+                        try Standard.printJSON(
+                            VideoFailure(video: path, error: message, frames: frames))
                     } else {
                         Standard.error("error: \(message)")
                     }
@@ -153,13 +160,15 @@ struct LabelCommand: ParsableCommand {
                     try output.append(Self.annotated(frame.image, with: line))
                 }
                 if printingFrames {
-                    print(String(format: "%9.3f  %-12@ %.3f", line.time, line.label, line.confidence))
+                    print(
+                        String(format: "%9.3f  %-12@ %.3f", line.time, line.label, line.confidence))
                 }
             }
             do {
                 try writer?.finish()
             } catch {
-                throw PartialLabels(message: error.localizedDescription, frames: labels.frames.count)
+                throw PartialLabels(
+                    message: error.localizedDescription, frames: labels.frames.count)
             }
             return labels
         }

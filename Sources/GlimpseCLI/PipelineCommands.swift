@@ -26,7 +26,13 @@ struct BatchRunArguments: ParsableArguments {
 
     func validate() throws {
         if resume && out == nil { throw ValidationError("--resume needs --out FILE.jsonl") }
-        if let shard { _ = try Shard(shard) }
+        if let shard {
+            do {
+                _ = try Shard(shard)
+            } catch {
+                throw ValidationError(error.localizedDescription)
+            }
+        }
     }
 
     /// The shard, checked in `validate`.
@@ -50,7 +56,9 @@ struct BatchRunArguments: ParsableArguments {
         let report = try run.run(
             items, into: log, progress: out == nil ? nil : ProgressReporter(), observe: observe)
         if report.skipped > 0 {
-            Standard.error("resumed: \(report.skipped) of \(report.inputs) inputs were already in \(out ?? "")")
+            Standard.error(
+                "resumed: \(report.skipped) of \(report.inputs) inputs were already in \(out ?? "")"
+            )
         }
         if report.stopped, let signal = Interruption.requested {
             Standard.error(
@@ -127,7 +135,9 @@ struct PipelinesCommand: ParsableCommand {
             }
             print("  \(path)")
             if let definition {
-                print("    input \(definition.input.rawValue): " + (stages ?? []).joined(separator: " → "))
+                print(
+                    "    input \(definition.input.rawValue): "
+                        + (stages ?? []).joined(separator: " → "))
             }
         }
         print("\nstages:")
@@ -143,7 +153,9 @@ struct PipelinesCommand: ParsableCommand {
                 let note =
                     parameter.required
                     ? "required" : parameter.defaultValue.map { "default \($0)" } ?? "optional"
-                print("    \(parameter.name) (\(parameter.kind.rawValue), \(note)): \(parameter.summary)")
+                print(
+                    "    \(parameter.name) (\(parameter.kind.rawValue), \(note)): \(parameter.summary)"
+                )
             }
         }
     }

@@ -34,7 +34,8 @@ enum PipelineLocation {
         if FileManager.default.fileExists(atPath: argument) { return argument }
         if !argument.contains("/") {
             let name = argument.hasSuffix(".json") ? argument : argument + ".json"
-            for folder in folders() where FileManager.default.fileExists(atPath: folder + "/" + name) {
+            for folder in folders()
+            where FileManager.default.fileExists(atPath: folder + "/" + name) {
                 return folder + "/" + name
             }
         }

@@ -118,7 +118,8 @@ struct VQACommand: ParsableCommand {
             }
             if failures > 0 {
                 throw ValidationFailure(
-                    "\(failures) of \(report.inputs) rows of \(path) could not be answered (listed above)")
+                    "\(failures) of \(report.inputs) rows of \(path) could not be answered (listed above)"
+                )
             }
         }
     }

@@ -75,7 +75,8 @@ public enum CaptionStages {
             return CaptionImages(
                 model: model,
                 beamWidth: try arguments.int("beam", in: 1...CaptionModel.maxBeamWidth),
-                lengthPenalty: try arguments.optionalNumber("length_penalty", in: 0...100).map(Float.init))
+                lengthPenalty: try arguments.optionalNumber("length_penalty", in: 0...100).map(
+                    Float.init))
         }
     ]
 }

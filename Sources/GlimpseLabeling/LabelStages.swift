@@ -80,7 +80,6 @@ public struct PartialLabels: Error, LocalizedError {
     public var errorDescription: String? { message }
 }
 
-
 /// Labels every sampled frame of a video file as it is decoded (one frame in memory at a time).
 public struct LabelVideoFrames: Stage {
     public var model: FrameLabelModel
@@ -153,7 +152,8 @@ public enum LabelStages {
         ) { arguments, context in
             let directory = try context.modelDirectory(try arguments.string("model"))
             let model = try context.shared(directory) { try FrameLabelModel(contentsOf: directory) }
-            return LabelVideoFrames(model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000))
+            return LabelVideoFrames(
+                model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000))
         }
     ]
 }

@@ -21,7 +21,10 @@ public struct BatchRun {
     public var shard: Shard?
     public var options: ExecutionOptions
 
-    public init(pipeline: LoadedPipeline, shard: Shard? = nil, options: ExecutionOptions = ExecutionOptions()) {
+    public init(
+        pipeline: LoadedPipeline, shard: Shard? = nil,
+        options: ExecutionOptions = ExecutionOptions()
+    ) {
         self.pipeline = pipeline
         self.shard = shard
         self.options = options

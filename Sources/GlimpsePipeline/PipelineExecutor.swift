@@ -62,7 +62,9 @@ public struct PipelineExecutor: Sendable {
     public func run<Items: Sequence>(
         _ items: Items, deliver: (Int, String, Result<Any, any Error>) throws -> Void
     ) throws -> ExecutionReport where Items.Element == PipelineItem {
-        let workers = try steps.map { step in try (0..<step.workers).map { _ in try step.makeWorker() } }
+        let workers = try steps.map { step in
+            try (0..<step.workers).map { _ in try step.makeWorker() }
+        }
         defer {
             for worker in workers.joined() { try? worker.close() }
         }
@@ -106,7 +108,9 @@ public struct PipelineExecutor: Sendable {
 
     /// Runs the good envelopes of `batch` through `worker`, in place; failed ones pass.
     static func apply(_ worker: StepWorker, to batch: inout ArraySlice<Envelope>) {
-        let good = batch.indices.filter { if case .success = batch[$0].value { true } else { false } }
+        let good = batch.indices.filter {
+            if case .success = batch[$0].value { true } else { false }
+        }
         guard !good.isEmpty else { return }
         let values = good.map { index -> Any in
             if case .success(let value) = batch[index].value { return value }
@@ -133,7 +137,8 @@ public struct PipelineExecutor: Sendable {
                 capacity: max(4, 2 * (step.map { $0.batchSize * $0.workers } ?? 4)),
                 producers: index == 0 ? 1 : steps[index - 1].workers)
         }
-        let inFlight = queues.map(\.capacity).reduce(0, +)
+        let inFlight =
+            queues.map(\.capacity).reduce(0, +)
             + steps.map { $0.batchSize * $0.workers }.reduce(0, +)
         let slots = DispatchSemaphore(value: inFlight)
         let abort = Flag()

@@ -147,9 +147,12 @@ public struct LoadedPipeline: Sendable {
                     path: path, place: place,
                     reason: "takes \(descriptor.inputType), but \(previous) gives \(type)")
             }
-            let arguments = try Self.arguments(entry, descriptor: descriptor, path: path, place: place)
-            let batchSize = try descriptor.batches ? (batch ?? arguments.int("batch", in: 1...4096)) : 1
-            let workerCount = try descriptor.parallel ? (workers ?? arguments.int("workers", in: 1...256)) : 1
+            let arguments = try Self.arguments(
+                entry, descriptor: descriptor, path: path, place: place)
+            let batchSize =
+                try descriptor.batches ? (batch ?? arguments.int("batch", in: 1...4096)) : 1
+            let workerCount =
+                try descriptor.parallel ? (workers ?? arguments.int("workers", in: 1...256)) : 1
             checked.append((descriptor, arguments, batchSize, workerCount))
             type = descriptor.outputType
             previous = "stage \(name)"
@@ -192,7 +195,8 @@ public struct LoadedPipeline: Sendable {
             specs.append(StageParameter("batch", .int, default: .int(32), "inputs per batch"))
         }
         if descriptor.parallel {
-            specs.append(StageParameter("workers", .int, default: .int(2), "threads running the stage"))
+            specs.append(
+                StageParameter("workers", .int, default: .int(2), "threads running the stage"))
         }
         var values: [String: ParameterValue] = [:]
         for (key, value) in entry where key != "stage" {
@@ -208,7 +212,7 @@ public struct LoadedPipeline: Sendable {
             guard spec.kind.admits(value) else {
                 throw .invalidFile(
                     path: path, place: place,
-                    reason: "\(key) must be a \(spec.kind.rawValue), got \(value)")
+                    reason: "\(key) must be \(spec.kind.phrase), got \(value)")
             }
             values[key] = value
         }
@@ -235,7 +239,9 @@ public struct LoadedPipeline: Sendable {
                     + "  batch \(step.batchSize), workers \(step.workers)"
                     + (shown.isEmpty ? "" : "  " + shown.joined(separator: " ")))
         }
-        lines.append("  output: one JSON line per input, its result the \(steps.last?.outputType ?? "") as JSON")
+        lines.append(
+            "  output: one JSON line per input, its result the \(steps.last?.outputType ?? "") as JSON"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -13,7 +13,10 @@ final class StepWorker: @unchecked Sendable {
     let processBatch: ([Any]) -> [Result<Any, any Error>]
     let close: () throws -> Void
 
-    init(processBatch: @escaping ([Any]) -> [Result<Any, any Error>], close: @escaping () throws -> Void) {
+    init(
+        processBatch: @escaping ([Any]) -> [Result<Any, any Error>],
+        close: @escaping () throws -> Void
+    ) {
         self.processBatch = processBatch
         self.close = close
     }
@@ -43,7 +46,8 @@ public struct PipelineStep: @unchecked Sendable {
         _ stage: S, batchSize: Int = 1, workers: Int = 1,
         parameters: [String: ParameterValue] = [:]
     ) {
-        self.init(stage, batchSize: batchSize, workers: workers, parameters: parameters, encode: nil)
+        self.init(
+            stage, batchSize: batchSize, workers: workers, parameters: parameters, encode: nil)
     }
 
     /// A step running copies of `stage`, whose outputs can be written as JSON results.
@@ -163,7 +167,8 @@ public struct Pipeline<Input, Output>: @unchecked Sendable {
                     guard let output = value as? Output else {
                         return .failure(
                             PipelineError.unexpectedValue(
-                                stage: steps.last?.name ?? "", expected: pipelineTypeName(Output.self)))
+                                stage: steps.last?.name ?? "",
+                                expected: pipelineTypeName(Output.self)))
                     }
                     return .success(output)
                 })

@@ -51,7 +51,8 @@ public final class ProgressReporter {
         let seconds = max(now.timeIntervalSince(started), 1e-3)
         let rate = Double(done) / seconds
         let fraction = total > 0 ? Double(done) / Double(total) : 1
-        var text = "\(done)/\(total) (\(Int(fraction * 100))%)  " + String(format: "%.1f items/s", rate)
+        var text =
+            "\(done)/\(total) (\(Int(fraction * 100))%)  " + String(format: "%.1f items/s", rate)
         if done < total && rate > 0 {
             let left = Int((Double(total - done) / rate).rounded())
             text += String(format: "  ETA %d:%02d", left / 60, left % 60)

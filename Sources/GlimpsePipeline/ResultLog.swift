@@ -74,7 +74,8 @@ public final class ResultLog {
                 let written = Glibc.write(descriptor, base, left)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw FileError(path: path ?? "standard output", reason: String(cString: strerror(errno)))
+                    throw FileError(
+                        path: path ?? "standard output", reason: String(cString: strerror(errno)))
                 }
                 left -= written
                 base += written

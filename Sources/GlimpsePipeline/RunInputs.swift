@@ -62,7 +62,9 @@ public enum RunInputs {
             } else if argument.hasPrefix("@") && argument.count > 1 {
                 let list = String(argument.dropFirst())
                 let bytes = try InputFile.read(list, limit: maxListBytes)
-                for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
+                for line in String(decoding: bytes, as: UTF8.self).split(
+                    whereSeparator: \.isNewline)
+                {
                     let path = line.trimmingCharacters(in: .whitespaces)
                     if !path.isEmpty && !path.hasPrefix("#") { add(path) }
                 }
@@ -80,7 +82,8 @@ public enum RunInputs {
             }
         }
         guard !paths.isEmpty else {
-            throw PipelineError.invalidRun("no input files found in " + arguments.joined(separator: " "))
+            throw PipelineError.invalidRun(
+                "no input files found in " + arguments.joined(separator: " "))
         }
         return paths
     }
@@ -121,13 +124,17 @@ public enum RunInputs {
             && isDirectory.boolValue
     }
 
-    static func files(in folder: String, extensions: Set<String>, recursive: Bool) throws -> [String] {
+    static func files(in folder: String, extensions: Set<String>, recursive: Bool) throws
+        -> [String]
+    {
         var result: [String] = []
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         for name in names where !name.hasPrefix(".") {
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             if isDirectory(path) {
-                if recursive { result += try files(in: path, extensions: extensions, recursive: true) }
+                if recursive {
+                    result += try files(in: path, extensions: extensions, recursive: true)
+                }
             } else if extensions.contains(URL(fileURLWithPath: name).pathExtension.lowercased()) {
                 result.append(path)
             }

@@ -55,6 +55,9 @@ public enum ParameterValue: Codable, Equatable, Sendable, CustomStringConvertibl
 public enum ParameterKind: String, Sendable {
     case bool = "boolean", int = "integer", number, string, strings = "list of strings"
 
+    /// The kind with its article, as messages say it: `an integer`.
+    public var phrase: String { (self == .int ? "an " : "a ") + rawValue }
+
     /// Whether `value` is of this kind (an integer is also a number).
     func admits(_ value: ParameterValue) -> Bool {
         switch (self, value) {
@@ -110,13 +113,16 @@ public struct StageArguments: Sendable {
     public func int(_ name: String, in range: ClosedRange<Int>) throws(PipelineError) -> Int {
         guard case .int(let value) = values[name] else { throw invalid("\(name) is missing") }
         guard range.contains(value) else {
-            throw invalid("\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            throw invalid(
+                "\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
         }
         return value
     }
 
     /// A number parameter, checked against `range`.
-    public func number(_ name: String, in range: ClosedRange<Double>) throws(PipelineError) -> Double {
+    public func number(_ name: String, in range: ClosedRange<Double>) throws(PipelineError)
+        -> Double
+    {
         let value: Double
         switch values[name] {
         case .number(let number): value = number
@@ -124,7 +130,8 @@ public struct StageArguments: Sendable {
         default: throw invalid("\(name) is missing")
         }
         guard range.contains(value) else {
-            throw invalid("\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            throw invalid(
+                "\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
         }
         return value
     }

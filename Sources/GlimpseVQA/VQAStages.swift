@@ -71,7 +71,8 @@ public struct DecodeQuestionImage: Stage, Sendable {
 
     public func process(_ example: VQAExample) throws -> VQAQuestionImage {
         VQAQuestionImage(
-            example: example, image: try Image(contentsOf: example.image, layout: .rgb, limits: limits))
+            example: example,
+            image: try Image(contentsOf: example.image, layout: .rgb, limits: limits))
     }
 }
 
@@ -103,7 +104,8 @@ public struct AnswerQuestions: Stage {
             } catch {
                 results[index] = .failure(
                     VQAError.invalidData(
-                        path: input.example.image, reason: "\(input.example.question): \(error.localizedDescription)"))
+                        path: input.example.image,
+                        reason: "\(input.example.question): \(error.localizedDescription)"))
             }
         }
         var slots: [String: Int] = [:]

@@ -1,5 +1,6 @@
 // The model's own resize as a pipeline stage, so it runs on the decoding threads rather than
 // in the model's batch.
+import Foundation
 import GlimpseMedia
 import GlimpsePipeline
 import GlimpseSupport
@@ -26,6 +27,9 @@ public struct Preprocess: Stage, Sendable {
         parallel: true
     ) { arguments, context in
         let directory = try context.modelDirectory(try arguments.string("model"))
+        guard FileManager.default.fileExists(atPath: directory + "/config.json") else {
+            throw arguments.invalid("\(directory): missing config.json (not a model directory)")
+        }
         let configuration = try JSONFile.decode(ModelInput.self, from: directory + "/config.json")
         return Preprocess(configuration.encoder.preprocessing)
     }

@@ -84,7 +84,7 @@ final class VQACommandTests: XCTestCase {
         let errors = result.stderr.split(separator: "\n")
         XCTAssertTrue(errors.contains { $0.contains("broken.png") }, result.stderr)
         XCTAssertTrue(errors.contains { $0.contains("line 3") }, result.stderr)
-        XCTAssertTrue(errors.last?.contains("2 rows of") ?? false, result.stderr)
+        XCTAssertTrue(errors.last?.contains("2 of 4 rows of") ?? false, result.stderr)
     }
 
     func testBadInputGivesOneErrorLine() throws {
