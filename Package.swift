@@ -98,6 +98,7 @@ let package = Package(
             name: "GlimpseBench",
             dependencies: [
                 "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseCaption", "GlimpseScenes",
+                "GlimpsePipeline", "GlimpseVision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -9,7 +9,7 @@ struct GlimpseBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glimpse-bench",
         abstract: "Measure Glimpse against the ffmpeg CLI and the reference figures of its peers.",
-        subcommands: [MediaBench.self, CoreBench.self, CaptionBench.self])
+        subcommands: [MediaBench.self, CoreBench.self, CaptionBench.self, PipelineBench.self])
 }
 
 /// Timing, process and memory helpers shared by the benchmarks.

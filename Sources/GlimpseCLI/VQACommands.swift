@@ -29,7 +29,9 @@ struct VQACommand: ParsableCommand {
         var image: String?
         @Argument(help: "The question, in quotes.")
         var question: String?
-        @Option(help: "Answer every row of this JSONL file instead.")
+        @Option(
+            name: [.customLong("questions"), .customLong("data")],
+            help: "Answer every row of this JSONL file instead (--data is the same).")
         var questions: String?
         @Option(help: "Model directory (default: the shipped models/vqa).")
         var model: String?

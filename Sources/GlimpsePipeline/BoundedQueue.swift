@@ -23,10 +23,21 @@ final class BoundedQueue: @unchecked Sendable {
 
     /// Adds `item`, waiting while the queue is full.
     func push(_ item: Envelope) {
+        push(contentsOf: CollectionOfOne(item))
+    }
+
+    /// Adds the items in order, waiting while the queue is full.
+    func push<Items: Collection>(contentsOf newItems: Items) where Items.Element == Envelope {
+        guard !newItems.isEmpty else { return }
         condition.lock()
-        while count >= capacity { condition.wait() }
-        items.append(item)
-        condition.broadcast()
+        var rest = newItems[...]
+        while !rest.isEmpty {
+            while count >= capacity { condition.wait() }
+            let room = capacity - count
+            items.append(contentsOf: rest.prefix(room))
+            rest = rest.dropFirst(room)
+            condition.broadcast()
+        }
         condition.unlock()
     }
 
@@ -38,14 +49,15 @@ final class BoundedQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Up to `limit` items in queue order: waits for the first, then for more until `limit`
-    /// are there, the producers are done, or no item has come for ``batchWait``. Empty only
-    /// when the producers are done and the queue is drained.
-    func pop(upTo limit: Int) -> [Envelope] {
+    /// Up to `limit` items in queue order: waits for the first, then (`waitingForMore`) for
+    /// more until `limit` are there, the producers are done, or no item has come for
+    /// ``batchWait``. Empty only when the producers are done and the queue is drained.
+    func pop(upTo limit: Int, waitingForMore: Bool = true) -> [Envelope] {
         condition.lock()
         defer { condition.unlock() }
         while true {
             while count == 0 && producers > 0 { condition.wait() }
+            if !waitingForMore { break }
             var seen = count
             var deadline = Date().addingTimeInterval(Self.batchWait)
             while count < limit && producers > 0 {

@@ -43,6 +43,10 @@ public struct ExecutionReport: Sendable, Equatable {
     public var failed = 0
     /// Whether `shouldStop` ended the run before the inputs did.
     public var stopped = false
+    /// Each step's time inside its stage, summed over its workers: where a run's time goes.
+    public var stepSeconds: [Double] = []
+
+    public init() {}
 }
 
 /// Runs steps over items.
@@ -103,6 +107,7 @@ public struct PipelineExecutor: Sendable {
             }
         }
         report.stopped = options.shouldStop()
+        report.stepSeconds = workers.map(\.busySeconds)
         return report
     }
 
@@ -116,13 +121,18 @@ public struct PipelineExecutor: Sendable {
             if case .success(let value) = batch[index].value { return value }
             return ()
         }
+        let start = DispatchTime.now().uptimeNanoseconds
         let results = worker.processBatch(values)
+        worker.busySeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         for (position, index) in good.enumerated() {
             batch[index].value =
                 position < results.count
                 ? results[position] : .failure(PipelineError.missingResult)
         }
     }
+
+    /// The most items a thread moves at once for a stage that does not batch.
+    static let chunk = 16
 
     /// Every step on its own threads, linked by bounded queues.
     private func overlapped<Items: Sequence>(
@@ -134,12 +144,12 @@ public struct PipelineExecutor: Sendable {
         let queues = (0...steps.count).map { index in
             let step = index < steps.count ? steps[index] : nil
             return BoundedQueue(
-                capacity: max(4, 2 * (step.map { $0.batchSize * $0.workers } ?? 4)),
+                capacity: max(2 * Self.chunk, 2 * (step.map { $0.batchSize * $0.workers } ?? 1)),
                 producers: index == 0 ? 1 : steps[index - 1].workers)
         }
         let inFlight =
             queues.map(\.capacity).reduce(0, +)
-            + steps.map { $0.batchSize * $0.workers }.reduce(0, +)
+            + steps.map { max($0.batchSize, Self.chunk) * $0.workers }.reduce(0, +) + Self.chunk
         let slots = DispatchSemaphore(value: inFlight)
         let abort = Flag()
         let stopped = Flag()
@@ -158,10 +168,23 @@ public struct PipelineExecutor: Sendable {
                         group.leave()
                     }
                     while true {
-                        var batch = ArraySlice(input.pop(upTo: batchSize))
+                        // A stage that does not batch still takes what is waiting, up to a
+                        // chunk, so items move between threads in groups.
+                        var batch = ArraySlice(
+                            batchSize > 1
+                                ? input.pop(upTo: batchSize)
+                                : input.pop(upTo: Self.chunk, waitingForMore: false))
                         if batch.isEmpty { return }
-                        if !abort.isSet { Self.apply(worker, to: &batch) }
-                        for envelope in batch { output.push(envelope) }
+                        if !abort.isSet {
+                            for start in stride(
+                                from: batch.startIndex, to: batch.endIndex, by: batchSize)
+                            {
+                                Self.apply(
+                                    worker,
+                                    to: &batch[start..<min(batch.endIndex, start + batchSize)])
+                            }
+                        }
+                        output.push(contentsOf: batch)
                     }
                 }
             }
@@ -196,9 +219,9 @@ public struct PipelineExecutor: Sendable {
         var failure: (any Error)?
         let results = queues[steps.count]
         while true {
-            let popped = results.pop(upTo: 1)
-            guard let envelope = popped.first else { break }
-            pending[envelope.index] = envelope
+            let popped = results.pop(upTo: Self.chunk, waitingForMore: false)
+            if popped.isEmpty { break }
+            for envelope in popped { pending[envelope.index] = envelope }
             while let ready = pending.removeValue(forKey: next) {
                 next += 1
                 slots.signal()
@@ -218,6 +241,7 @@ public struct PipelineExecutor: Sendable {
         group.wait()
         if let failure { throw failure }
         report.stopped = stopped.isSet
+        report.stepSeconds = workers.map { $0.map(\.busySeconds).reduce(0, +) }
         return report
     }
 }

@@ -12,6 +12,8 @@ public func pipelineTypeName<T>(_ type: T.Type) -> String {
 final class StepWorker: @unchecked Sendable {
     let processBatch: ([Any]) -> [Result<Any, any Error>]
     let close: () throws -> Void
+    /// Seconds spent in the stage so far (read once the worker's thread is done).
+    var busySeconds: Double = 0
 
     init(
         processBatch: @escaping ([Any]) -> [Result<Any, any Error>],
