@@ -91,7 +91,7 @@ let package = Package(
                 "GlimpseMedia", "GlimpsePipeline", "GlimpseTensor", "GlimpseLayers",
                 "GlimpseSupport",
                 "GlimpseLanguageModel", "GlimpseScenes", "GlimpseCaption", "GlimpseTraining",
-                "GlimpseLabeling", "GlimpseVQA",
+                "GlimpseLabeling", "GlimpseVQA", "GlimpseVision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -3,6 +3,7 @@ import ArgumentParser
 import GlimpseCaption
 import GlimpseMedia
 import GlimpseTensor
+import GlimpseVision
 
 /// A `WxH` size such as `320x240`.
 struct Size: ExpressibleByArgument {
@@ -78,6 +79,12 @@ struct CaptionSearchOptions: ParsableArguments {
                 + "length_penalty in its config.json (1 when absent).",
             valueName: "A"))
     var lengthPenalty: Float?
+    @Flag(
+        help: ArgumentHelp(
+            "Refuse a word that would repeat a word trigram already in the caption.",
+            discussion: "Off by default: scene captions repeat \"to the left of\". A word three "
+                + "times in a row is always refused."))
+    var blockTrigrams = false
 
     func validate() throws {
         try ArgumentCheck.require(beam, in: 1...CaptionModel.maxBeamWidth, flag: "--beam")
@@ -85,4 +92,15 @@ struct CaptionSearchOptions: ParsableArguments {
             try ArgumentCheck.require(lengthPenalty, in: 0...100, flag: "--length-penalty")
         }
     }
+
+    /// The search these options ask for, returning `count` captions per image.
+    func search(count: Int = 1) -> CaptionSearch {
+        CaptionSearch(
+            beamWidth: beam, count: count, lengthPenalty: lengthPenalty,
+            blocksTrigrams: blockTrigrams)
+    }
+}
+
+extension Preprocessing.ResizeMode: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.argument) }
 }

@@ -1,10 +1,12 @@
 // `--attention-map`: one PNG with the input and a heatmap per generated word.
 import GlimpseCaption
 import GlimpseMedia
+import GlimpseVision
 
 enum AttentionMapWriter {
     static func write(
-        caption: GeneratedCaption, image: Image, model: CaptionModel, to path: String
+        caption: GeneratedCaption, image: Image, model: CaptionModel,
+        resize: Preprocessing.ResizeMode? = nil, to path: String
     ) throws {
         guard !caption.attention.isEmpty else {
             throw ValidationFailure(
@@ -12,8 +14,10 @@ enum AttentionMapWriter {
             )
         }
         let encoder = model.configuration.encoder
+        var preprocessing = encoder.preprocessing
+        preprocessing.resize = resize ?? preprocessing.resize
         let sheet = AttentionMapSheet.render(
-            image: encoder.preprocessing.resized(image),
+            image: preprocessing.resized(image),
             words: caption.tokens.map { model.vocabulary.words[$0] },
             attention: caption.attention, gridWidth: encoder.gridWidth,
             gridHeight: encoder.gridHeight)

@@ -7,36 +7,59 @@ import GlimpsePipeline
 import GlimpseScenes
 import GlimpseSupport
 import GlimpseTensor
+import GlimpseVision
 
 struct CaptionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caption",
         abstract: "Caption images (CNN + LSTM with soft attention), train and evaluate models.",
-        subcommands: [Run.self, Train.self, Evaluate.self], defaultSubcommand: Run.self)
+        subcommands: [Run.self, Train.self, Evaluate.self, Calibrate.self],
+        defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Caption image files, folders or glob patterns (the default subcommand).",
-            discussion: "Folders and patterns stream one JSON object per line; a bad file is "
-                + "reported and skipped, and the run exits 1 after listing them.")
+            discussion: "A bad file is reported and skipped, and the run exits 1 after listing "
+                + "them. A caption the model cannot vouch for (an image unlike its training "
+                + "data, or a caption cut off at the model's max_length) is still printed, "
+                + "with a warning on stderr.")
 
         @Argument(help: "Image files, folders, or patterns such as 'photos/*.jpg'.")
         var images: [String]
         @Option(help: "Model directory (default: the shipped models/captioner).")
         var model: String?
         @OptionGroup var search: CaptionSearchOptions
-        @Flag(help: "One JSON object per line: {\"image\", \"caption\", \"log_prob\"}.")
+        @Option(
+            name: .customLong("n-best"),
+            help: "Print the K best captions per image with their log-probabilities (K ≤ --beam).")
+        var nBest = 1
+        @Option(
+            help: ArgumentHelp(
+                "How an image reaches the model's input size: stretch, crop or pad.",
+                discussion: "Default: as the model was trained (encoder.preprocessing.resize)."))
+        var resize: Preprocessing.ResizeMode?
+        @Flag(
+            help: ArgumentHelp(
+                "One JSON object per line (text otherwise, folders included).",
+                discussion: "Keys: image, caption, log_prob, truncated, confidence "
+                    + "{mean_log_prob, unlike_share} and in_domain (null for an uncalibrated "
+                    + "model), plus captions [{caption, log_prob, truncated}] with --n-best."))
         var json = false
         @Option(help: "Write a sheet of per-word attention heatmaps (first image) to this PNG.")
         var attentionMap: String?
         @Option(help: "Images per encoder batch (default: pipelines/caption.json's).")
         var batch: Int?
         @OptionGroup var batchRun: BatchRunArguments
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
             if let batch { try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch") }
+            guard (1...search.beam).contains(nBest) else {
+                throw ValidationError(
+                    "--n-best must be in 1...\(search.beam) (the beam width, --beam), got \(nBest)")
+            }
         }
 
         /// `pipelines/caption.json` with this command's model and search settings.
@@ -46,7 +69,13 @@ struct CaptionCommand: ParsableCommand {
             for stage in ["preprocess", "caption"] {
                 definition.set("model", to: .string(directory), onStage: stage)
             }
+            definition.set("max_pixels", to: .int(decode.maxPixels), onStage: "decode-image")
+            if let resize {
+                definition.set("resize", to: .string(resize.argument), onStage: "preprocess")
+            }
             definition.set("beam", to: .int(search.beam), onStage: "caption")
+            definition.set("n_best", to: .int(nBest), onStage: "caption")
+            definition.set("block_trigrams", to: .bool(search.blockTrigrams), onStage: "caption")
             if let lengthPenalty = search.lengthPenalty {
                 definition.set(
                     "length_penalty", to: .number(Double(lengthPenalty)), onStage: "caption")
@@ -62,7 +91,6 @@ struct CaptionCommand: ParsableCommand {
                 images, extensions: PipelineInputKind.images.extensions,
                 recursive: batchRun.recursive)
             let items = RunInputs.items(paths, kind: .images)
-            let asJSON = json || images.contains { RunInputs.isPattern($0) }
             var failures: [String] = []
             var mapped: CaptionResult?
             var mappedPath = ""
@@ -74,14 +102,18 @@ struct CaptionCommand: ParsableCommand {
                         mapped = captioned
                         mappedPath = path
                     }
+                    Self.warn(about: captioned, of: path)
                     guard batchRun.out == nil else { return }
-                    if asJSON {
-                        try Standard.printJSON(
-                            CaptionLine(
-                                image: path, caption: captioned.caption.text,
-                                logProb: captioned.caption.logProbability))
-                    } else {
+                    if json {
+                        try Standard.printJSON(CaptionLine(image: path, result: captioned))
+                    } else if captioned.captions.count == 1 {
                         print("\(path): \(captioned.caption.text)")
+                    } else {
+                        print("\(path):")
+                        for caption in captioned.captions {
+                            print(
+                                String(format: "  %8.3f  ", caption.logProbability) + caption.text)
+                        }
                     }
                 case .failure(let error):
                     Standard.error("error: \(BatchRun.message(error))")
@@ -90,13 +122,30 @@ struct CaptionCommand: ParsableCommand {
             }
             if let attentionMap, let mapped {
                 try AttentionMapWriter.write(
-                    caption: mapped.caption, image: try Image(contentsOf: mappedPath, layout: .rgb),
-                    model: try CaptionModel(contentsOf: directory), to: attentionMap)
+                    caption: mapped.caption,
+                    image: try Image(contentsOf: mappedPath, layout: .rgb, limits: decode.limits),
+                    model: try CaptionModel(contentsOf: directory), resize: resize, to: attentionMap
+                )
             }
             if !failures.isEmpty {
                 throw ValidationFailure(
                     "\(failures.count) of \(report.inputs) images could not be captioned: "
                         + failures.joined(separator: ", "))
+            }
+        }
+
+        /// The stderr warnings for a caption the model cannot vouch for.
+        static func warn(about result: CaptionResult, of path: String) {
+            if let confidence = result.confidence, !confidence.inDomain {
+                Standard.error(
+                    "warning: \(path) looks unlike this model's training data ("
+                        + confidence.reasons.joined(separator: "; ")
+                        + "); the caption is unreliable")
+            }
+            if result.caption.truncated {
+                Standard.error(
+                    "warning: \(path): the caption reached the model's max_length "
+                        + "(\(result.caption.tokens.count) words) without ending; it is cut off")
             }
         }
     }
@@ -124,6 +173,9 @@ struct CaptionCommand: ParsableCommand {
                     "Captions rank by log-probability / length^A; training does not use it.",
                 valueName: "A"))
         var lengthPenalty: Float = 1
+        @Option(
+            help: "How images reach the input size: stretch, crop or pad (saved with the model).")
+        var resize: Preprocessing.ResizeMode = .stretch
         @OptionGroup(title: "Training")
         var training: TrainingArguments
 
@@ -141,6 +193,7 @@ struct CaptionCommand: ParsableCommand {
             options.configuration.attentionRegularization = attentionRegularization
             options.configuration.encoder.positionEmbedding = positionEmbedding
             options.configuration.lengthPenalty = lengthPenalty
+            options.configuration.encoder.preprocessing.resize = resize
             (options.epochs, options.steps) = training.length(
                 defaultEpochs: 10, defaultSteps: Int.max)
             options.checkpointEvery = training.checkpointEvery
@@ -156,6 +209,9 @@ struct CaptionCommand: ParsableCommand {
             options.validateEvery = training.validateEvery
             let report = try CaptionTraining.run(options, display: display)
             try TrainingArguments.exitIfInterrupted(report.interruption)
+            if let calibration = report.calibration {
+                Calibrate.print(calibration, directory: out)
+            }
             print(
                 String(
                     format: "trained %d epochs, %d steps, %.0f img/s", report.epochs, report.steps,
@@ -220,20 +276,69 @@ struct CaptionCommand: ParsableCommand {
             }
         }
     }
+
+    struct Calibrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record what a model knows, so captions of unlike images are flagged.",
+            discussion: "Fits the encoder's feature statistics on the training images of "
+                + "--data and chooses the thresholds below which `glimpse caption` warns on its "
+                + "held-out images (the validation split training used), then writes "
+                + "domain.safetensors into the model directory. `caption train` does this "
+                + "itself; run it for a model trained before, or on other data.")
+
+        @Option(help: "The model's training data (any layout `caption train` reads).")
+        var data: String
+        @Option(help: "Model directory to calibrate (default: the shipped models/captioner).")
+        var model: String?
+        @Option(help: "Fit the statistics on at most N training images, evenly spaced.")
+        var fitImages = 2000
+        @OptionGroup var search: CaptionSearchOptions
+        @OptionGroup var compute: ThreadArguments
+
+        func validate() throws {
+            try ArgumentCheck.require(fitImages, in: 1...10_000_000, flag: "--fit-images")
+        }
+
+        func run() throws {
+            compute.apply()
+            let directory = try ModelLocation.resolve(model, name: "captioner")
+            var options = CaptionCalibrationOptions(dataPath: data)
+            options.fitImages = fitImages
+            options.search = search.search()
+            let report = try CaptionCalibration.calibrate(
+                modelDirectory: directory, options: options)
+            Self.print(report, directory: directory)
+        }
+
+        static func print(_ report: CaptionCalibrationReport, directory: String) {
+            let domain = report.domain
+            Swift.print(
+                "calibrated \(directory): statistics of \(report.fittedImages) training images; "
+                    + "over \(report.heldOutImages) held-out images the largest unlike share was "
+                    + String(format: "%.3f", report.largestUnlikeShare)
+                    + " and the lowest mean log-probability "
+                    + String(format: "%.3f", report.lowestMeanLogProbability) + "; warning below "
+                    + String(
+                        format: "unlike share %.3f / mean log-probability %.3f",
+                        domain.unlikeShareThreshold, domain.meanLogProbabilityThreshold))
+        }
+    }
 }
 
 extension DecoderKind: ExpressibleByArgument {}
 
-/// One `--json` line of `glimpse caption`.
+/// One `--json` line of `glimpse caption`: the image's path and its ``CaptionResult``.
 struct CaptionLine: Encodable {
     var image: String
-    var caption: String
-    var logProb: Float
+    var result: CaptionResult
 
-    enum CodingKeys: String, CodingKey {
-        case image, caption
-        case logProb = "log_prob"
+    func encode(to encoder: any Encoder) throws {
+        try result.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(image, forKey: .image)
     }
+
+    enum Key: String, CodingKey { case image }
 }
 
 /// A failure that is not about one file.

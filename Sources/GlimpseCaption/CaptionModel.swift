@@ -1,6 +1,7 @@
 // A captioning model: preprocessing, the shared CNN encoder, a decoder and its vocabulary,
 // loaded from or saved to a model directory:
 //   config.json  vocab.json  encoder.safetensors (encoder.*)  decoder.safetensors (decoder.*)
+//   domain.safetensors (optional: what the model knows, see CaptionDomain)
 import Foundation
 import GlimpseLayers
 import GlimpseMedia
@@ -16,6 +17,10 @@ public struct CaptionModel: Module {
     public let store: ParameterStore
     public let encoder: ImageEncoder
     public let decoder: CaptionDecoder
+    /// The training domain and reliability thresholds (nil until calibrated).
+    public var domain: CaptionDomain?
+    /// The id the weight files carry, nil for a model not loaded from disk.
+    public private(set) var saveID: String?
 
     public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
 
@@ -73,6 +78,7 @@ public struct CaptionModel: Module {
         }
         let store = ParameterStore(loading: tensors, seed: configuration.seed)
         self.init(configuration: configuration, vocabulary: vocabulary, store: store)
+        saveID = saves[0]
         do {
             try store.finishLoading()
         } catch {
@@ -83,6 +89,8 @@ public struct CaptionModel: Module {
                     + "to these weights?"
             )
         }
+        domain = try CaptionDomain.load(
+            from: directory, encoder: configuration.encoder, saveID: saveID)
     }
 
     /// The metadata key of the id that one `save` writes into both weight files, so that
@@ -90,7 +98,9 @@ public struct CaptionModel: Module {
     static let saveKey = "glimpse.save_id"
 
     /// Writes the model directory: JSON files and weights, each atomically; both weight files
-    /// carry the same new save id, checked when the model is loaded.
+    /// carry the same new save id, checked when the model is loaded. The domain file is
+    /// written with that id when the model has a domain, and otherwise removed (it described
+    /// other weights).
     public func save(to directory: String) throws {
         try Directory.create(directory)
         let encoder = JSONEncoder()
@@ -100,12 +110,18 @@ public struct CaptionModel: Module {
         try AtomicFile.write(
             try encoder.encode(vocabulary), to: directory + "/" + Self.vocabularyFile)
         let config = String(decoding: try encoder.encode(configuration), as: UTF8.self)
-        let metadata = ["config": config, Self.saveKey: UUID().uuidString]
+        let id = UUID().uuidString
+        let metadata = ["config": config, Self.saveKey: id]
+        let domainPath = directory + "/" + CaptionDomain.file
+        if domain == nil, FileManager.default.fileExists(atPath: domainPath) {
+            try FileManager.default.removeItem(atPath: domainPath)
+        }
         for (file, prefix) in [(Self.encoderFile, "encoder."), (Self.decoderFile, "decoder.")] {
             try Safetensors.write(
                 store.tensors.filter { $0.key.hasPrefix(prefix) }, metadata: metadata,
                 to: directory + "/" + file)
         }
+        try domain?.save(to: directory, saveID: id)
     }
 
     private static func readJSON<T: Decodable>(_ directory: String, _ file: String)

@@ -1,6 +1,15 @@
 // Generating captions: greedy decoding batched over images, and beam search with length
 // normalisation (captions rank by log-probability / Lᵅ, L = words + <end>; α = 1 by default,
-// the mean log-probability per word).
+// the mean log-probability per word) returning the n best.
+//
+// Every search obeys the same rules, so that no input can make it loop or come back empty:
+// - `<end>` may not come first: a caption has at least one word;
+// - no word three times in a row (out-of-domain images drive a decoder into `large large …`);
+// - optionally (`blocksTrigrams`, ruotianluo's `--block_trigrams`) no word trigram twice; off
+//   by default, since scene captions legitimately repeat "to the left of".
+// A greedy caption that reaches `max_length` without ending gives way to the best caption a
+// beam of ``CaptionSearch/fallbackBeamWidth`` finds that did end; when none did, the caption
+// is returned with `ended == false` (``GeneratedCaption/truncated``).
 import Foundation
 import GlimpseLayers
 import GlimpseTensor
@@ -15,6 +24,54 @@ public struct GeneratedCaption: Sendable {
     public var logProbability: Float
     /// Attention weights per generated word (attention decoder only).   tokens.count × P
     public var attention: [[Float]]
+    /// Whether the decoder chose `<end>`; false when the caption was cut at `max_length`.
+    public var ended: Bool
+
+    public init(
+        tokens: [Int], text: String, logProbability: Float, attention: [[Float]], ended: Bool
+    ) {
+        self.tokens = tokens
+        self.text = text
+        self.logProbability = logProbability
+        self.attention = attention
+        self.ended = ended
+    }
+
+    /// Cut at `max_length` without the decoder ending it.
+    public var truncated: Bool { !ended }
+
+    /// The mean log-probability per decoded token (the words, and `<end>` when it ended).
+    public var meanLogProbability: Float {
+        logProbability / Float(max(1, tokens.count + (ended ? 1 : 0)))
+    }
+}
+
+/// How captions are searched for.
+public struct CaptionSearch: Sendable, Equatable {
+    /// 1 decodes greedily (all images at once); k > 1 keeps the k best partial captions per
+    /// image.
+    public var beamWidth: Int
+    /// How many captions per image, best first: 1...`beamWidth` (the n best of the beam).
+    public var count: Int
+    /// α ≥ 0 of beam search's ranking score log p / Lᵅ, L = words + `<end>`: 1 ranks by mean
+    /// log-probability per word, 0 by total log-probability; nil uses the model's
+    /// `configuration.lengthPenalty`.
+    public var lengthPenalty: Float?
+    /// Refuse a word that would repeat a word trigram already in the caption.
+    public var blocksTrigrams: Bool
+
+    public init(
+        beamWidth: Int = 1, count: Int = 1, lengthPenalty: Float? = nil,
+        blocksTrigrams: Bool = false
+    ) {
+        self.beamWidth = beamWidth
+        self.count = count
+        self.lengthPenalty = lengthPenalty
+        self.blocksTrigrams = blocksTrigrams
+    }
+
+    /// The beam that replaces a greedy caption which ran to `max_length` without ending.
+    public static let fallbackBeamWidth = 3
 }
 
 extension CaptionModel {
@@ -22,57 +79,89 @@ extension CaptionModel {
     /// captioning, score no better than a few (Vinyals et al. 2015 use 3 to 20).
     public static let maxBeamWidth = 100
 
-    /// Captions for a batch of feature grids.   features [N, P, E]
+    /// The best caption for each of a batch of feature grids.   features [N, P, E]
     /// - Parameters:
     ///   - beamWidth: 1 decodes greedily (all images at once); k > 1 keeps the k best partial
     ///     captions per image.
-    ///   - lengthPenalty: α ≥ 0 of beam search's ranking score log p / Lᵅ, L = words + `<end>`:
-    ///     1 ranks by mean log-probability per word, 0 by total log-probability; nil uses the
-    ///     model's `configuration.lengthPenalty`.
+    ///   - lengthPenalty: see ``CaptionSearch/lengthPenalty``.
     /// - Throws: ``CaptionError/invalidArgument(_:)`` for a beam width outside
     ///   1...``maxBeamWidth`` or a length penalty that is negative or not finite.
     public func captions(
         for features: Tensor, beamWidth: Int = 1, lengthPenalty: Float? = nil
     ) throws(CaptionError) -> [GeneratedCaption] {
-        let lengthPenalty = lengthPenalty ?? configuration.lengthPenalty
-        guard (1...Self.maxBeamWidth).contains(beamWidth) else {
+        try captions(
+            for: features, search: CaptionSearch(beamWidth: beamWidth, lengthPenalty: lengthPenalty)
+        ).map { $0[0] }
+    }
+
+    /// The `search.count` best captions, best first, for each of a batch of feature grids.
+    ///   features [N, P, E]
+    /// - Throws: ``CaptionError/invalidArgument(_:)`` for a beam width outside
+    ///   1...``maxBeamWidth``, a count outside 1...beam width, or a length penalty that is
+    ///   negative or not finite.
+    public func captions(for features: Tensor, search: CaptionSearch) throws(CaptionError)
+        -> [[GeneratedCaption]]
+    {
+        let lengthPenalty = search.lengthPenalty ?? configuration.lengthPenalty
+        guard (1...Self.maxBeamWidth).contains(search.beamWidth) else {
             throw .invalidArgument(
-                "beam width must be in 1...\(Self.maxBeamWidth), got \(beamWidth)")
+                "beam width must be in 1...\(Self.maxBeamWidth), got \(search.beamWidth)")
+        }
+        guard (1...search.beamWidth).contains(search.count) else {
+            throw .invalidArgument(
+                "the number of captions must be in 1...\(search.beamWidth) (the beam width), "
+                    + "got \(search.count)")
         }
         guard lengthPenalty >= 0 && lengthPenalty.isFinite else {
             throw .invalidArgument("length penalty must be finite and ≥ 0, got \(lengthPenalty)")
         }
+        let rules = SearchRules(blocksTrigrams: search.blocksTrigrams)
         return withoutGradients {
-            if beamWidth == 1 { return greedy(features) }
-            return (0..<features.shape[0]).map {
-                beam(
-                    features.slice(axis: 0, range: $0..<($0 + 1)), width: beamWidth,
-                    lengthPenalty: lengthPenalty)
+            let n = features.shape[0]
+            func image(_ i: Int) -> Tensor { features.slice(axis: 0, range: i..<(i + 1)) }
+            guard search.beamWidth == 1 else {
+                return (0..<n).map {
+                    beam(
+                        image($0), width: search.beamWidth, count: search.count,
+                        lengthPenalty: lengthPenalty, rules: rules)
+                }
+            }
+            return greedy(features, rules: rules).enumerated().map { i, caption in
+                guard caption.truncated else { return [caption] }
+                let fallback = beam(
+                    image(i), width: CaptionSearch.fallbackBeamWidth, count: 1,
+                    lengthPenalty: lengthPenalty, rules: rules)[0]
+                return [fallback.ended ? fallback : caption]
             }
         }
     }
 
-    private func greedy(_ features: Tensor) -> [GeneratedCaption] {
+    private func greedy(_ features: Tensor, rules: SearchRules) -> [GeneratedCaption] {
         let n = features.shape[0]
         var context = decoder.start(features)
         var tokens = [Int](repeating: CaptionVocabulary.start, count: n)
         var results = (0..<n).map { _ in
-            GeneratedCaption(tokens: [], text: "", logProbability: 0, attention: [])
+            GeneratedCaption(tokens: [], text: "", logProbability: 0, attention: [], ended: false)
         }
-        var finished = [Bool](repeating: false, count: n)
         for _ in 0..<configuration.maxLength {
             let step = decoder.step(tokens, &context)
             let logProbabilities = logSoftmax(decoder.logits(step.readout), axis: 1).scalars
             let v = vocabulary.count
             let alphas = step.alpha?.scalars
             let p = step.alpha?.shape[1] ?? 0
-            for i in 0..<n where !finished[i] {
-                let row = logProbabilities[(i * v)..<((i + 1) * v)]
-                let best = row.indices.max { row[$0] < row[$1] }! - i * v
-                results[i].logProbability += row[i * v + best]
+            for i in 0..<n where !results[i].ended {
+                let banned = rules.banned(after: results[i].tokens)
+                var best = -1
+                for token in 0..<v where !banned.contains(token) {
+                    if best < 0 || logProbabilities[i * v + token] > logProbabilities[i * v + best]
+                    {
+                        best = token
+                    }
+                }
+                results[i].logProbability += logProbabilities[i * v + best]
                 tokens[i] = best
                 if best == CaptionVocabulary.end {
-                    finished[i] = true
+                    results[i].ended = true
                 } else {
                     results[i].tokens.append(best)
                     if let alphas {
@@ -80,14 +169,17 @@ extension CaptionModel {
                     }
                 }
             }
-            if finished.allSatisfy({ $0 }) { break }
+            if results.allSatisfy(\.ended) { break }
         }
         for i in results.indices { results[i].text = vocabulary.decode(results[i].tokens) }
         return results
     }
 
-    /// Beam search for one image.   features [1, P, E]
-    private func beam(_ features: Tensor, width: Int, lengthPenalty: Float) -> GeneratedCaption {
+    /// Beam search for one image: the `count` best captions, those that ended first.
+    ///   features [1, P, E]
+    private func beam(
+        _ features: Tensor, width: Int, count: Int, lengthPenalty: Float, rules: SearchRules
+    ) -> [GeneratedCaption] {
         struct Hypothesis {
             var tokens: [Int]
             var score: Float
@@ -109,8 +201,8 @@ extension CaptionModel {
             // The best `width` extensions over all beams.
             var candidates: [(beam: Int, token: Int, score: Float)] = []
             for (b, hypothesis) in beams.enumerated() {
-                for token in 0..<v
-                where token != CaptionVocabulary.pad && token != CaptionVocabulary.start {
+                let banned = rules.banned(after: hypothesis.tokens)
+                for token in 0..<v where !banned.contains(token) {
                     candidates.append(
                         (b, token, hypothesis.score + logProbabilities[b * v + token]))
                 }
@@ -122,34 +214,59 @@ extension CaptionModel {
                 if next.count == width { break }
                 var extended = beams[candidate.beam]
                 extended.score = candidate.score
+                if candidate.token == CaptionVocabulary.end {
+                    finished.append(extended)
+                    continue
+                }
                 if let alphas {
                     extended.attention.append(
                         Array(alphas[(candidate.beam * p)..<((candidate.beam + 1) * p)]))
-                }
-                if candidate.token == CaptionVocabulary.end {
-                    extended.attention.removeLast(alphas == nil ? 0 : 1)
-                    finished.append(extended)
-                    continue
                 }
                 extended.tokens.append(candidate.token)
                 next.append(extended)
                 rows.append(candidate.beam)
             }
-            // Stop when no open beam can beat the best finished caption's normalised score.
-            let bestFinished = finished.map { normalized($0, ended: true) }.max() ?? -.infinity
-            if next.isEmpty
+            // Stop when no open beam can beat the `count`-th best finished caption.
+            let ranked = finished.map { normalized($0, ended: true) }.sorted(by: >)
+            let bar = ranked.count >= count ? ranked[count - 1] : -.infinity
+            let done =
+                next.isEmpty
                 || (finished.count >= width
-                    && next.allSatisfy { normalized($0, ended: false) < bestFinished })
-            {
-                break
-            }
+                    && next.allSatisfy { normalized($0, ended: false) < bar })
             beams = next
+            if done { break }
             context = context.selectingHypotheses(rows)
         }
-        let pool = finished.isEmpty ? beams.map { ($0, false) } : finished.map { ($0, true) }
-        let (best, _) = pool.max { normalized($0.0, ended: $0.1) < normalized($1.0, ended: $1.1) }!
-        return GeneratedCaption(
-            tokens: best.tokens, text: vocabulary.decode(best.tokens),
-            logProbability: best.score, attention: best.attention)
+        let ended = finished.map { ($0, true) }.sorted {
+            normalized($0.0, ended: true) > normalized($1.0, ended: true)
+        }
+        let open = beams.map { ($0, false) }.sorted {
+            normalized($0.0, ended: false) > normalized($1.0, ended: false)
+        }
+        return (ended + open).prefix(count).map { hypothesis, ended in
+            GeneratedCaption(
+                tokens: hypothesis.tokens, text: vocabulary.decode(hypothesis.tokens),
+                logProbability: hypothesis.score, attention: hypothesis.attention, ended: ended)
+        }
+    }
+}
+
+/// The tokens a search may not choose next (see the file's header).
+private struct SearchRules {
+    var blocksTrigrams: Bool
+
+    func banned(after tokens: [Int]) -> Set<Int> {
+        var banned: Set<Int> = [CaptionVocabulary.pad, CaptionVocabulary.start]
+        let n = tokens.count
+        if n == 0 { banned.insert(CaptionVocabulary.end) }
+        guard n >= 2 else { return banned }
+        let (a, b) = (tokens[n - 2], tokens[n - 1])
+        if a == b { banned.insert(b) }
+        if blocksTrigrams {
+            for i in 0..<(n - 2) where tokens[i] == a && tokens[i + 1] == b {
+                banned.insert(tokens[i + 2])
+            }
+        }
+        return banned
     }
 }

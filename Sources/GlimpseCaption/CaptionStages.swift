@@ -4,34 +4,67 @@ import GlimpseMedia
 import GlimpsePipeline
 import GlimpseTensor
 
-/// A caption as a run's result: `{"caption", "log_prob"}`, and the generated caption itself
-/// (with its attention) for a caller drawing attention maps.
+/// A caption as a run's result: `{"caption", "log_prob", "truncated", "confidence",
+/// "in_domain"}` plus `"captions"` (the n best, each `{"caption", "log_prob"}`) when more
+/// than one was asked for; and the generated captions themselves (with their attention) for a
+/// caller drawing attention maps.
 public struct CaptionResult: Encodable, Sendable {
-    public var caption: GeneratedCaption
+    /// The n best, best first (at least one).
+    public var captions: [GeneratedCaption]
+    /// nil when the model has no calibrated domain.
+    public var confidence: CaptionConfidence?
+
+    public init(captions: [GeneratedCaption], confidence: CaptionConfidence?) {
+        self.captions = captions
+        self.confidence = confidence
+    }
+
+    /// The best caption.
+    public var caption: GeneratedCaption { captions[0] }
 
     enum CodingKeys: String, CodingKey {
-        case caption
+        case caption, captions, confidence, truncated
         case logProb = "log_prob"
+        case inDomain = "in_domain"
+    }
+
+    struct Alternative: Encodable {
+        var caption: String
+        var logProb: Float
+        var truncated: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case caption, truncated
+            case logProb = "log_prob"
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(caption.text, forKey: .caption)
         try container.encode(caption.logProbability, forKey: .logProb)
+        try container.encode(caption.truncated, forKey: .truncated)
+        try container.encode(confidence, forKey: .confidence)
+        try container.encode(confidence?.inDomain, forKey: .inDomain)
+        if captions.count > 1 {
+            try container.encode(
+                captions.map {
+                    Alternative(
+                        caption: $0.text, logProb: $0.logProbability, truncated: $0.truncated)
+                }, forKey: .captions)
+        }
     }
 }
 
-/// Captions images, a batch at a time.
+/// Captions images, a batch at a time, with their confidence when the model has a domain.
 public struct CaptionImages: Stage {
     public var model: CaptionModel
-    public var beamWidth: Int
-    public var lengthPenalty: Float?
+    public var search: CaptionSearch
     public var name: String { "caption" }
 
-    public init(model: CaptionModel, beamWidth: Int = 3, lengthPenalty: Float? = nil) {
+    public init(model: CaptionModel, search: CaptionSearch = CaptionSearch(beamWidth: 3)) {
         self.model = model
-        self.beamWidth = beamWidth
-        self.lengthPenalty = lengthPenalty
+        self.search = search
     }
 
     public func process(_ image: Image) throws -> CaptionResult {
@@ -46,9 +79,16 @@ public struct CaptionImages: Stage {
         guard !images.isEmpty else { return [] }
         let features = withoutGradients { model.features(of: images) }
         do {
-            let captions = try model.captions(
-                for: features, beamWidth: beamWidth, lengthPenalty: lengthPenalty)
-            return captions.map { .success(CaptionResult(caption: $0)) }
+            let captions = try model.captions(for: features, search: search)
+            let shares = model.domain?.features.unlikeShares(features)
+            return captions.enumerated().map { i, best in
+                .success(
+                    CaptionResult(
+                        captions: best,
+                        confidence: shares.flatMap {
+                            model.domain?.confidence(of: best[0], unlikeShare: $0[i])
+                        }))
+            }
         } catch {
             return images.map { _ in .failure(error) }
         }
@@ -67,16 +107,24 @@ public enum CaptionStages {
                 StageParameter(
                     "length_penalty", .number,
                     "beam ranking log p / length^A (default: the model's)"),
+                StageParameter(
+                    "n_best", .int, default: .int(1), "captions per image, best first (≤ beam)"),
+                StageParameter(
+                    "block_trigrams", .bool, default: .bool(false),
+                    "refuse a word that repeats a word trigram of the caption"),
             ],
             batches: true
         ) { arguments, context in
             let directory = try context.modelDirectory(try arguments.string("model"))
             let model = try context.shared(directory) { try CaptionModel(contentsOf: directory) }
+            let beam = try arguments.int("beam", in: 1...CaptionModel.maxBeamWidth)
             return CaptionImages(
                 model: model,
-                beamWidth: try arguments.int("beam", in: 1...CaptionModel.maxBeamWidth),
-                lengthPenalty: try arguments.optionalNumber("length_penalty", in: 0...100).map(
-                    Float.init))
+                search: CaptionSearch(
+                    beamWidth: beam, count: try arguments.int("n_best", in: 1...beam),
+                    lengthPenalty: try arguments.optionalNumber("length_penalty", in: 0...100).map(
+                        Float.init),
+                    blocksTrigrams: arguments.bool("block_trigrams")))
         }
     ]
 }

@@ -90,6 +90,9 @@ public struct CaptionTrainingReport: Sendable {
     /// The last validation's metrics (BLEU-4, CIDEr-D).
     public var lastValidation: ValidationResult?
     public var imagesPerSecond: Double
+    /// The calibration of the best model's domain, nil when the run was interrupted or had no
+    /// validation images.
+    public var calibration: CaptionCalibrationReport?
     /// The signal (SIGINT or SIGTERM) that stopped the run after its checkpoint was written,
     /// nil when it ran to its end.
     public var interruption: Int32?
@@ -231,10 +234,18 @@ public enum CaptionTraining {
             task: task, optimizer: optimizer, run: run, data: data,
             schedule: { schedule.learningRate(atStep: $0) }, display: display)
         let summary = try engine.fit(from: checkpoint)
+        var calibration: CaptionCalibrationReport?
+        if summary.interruption == nil && !validation.isEmpty {
+            display.message("calibrating the best model's domain")
+            var calibrationOptions = CaptionCalibrationOptions(dataPath: options.dataPath)
+            calibrationOptions.validationFraction = options.validationFraction
+            calibration = try CaptionCalibration.calibrate(
+                modelDirectory: options.outputDirectory, options: calibrationOptions)
+        }
         return CaptionTrainingReport(
             epochs: summary.epochs, steps: summary.steps, bestCIDEr: summary.best,
             lastValidation: summary.lastValidation, imagesPerSecond: summary.itemsPerSecond,
-            interruption: summary.interruption)
+            calibration: calibration, interruption: summary.interruption)
     }
 
     /// Trains, sending each line of progress to `log` (no status line redrawn).

@@ -148,6 +148,11 @@ public struct StageArguments: Sendable {
         return value
     }
 
+    /// A string parameter, or nil when it is absent.
+    public func optionalString(_ name: String) throws(PipelineError) -> String? {
+        values[name] == nil ? nil : try string(name)
+    }
+
     public func strings(_ name: String) -> [String] {
         if case .strings(let value) = values[name] { return value }
         return []

@@ -23,7 +23,11 @@ public struct Preprocess: Stage, Sendable {
     public static let descriptor = StageDescriptor(
         name: "preprocess",
         summary: "Resizes an image to a model's input as its config.json says.",
-        parameters: [StageParameter("model", .string, required: true, "model directory or name")],
+        parameters: [
+            StageParameter("model", .string, required: true, "model directory or name"),
+            StageParameter(
+                "resize", .string, "stretch, crop or pad (default: as the model was trained)"),
+        ],
         parallel: true
     ) { arguments, context in
         let directory = try context.modelDirectory(try arguments.string("model"))
@@ -31,7 +35,14 @@ public struct Preprocess: Stage, Sendable {
             throw arguments.invalid("\(directory): missing config.json (not a model directory)")
         }
         let configuration = try JSONFile.decode(ModelInput.self, from: directory + "/config.json")
-        return Preprocess(configuration.encoder.preprocessing)
+        var preprocessing = configuration.encoder.preprocessing
+        if let name = try arguments.optionalString("resize") {
+            guard let mode = Preprocessing.ResizeMode(argument: name) else {
+                throw arguments.invalid("resize must be stretch, crop or pad, got \"\(name)\"")
+            }
+            preprocessing.resize = mode
+        }
+        return Preprocess(preprocessing)
     }
 
     /// The part of any model's config.json this stage reads.

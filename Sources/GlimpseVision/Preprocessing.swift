@@ -8,18 +8,40 @@ import GlimpseTensor
 /// (`Codable`, snake_case keys, saved in the model's config.json).
 public struct Preprocessing: Codable, Equatable, Sendable {
     /// How the image reaches the input size.
-    public enum ResizeMode: String, Codable, Sendable {
+    public enum ResizeMode: String, Codable, Sendable, CaseIterable {
         /// Resize to exactly width × height (aspect ratio not kept).
         case stretch
         /// Resize the shorter side to the input size, then take the centre.
         case shorterSideCenterCrop = "shorter_side_center_crop"
+        /// Resize the whole image to fit inside the input size, keeping its aspect ratio, and
+        /// centre it on the mean colour (zero after normalisation).
+        case pad
+
+        /// The command-line name: `stretch`, `crop` or `pad`.
+        public var argument: String {
+            switch self {
+            case .stretch: "stretch"
+            case .shorterSideCenterCrop: "crop"
+            case .pad: "pad"
+            }
+        }
+
+        /// The mode a command-line name (``argument``) or config.json value names.
+        public init?(argument: String) {
+            guard
+                let mode = Self.allCases.first(where: {
+                    $0.argument == argument || $0.rawValue == argument
+                })
+            else { return nil }
+            self = mode
+        }
     }
 
     /// Input width in pixels: `64`.
     public var width = 64
     /// Input height in pixels: `64`.
     public var height = 64
-    /// `"stretch"` or `"shorter_side_center_crop"`.
+    /// `"stretch"`, `"shorter_side_center_crop"` or `"pad"`.
     public var resize: ResizeMode = .stretch
     /// Resampling filter: `"area"` (best for reductions) or `"bilinear"`.
     public var method: ResizeMethod = .area
@@ -58,6 +80,14 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         case .shorterSideCenterCrop:
             return rgb.resized(shorterSide: max(width, height), method: method)
                 .centerCropped(width: width, height: height)
+        case .pad:
+            let scale = min(Double(width) / Double(rgb.width), Double(height) / Double(rgb.height))
+            let fitted = rgb.resized(
+                width: min(width, max(1, Int((Double(rgb.width) * scale).rounded()))),
+                height: min(height, max(1, Int((Double(rgb.height) * scale).rounded()))),
+                method: method)
+            let color = mean.map { UInt8(clamping: Int(($0 * 255).rounded())) }
+            return fitted.padded(toWidth: width, height: height, color: color)
         }
     }
 
