@@ -122,7 +122,8 @@ let package = Package(
         .testTarget(
             name: "GlimpseCaptionTests",
             dependencies: [
-                "GlimpseCaption", "GlimpsePipeline", "GlimpseVision", "TestSupport",
+                "GlimpseCaption", "GlimpsePipeline", "GlimpseVision", "GlimpseScenes",
+                "TestSupport",
             ],
             exclude: ["reference"]),
         // GlimpseScenes only for the test that reads the synthetic questions.jsonl.
@@ -143,6 +144,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "GlimpsePipelineTests", dependencies: ["GlimpsePipeline", "TestSupport"]),
-        .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "TestSupport"]),
+        .testTarget(
+            name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "GlimpseMedia", "TestSupport"]),
     ]
 )

@@ -41,7 +41,7 @@ final class CaptionCommandTests: XCTestCase {
         XCTAssertGreaterThan(sheet.width, 64 * 3)
     }
 
-    func testFolderModeStreamsJSONAndReportsBadFilesAtTheEnd() throws {
+    func testFolderModePrintsTextAndReportsBadFilesAtTheEnd() throws {
         let model = try modelDirectory()
         let folder = Fixtures.temporaryDirectory()
         for name in ["a.png", "b.png"] {
@@ -52,7 +52,11 @@ final class CaptionCommandTests: XCTestCase {
             atPath: Fixtures.path("png/bad/truncated.png"), toPath: folder + "/bad.png")
         let result = try runGlimpse(["caption", folder, "--model", model, "--beam", "1"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.text.split(separator: "\n").count, 2, "the good images are captioned")
+        let lines = result.text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, "the good images are captioned")
+        XCTAssertEqual(
+            lines.map { $0.prefix(while: { $0 != ":" }) }.sorted(),
+            ["\(folder)/a.png", "\(folder)/b.png"], "text, as for files, unless --json")
         let errors = result.stderr.split(separator: "\n")
         XCTAssertTrue(errors.first?.hasPrefix("error: \(folder)/bad.png: ") ?? false, result.stderr)
         XCTAssertTrue(
