@@ -36,12 +36,28 @@ struct VideoCommand: ParsableCommand {
 
     struct Frames: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write sampled frames as frame_000001.png… plus frames.jsonl (index, pts).")
+            abstract: "Write sampled frames as frame_000001.png… plus frames.jsonl.",
+            discussion: """
+                Frames are written upright (rotation metadata applied) at their displayed size \
+                unless --size says otherwise. \
+                frames.jsonl has one line per frame written, with ffprobe's field names: \
+                {"file":"frame_000001.png","index":10,"pts":5120,"pts_time":0.400000} — index is \
+                the frame's position in the stream (from 0), pts its timestamp in the stream's \
+                time base (null when the frame has none), pts_time \
+                the same in seconds.
+
+                --out must be a new or empty folder. A folder holding an earlier run's output \
+                is refused unless --overwrite, which deletes its frame_*.png files and \
+                frames.jsonl first. A folder holding any other file is always refused, even \
+                with --overwrite: Glimpse deletes only files it writes.
+                """)
 
         @Argument(help: "The video file.")
         var file: String
-        @Option(help: "The output directory (created if missing).")
+        @Option(help: "The output folder: new or empty (created if missing).")
         var out: String
+        @Flag(help: "Replace the frame_*.png and frames.jsonl of an earlier run in --out.")
+        var overwrite = false
         @Option(help: "Keep one frame in N.")
         var every: Int?
         @Option(help: "Keep frames at this rate (frames per second).")
@@ -79,22 +95,20 @@ struct VideoCommand: ParsableCommand {
                 options: VideoReadOptions(
                     size: size.map { ($0.width, $0.height) }, sampling: sampling,
                     limits: decode.limits))
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: out, withIntermediateDirectories: true)
-            } catch {
-                throw MediaError.unwritable(path: out, reason: error.localizedDescription)
-            }
+            try FrameFolder.prepare(out, overwrite: overwrite)
             var lines = ""
             var written = 0
             while let frame = try reader.nextFrame() {
                 written += 1
-                let name = String(format: "frame_%06d.png", written)
+                let name = FrameFolder.frameName(written)
                 try frame.image.write(to: out + "/" + name)
-                let pts = String(format: "%.6f", frame.time)
-                lines += "{\"file\":\"\(name)\",\"index\":\(frame.index),\"pts\":\(pts)}\n"
+                let pts = frame.timestamp.map { String($0) } ?? "null"
+                let time = String(format: "%.6f", frame.time)
+                lines +=
+                    "{\"file\":\"\(name)\",\"index\":\(frame.index),\"pts\":\(pts),"
+                    + "\"pts_time\":\(time)}\n"
             }
-            try AtomicFile.write(Array(lines.utf8), to: out + "/frames.jsonl")
+            try AtomicFile.write(Array(lines.utf8), to: out + "/" + FrameFolder.index)
             if let problem = reader.problems.first {
                 throw MediaError.corrupt(
                     path: file, reason: "\(problem); wrote the \(written) frames decoded before it")

@@ -10,6 +10,10 @@ public struct VideoFrame: Sendable {
     public var image: Image
     /// Presentation timestamp in seconds, on the container's timeline (as ffprobe's `pts_time`).
     public var time: Double
+    /// Presentation timestamp in units of the stream's time base (``VideoInfo/timeBase``), as
+    /// ffprobe's `pts`: the decoder's best-effort timestamp. Nil when the frame has none (then
+    /// ``time`` is counted from the frame rate).
+    public var timestamp: Int64?
     /// Position of the frame in the stream, from 0. Counted while decoding from the start;
     /// after a seek it is derived from the timestamp and the frame rate (exact for
     /// constant-frame-rate streams).
@@ -234,7 +238,9 @@ public final class VideoReader {
                 finished = true
                 return nil
             case .keep:
-                return VideoFrame(image: try convert(decoded), time: time, index: index)
+                return VideoFrame(
+                    image: try convert(decoded), time: time,
+                    timestamp: Self.timestamp(of: decoded), index: index)
             }
         }
         return nil
@@ -388,10 +394,17 @@ public final class VideoReader {
         }
     }
 
-    private func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
+    /// The frame's best-effort timestamp, else its own pts, in stream time-base units.
+    private static func timestamp(of frame: UnsafeMutablePointer<AVFrame>) -> Int64? {
         var pts = frame.pointee.best_effort_timestamp
         if pts == FFmpeg.noTimestamp { pts = frame.pointee.pts }
-        if pts == FFmpeg.noTimestamp { return Double(decodedCount) / max(info.fps, 1) }
+        return pts == FFmpeg.noTimestamp ? nil : pts
+    }
+
+    private func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
+        guard let pts = Self.timestamp(of: frame) else {
+            return Double(decodedCount) / max(info.fps, 1)
+        }
         return Double(pts) * FFmpeg.seconds(timeBase)
     }
 

@@ -35,9 +35,89 @@ final class VideoCommandTests: XCTestCase {
             .split(separator: "\n")
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(lines.map { $0["index"] as? Int }, [10, 20, 30])
-        XCTAssertEqual(lines.map { $0["pts"] as? Double }, [0.4, 0.8, 1.2])
+        XCTAssertEqual(lines.map { $0["pts_time"] as? Double }, [0.4, 0.8, 1.2])
+        // Time base 1/12800 (ffprobe's `pts` of these frames).
+        XCTAssertEqual(lines.map { $0["pts"] as? Int }, [5120, 10240, 15360])
+        XCTAssertEqual(lines.map { $0["file"] as? String }, Array(names.prefix(3)))
         let frame = try Image(contentsOf: out + "/frame_000001.png")
         XCTAssertEqual([frame.width, frame.height], [32, 24])
+    }
+
+    /// frames.jsonl's `pts` and `pts_time` are ffprobe's, frame by frame, on a
+    /// variable-frame-rate stream.
+    func testFramesIndexMatchesFFprobeTimestamps() throws {
+        let path = Fixtures.path("video/vfr.mkv")
+        let out = Fixtures.temporaryDirectory() + "/frames"
+        let result = try runGlimpse(["video", "frames", path, "--out", out, "--size", "16x12"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = try frameIndex(out)
+        let probe = try runProcess(
+            "ffprobe",
+            [
+                "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts,pts_time",
+                "-of", "json", path,
+            ])
+        XCTAssertEqual(probe.status, 0, probe.stderr)
+        let frames = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: probe.stdout) as? [String: Any])?["frames"]
+                as? [[String: Any]])
+        XCTAssertEqual(frames.count, 20)
+        XCTAssertEqual(lines.map { $0["pts"] as? Int }, frames.map { $0["pts"] as? Int })
+        XCTAssertEqual(
+            lines.map { $0["pts_time"] as? Double },
+            frames.map { ($0["pts_time"] as? String).flatMap(Double.init) })
+        XCTAssertEqual(lines.map { $0["index"] as? Int }, Array(0..<20))
+    }
+
+    /// A second run into the same folder is refused; with --overwrite it replaces the first
+    /// run's frames, leaving exactly its own; a folder holding anything else is never touched.
+    func testFramesRefusesAnUsedFolderUnlessOverwrite() throws {
+        let video = Fixtures.path("video/h264_320x240.mp4")
+        let out = Fixtures.temporaryDirectory() + "/frames"
+        let first = try runGlimpse(
+            ["video", "frames", video, "--out", out, "--every", "10", "--size", "16x12"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).count, 6)
+
+        let second = try runGlimpse(
+            ["video", "frames", video, "--out", out, "--every", "20", "--size", "16x12"])
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertEqual(second.stderr.split(separator: "\n").count, 1, second.stderr)
+        XCTAssertTrue(second.stderr.hasPrefix("error: --out \(out) "), second.stderr)
+        XCTAssertTrue(second.stderr.contains("--overwrite"), second.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).count, 6)
+
+        let replaced = try runGlimpse(
+            [
+                "video", "frames", video, "--out", out, "--every", "20", "--size", "16x12",
+                "--overwrite",
+            ])
+        XCTAssertEqual(replaced.status, 0, replaced.stderr)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: out).sorted(),
+            ["frame_000001.png", "frame_000002.png", "frame_000003.png", "frames.jsonl"])
+        let lines = try frameIndex(out)
+        XCTAssertEqual(
+            lines.map { $0["file"] as? String },
+            ["frame_000001.png", "frame_000002.png", "frame_000003.png"])
+        XCTAssertEqual(lines.map { $0["index"] as? Int }, [0, 20, 40])
+
+        // Someone else's file: refused even with --overwrite, naming it; nothing removed.
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: out + "/notes.txt"))
+        let foreign = try runGlimpse(
+            ["video", "frames", video, "--out", out, "--size", "16x12", "--overwrite"])
+        XCTAssertNotEqual(foreign.status, 0)
+        XCTAssertTrue(foreign.stderr.contains("notes.txt"), foreign.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).count, 5)
+    }
+
+    private func frameIndex(_ folder: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: folder + "/frames.jsonl", encoding: .utf8)
+            .split(separator: "\n")
+            .map {
+                try XCTUnwrap(
+                    try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
     }
 
     func testCheckReportsFramesOrTheLastGoodTimestamp() throws {
