@@ -39,6 +39,12 @@ enum JPEGCodec {
         else {
             throw classify(handle.message, source: source)
         }
+        // TurboJPEG 2.1 reports success with a 0x0 size when the data ends before any frame
+        // header (SOF), e.g. inside a damaged APPn segment.
+        guard width > 0, height > 0 else {
+            throw .corrupt(
+                path: source, reason: "JPEG: no frame header (SOF) before the end of the data")
+        }
         return (Int(width), Int(height), subsampling, colorspace)
     }
 
