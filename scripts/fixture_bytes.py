@@ -6,6 +6,10 @@ Every command is deterministic: same input bytes and arguments -> same output by
   head SRC DST PERCENT                 first floor(len*PERCENT/100) bytes of SRC
   random DST N SEED [PREFIX_HEX]       N bytes: PREFIX then bytes from random.Random(SEED)
   png-huge DST WIDTH HEIGHT            signature + IHDR (8-bit RGB, correct CRC) + tiny IDAT + IEND
+  icc-profile DST                      a small valid ICC v2 RGB display profile (sRGB primaries
+                                       adapted to D50, gamma 2.2 curves), 4-byte aligned tags
+  png-iccp SRC DST ICC NAME            insert an iCCP chunk (profile ICC, stored-deflate zlib)
+                                       right after IHDR
   jpeg-exif SRC DST ORIENTATION II|MM  insert an EXIF APP1 (IFD0: Orientation only) right after SOI
   jpeg-sof SRC DST [--precision P] [--height H] [--width W]
                                        patch fields of the first SOF0 segment
@@ -63,6 +67,56 @@ def cmd_png_huge(a):
     data = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat)
             + png_chunk(b"IEND", b""))
     write(a.dst, data)
+
+
+# --------------------------------------------------------------------------- ICC
+
+def s15f16(x):
+    return struct.pack(">i", round(x * 65536))
+
+
+def cmd_icc_profile(a):
+    """ICC.1:2001-04 (v2.1) header and tag table; tags: desc, cprt, wtpt, r/g/bXYZ, r/g/bTRC."""
+    def xyz(x, y, z):
+        return b"XYZ " + b"\0" * 4 + s15f16(x) + s15f16(y) + s15f16(z)
+
+    description = b"Glimpse test RGB"
+    desc = (b"desc" + b"\0" * 4 + struct.pack(">I", len(description) + 1) + description + b"\0"
+            + struct.pack(">II", 0, 0) + struct.pack(">HB", 0, 0) + b"\0" * 67)
+    cprt = b"text" + b"\0" * 4 + b"No copyright, use freely\0"
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, 0x0233)  # gamma 563/256 = 2.2
+    tags = [
+        (b"desc", desc), (b"cprt", cprt), (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.4361, 0.2225, 0.0139)), (b"gXYZ", xyz(0.3851, 0.7169, 0.0971)),
+        (b"bXYZ", xyz(0.1431, 0.0606, 0.7141)),
+        (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, data in tags:
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data + b"\0" * (-len(data) % 4)
+    size = offset + len(body)
+    header = (struct.pack(">I", size) + b"\0" * 4 + struct.pack(">I", 0x02100000)
+              + b"mntr" + b"RGB " + b"XYZ "
+              + struct.pack(">6H", 2026, 1, 1, 0, 0, 0)                # creation date, fixed
+              + b"acsp" + b"\0" * 4 + struct.pack(">I", 0) + b"\0" * 8 + b"\0" * 8
+              + struct.pack(">I", 0)                                    # perceptual intent
+              + s15f16(0.9642) + s15f16(1.0) + s15f16(0.8249)          # PCS illuminant D50
+              + b"\0" * 4 + b"\0" * 16 + b"\0" * 28)
+    assert len(header) == 128, len(header)
+    write(a.dst, header + struct.pack(">I", len(tags)) + table + body)
+
+
+def cmd_png_iccp(a):
+    data = read(a.src)
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        sys.exit("not a PNG starting with IHDR")
+    (ihdr_length,) = struct.unpack(">I", data[8:12])
+    end = 8 + 12 + ihdr_length
+    # Level 0 (stored blocks): the bytes do not depend on the local zlib's deflate.
+    payload = a.name.encode("latin-1") + b"\0\0" + zlib.compress(read(a.icc), 0)
+    write(a.dst, data[:end] + png_chunk(b"iCCP", payload) + data[end:])
 
 
 # --------------------------------------------------------------------------- JPEG
@@ -235,6 +289,9 @@ def main():
     s.add_argument("prefix", nargs="?"); s.set_defaults(fn=cmd_random)
     s = sub.add_parser("png-huge"); s.add_argument("dst"); s.add_argument("width", type=int); s.add_argument("height", type=int)
     s.set_defaults(fn=cmd_png_huge)
+    s = sub.add_parser("icc-profile"); s.add_argument("dst"); s.set_defaults(fn=cmd_icc_profile)
+    s = sub.add_parser("png-iccp"); s.add_argument("src"); s.add_argument("dst"); s.add_argument("icc")
+    s.add_argument("name"); s.set_defaults(fn=cmd_png_iccp)
     s = sub.add_parser("jpeg-exif"); s.add_argument("src"); s.add_argument("dst"); s.add_argument("orientation", type=int)
     s.add_argument("order", choices=["II", "MM"]); s.set_defaults(fn=cmd_jpeg_exif)
     s = sub.add_parser("jpeg-sof"); s.add_argument("src"); s.add_argument("dst")

@@ -68,6 +68,12 @@ log "png: bad/"
 "${BYTES[@]}" head "$OUT/png/pngsuite/basn2c08.png" "$OUT/png/bad/truncated.png" 60
 "${BYTES[@]}" random "$OUT/png/bad/garbage.png" 4096 1
 "${BYTES[@]}" png-huge "$OUT/png/bad/huge_dimensions.png" 100000 100000
+
+log "png: icc/ (an embedded ICC profile)"
+mkdir -p "$OUT/png/icc"
+"${BYTES[@]}" icc-profile "$OUT/png/icc/profile.icc"
+"${BYTES[@]}" png-iccp "$OUT/png/pngsuite/basn2c08.png" "$OUT/png/icc/rgb_iccp.png" \
+    "$OUT/png/icc/profile.icc" "Glimpse test RGB"
 # jpeg_named.png is copied from jpeg/baseline_420.jpg below.
 
 # =========================================================================== JPEG
@@ -91,6 +97,7 @@ cjpeg -quality 90 -arithmetic  -outfile "$J/arithmetic.jpg"  "$SRC_PPM"
 cjpeg -quality 90 -grayscale   -outfile "$J/grayscale.jpg"   "$SRC_PPM"
 cjpeg -quality 90 -restart 1   -outfile "$J/restart.jpg"     "$SRC_PPM"   # RST every MCU row
 cjpeg -quality 90 -optimize    -outfile "$J/optimized.jpg"   "$SRC_PPM"
+cjpeg -quality 90 -icc "$OUT/png/icc/profile.icc" -outfile "$J/icc_profile.jpg" "$SRC_PPM"
 
 log "jpeg: ffmpeg mjpeg"
 "${FF[@]}" -i "$SRC_PPM" -frames:v 1 -c:v mjpeg -q:v 3 -pix_fmt yuvj420p "${EXACT[@]}" \

@@ -89,8 +89,19 @@ glimpse_png_decoder *glimpse_png_open(const uint8_t *data, size_t size, glimpse_
     info->bit_depth = png_get_bit_depth(decoder->png, decoder->info);
     info->color_type = color_type;
     info->interlaced = png_get_interlace_type(decoder->png, decoder->info) != PNG_INTERLACE_NONE;
-    info->has_alpha = (color_type & PNG_COLOR_MASK_ALPHA) != 0 ||
-                      png_get_valid(decoder->png, decoder->info, PNG_INFO_tRNS) != 0;
+    info->has_trns = png_get_valid(decoder->png, decoder->info, PNG_INFO_tRNS) != 0;
+    info->has_alpha = (color_type & PNG_COLOR_MASK_ALPHA) != 0 || info->has_trns;
+    info->channels = png_get_channels(decoder->png, decoder->info);
+    // iCCP precedes IDAT, so png_read_info has read (and libpng has checked) it by now.
+    png_charp icc_name = NULL;
+    int icc_compression = 0;
+    png_bytep icc_profile = NULL;
+    png_uint_32 icc_length = 0;
+    info->icc_profile_length =
+        png_get_iCCP(decoder->png, decoder->info, &icc_name, &icc_compression, &icc_profile,
+                     &icc_length) == PNG_INFO_iCCP
+            ? icc_length
+            : 0;
     return decoder;
 }
 
@@ -167,6 +178,17 @@ void glimpse_png_close(glimpse_png_decoder *decoder) {
     }
     png_destroy_read_struct(&decoder->png, decoder->info ? &decoder->info : NULL, NULL);
     free(decoder);
+}
+
+const char *glimpse_png_color_type_name(int color_type) {
+    switch (color_type) {
+    case PNG_COLOR_TYPE_GRAY: return "gray";
+    case PNG_COLOR_TYPE_GRAY_ALPHA: return "gray+alpha";
+    case PNG_COLOR_TYPE_RGB: return "rgb";
+    case PNG_COLOR_TYPE_RGB_ALPHA: return "rgba";
+    case PNG_COLOR_TYPE_PALETTE: return "palette";
+    default: return "unknown";
+    }
 }
 
 typedef struct {

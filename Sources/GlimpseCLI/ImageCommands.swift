@@ -9,7 +9,15 @@ struct ImageCommand: ParsableCommand {
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print an image's format, size, bit depth and colour information.")
+            abstract: "Print an image's format, size, bit depth and colour information.",
+            discussion: """
+                Values are as stored in the file, read from its header by libpng and \
+                TurboJPEG: bit_depth (PNG 1-16, bits per index for a palette; JPEG 8), \
+                color_type (PNG: gray, gray+alpha, rgb, rgba, palette; JPEG: null), channels \
+                (PNG channels, JPEG components), colorspace and subsampling (JPEG; PNG: null), \
+                has_alpha (alpha channel or PNG tRNS), has_icc_profile (PNG iCCP chunk, JPEG \
+                APP2 ICC_PROFILE), interlaced, orientation (JPEG EXIF 1-8, else null).
+                """)
 
         @Argument(help: "The image file (PNG or JPEG, recognised by content).")
         var file: String
@@ -22,19 +30,35 @@ struct ImageCommand: ParsableCommand {
                 try Standard.printJSON(PathTagged(path: file, value: info))
                 return
             }
-            var details = ["\(info.bitDepth)-bit"]
-            if let colorspace = info.colorspace { details.append(colorspace) }
+            print(Self.describe(info, file: file))
+        }
+
+        /// One line: `a.png: png 32x32, 16-bit rgba, alpha, no ICC profile`,
+        /// `b.jpg: jpeg 97x61, 8-bit ycbcr (3 components), 4:2:0, no alpha, no ICC profile`.
+        static func describe(_ info: ImageInfo, file: String) -> String {
+            var details: [String] = []
+            if let colorType = info.colorType {
+                details.append("\(info.bitDepth)-bit \(colorType)")
+            } else {
+                let components = "\(info.channels) component" + (info.channels == 1 ? "" : "s")
+                details.append(
+                    "\(info.bitDepth)-bit \(info.colorspace ?? "unknown") (\(components))")
+            }
             if let subsampling = info.subsampling, info.colorspace != "gray" {
                 details.append(subsampling)
             }
-            if info.hasAlpha { details.append("alpha") }
+            let alphaChannel = info.colorType == "rgba" || info.colorType == "gray+alpha"
+            details.append(
+                info.hasAlpha
+                    ? (alphaChannel || info.format != .png ? "alpha" : "alpha (tRNS)")
+                    : "no alpha")
+            details.append(info.hasICCProfile ? "ICC profile" : "no ICC profile")
             if info.interlaced { details.append("interlaced") }
             if let orientation = info.orientation {
                 details.append("EXIF orientation \(orientation)")
             }
-            print(
-                "\(file): \(info.format.rawValue) \(info.width)x\(info.height), "
-                    + details.joined(separator: ", "))
+            return "\(file): \(info.format.rawValue) \(info.width)x\(info.height), "
+                + details.joined(separator: ", ")
         }
     }
 

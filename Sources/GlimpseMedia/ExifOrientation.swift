@@ -1,5 +1,5 @@
 // Reading the EXIF orientation tag (0x0112) from a JPEG's APP1 segment.
-// Reference: EXIF 2.32 §4.5.4 (TIFF structure inside APP1), JPEG ITU T.81 Annex B (markers).
+// Reference: EXIF 2.32 §4.5.4 (TIFF structure inside APP1); segments found by JPEGMarkers.
 
 extension Orientation {
     /// The orientation recorded in a JPEG's EXIF data, or nil when there is none or it is
@@ -12,22 +12,9 @@ extension Orientation {
 
     /// The TIFF bytes after "Exif\0\0" in the first APP1 segment before the scan data.
     private static func exifPayload(of jpeg: [UInt8]) -> ArraySlice<UInt8>? {
-        var i = 2  // after SOI
-        while i + 4 <= jpeg.count, jpeg[i] == 0xFF {
-            let marker = jpeg[i + 1]
-            if marker == 0xDA || marker == 0xD9 { return nil }  // start of scan, end of image
-            let length = Int(jpeg[i + 2]) << 8 | Int(jpeg[i + 3])
-            let start = i + 4
-            let end = i + 2 + length
-            guard length >= 2, end <= jpeg.count else { return nil }
-            if marker == 0xE1, end - start >= 6,
-                jpeg[start..<start + 6].elementsEqual([0x45, 0x78, 0x69, 0x66, 0, 0])
-            {
-                return jpeg[(start + 6)..<end]
-            }
-            i = end
-        }
-        return nil
+        let exif: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0, 0]
+        return JPEGMarkers.payloads(of: jpeg, marker: 0xE1, identifier: exif).first?
+            .dropFirst(exif.count)
     }
 
     private static func orientationTag(in tiff: ArraySlice<UInt8>) -> Int? {

@@ -60,16 +60,27 @@ extension Image {
     }
 }
 
-/// What an image file's header says, read without decoding its pixels.
+/// What an image file's header says, read without decoding its pixels: the values as stored
+/// in the file, before any conversion the decoder makes.
 public struct ImageInfo: Codable, Equatable, Sendable {
     public var format: ImageFormat
     public var width: Int
     public var height: Int
-    /// Bits per sample in the file (PNG 1–16, JPEG 8).
+    /// Bits per sample in the file: PNG 1, 2, 4, 8 or 16 (for a palette image, bits per
+    /// index), JPEG 8.
     public var bitDepth: Int
+    /// PNG colour type (IHDR): `gray`, `gray+alpha`, `rgb`, `rgba` or `palette`; JPEG: nil
+    /// (see ``colorspace``).
+    public var colorType: String?
+    /// Samples per pixel as stored: PNG channels (libpng's `png_get_channels`: gray and
+    /// palette 1, gray+alpha 2, rgb 3, rgba 4), JPEG components (gray 1, YCbCr 3, CMYK 4).
+    public var channels: Int
     /// Whether the file carries transparency (PNG alpha channel or tRNS).
     public var hasAlpha: Bool
-    /// JPEG: `ycbcr`, `gray`, `cmyk`…; PNG: nil.
+    /// Whether the file embeds an ICC colour profile (PNG iCCP chunk, JPEG APP2
+    /// `ICC_PROFILE` segments). Decoding ignores it: pixels are the stored values.
+    public var hasICCProfile: Bool
+    /// JPEG: `ycbcr`, `gray`, `rgb`, `cmyk`, `ycck` (TurboJPEG's colour space); PNG: nil.
     public var colorspace: String?
     /// JPEG chroma subsampling such as `4:2:0`; PNG: nil.
     public var subsampling: String?
@@ -79,9 +90,28 @@ public struct ImageInfo: Codable, Equatable, Sendable {
     public var orientation: Int?
 
     enum CodingKeys: String, CodingKey {
-        case format, width, height, colorspace, subsampling, interlaced, orientation
+        case format, width, height, channels, colorspace, subsampling, interlaced, orientation
         case bitDepth = "bit_depth"
+        case colorType = "color_type"
         case hasAlpha = "has_alpha"
+        case hasICCProfile = "has_icc_profile"
+    }
+
+    /// Encodes every key, with `null` for values the format does not have.
+    public func encode(to encoder: any Encoder) throws {
+        var keyed = encoder.container(keyedBy: CodingKeys.self)
+        try keyed.encode(format, forKey: .format)
+        try keyed.encode(width, forKey: .width)
+        try keyed.encode(height, forKey: .height)
+        try keyed.encode(bitDepth, forKey: .bitDepth)
+        try keyed.encode(colorType, forKey: .colorType)
+        try keyed.encode(channels, forKey: .channels)
+        try keyed.encode(hasAlpha, forKey: .hasAlpha)
+        try keyed.encode(hasICCProfile, forKey: .hasICCProfile)
+        try keyed.encode(colorspace, forKey: .colorspace)
+        try keyed.encode(subsampling, forKey: .subsampling)
+        try keyed.encode(interlaced, forKey: .interlaced)
+        try keyed.encode(orientation, forKey: .orientation)
     }
 
     /// Reads the header of the image in `bytes`.
@@ -92,13 +122,17 @@ public struct ImageInfo: Codable, Equatable, Sendable {
             let header = try PNGCodec.header(of: bytes, source: source)
             self.init(
                 format: .png, width: header.width, height: header.height,
-                bitDepth: header.bitDepth, hasAlpha: header.hasAlpha, colorspace: nil,
+                bitDepth: header.bitDepth, colorType: header.colorType,
+                channels: header.channels, hasAlpha: header.hasAlpha,
+                hasICCProfile: header.iccProfileLength != nil, colorspace: nil,
                 subsampling: nil, interlaced: header.interlaced, orientation: nil)
         case .jpeg:
             let header = try JPEGCodec.header(of: bytes, source: source)
             self.init(
                 format: .jpeg, width: header.width, height: header.height, bitDepth: 8,
-                hasAlpha: false, colorspace: header.colorspace, subsampling: header.subsampling,
+                colorType: nil, channels: header.components, hasAlpha: false,
+                hasICCProfile: JPEGMarkers.iccProfileLength(of: bytes) != nil,
+                colorspace: header.colorspace, subsampling: header.subsampling,
                 interlaced: false, orientation: Orientation(exifOfJPEG: bytes)?.rawValue)
         case nil: throw .unrecognizedFormat(path: source)
         }
@@ -129,14 +163,18 @@ public struct ImageInfo: Codable, Equatable, Sendable {
     public static let headerReadLimit = 16 << 20
 
     public init(
-        format: ImageFormat, width: Int, height: Int, bitDepth: Int, hasAlpha: Bool,
-        colorspace: String?, subsampling: String?, interlaced: Bool, orientation: Int?
+        format: ImageFormat, width: Int, height: Int, bitDepth: Int, colorType: String?,
+        channels: Int, hasAlpha: Bool, hasICCProfile: Bool, colorspace: String?,
+        subsampling: String?, interlaced: Bool, orientation: Int?
     ) {
         self.format = format
         self.width = width
         self.height = height
         self.bitDepth = bitDepth
+        self.colorType = colorType
+        self.channels = channels
         self.hasAlpha = hasAlpha
+        self.hasICCProfile = hasICCProfile
         self.colorspace = colorspace
         self.subsampling = subsampling
         self.interlaced = interlaced

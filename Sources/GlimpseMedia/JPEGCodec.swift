@@ -10,6 +10,9 @@ enum JPEGCodec {
         var height: Int
         var colorspace: String
         var subsampling: String
+        /// Components (samples per pixel) the colour space has: gray 1, YCbCr/RGB 3,
+        /// CMYK/YCCK 4.
+        var components: Int
     }
 
     private final class Handle {
@@ -39,6 +42,12 @@ enum JPEGCodec {
         else {
             throw classify(handle.message, source: source)
         }
+        // TurboJPEG 2.1 reports success with a 0x0 size when the data ends before any frame
+        // header (SOF), e.g. inside a damaged APPn segment.
+        guard width > 0, height > 0 else {
+            throw .corrupt(
+                path: source, reason: "JPEG: no frame header (SOF) before the end of the data")
+        }
         return (Int(width), Int(height), subsampling, colorspace)
     }
 
@@ -58,7 +67,8 @@ enum JPEGCodec {
                 handle, buffer, source: source)
             return Header(
                 width: width, height: height, colorspace: describe(colorspace: colorspace),
-                subsampling: describe(subsampling: subsampling))
+                subsampling: describe(subsampling: subsampling),
+                components: components(of: colorspace))
         }
     }
 
@@ -168,6 +178,14 @@ enum JPEGCodec {
         case Int32(TJCS_CMYK.rawValue): "cmyk"
         case Int32(TJCS_YCCK.rawValue): "ycck"
         default: "unknown"
+        }
+    }
+
+    private static func components(of colorspace: Int32) -> Int {
+        switch colorspace {
+        case Int32(TJCS_GRAY.rawValue): 1
+        case Int32(TJCS_CMYK.rawValue), Int32(TJCS_YCCK.rawValue): 4
+        default: 3
         }
     }
 

@@ -12,6 +12,12 @@ enum PNGCodec {
         var bitDepth: Int
         var hasAlpha: Bool
         var interlaced: Bool
+        /// `gray`, `gray+alpha`, `rgb`, `rgba` or `palette` (IHDR colour type 0, 4, 2, 6, 3).
+        var colorType: String
+        /// Samples per pixel as stored (libpng's `png_get_channels`).
+        var channels: Int
+        /// Bytes of the iCCP chunk's profile; nil when there is none.
+        var iccProfileLength: Int?
     }
 
     static func header(of bytes: [UInt8], source: String) throws(MediaError) -> Header {
@@ -26,7 +32,10 @@ enum PNGCodec {
         glimpse_png_close(decoder)
         return Header(
             width: Int(info.width), height: Int(info.height), bitDepth: Int(info.bit_depth),
-            hasAlpha: info.has_alpha != 0, interlaced: info.interlaced != 0)
+            hasAlpha: info.has_alpha != 0, interlaced: info.interlaced != 0,
+            colorType: String(cString: glimpse_png_color_type_name(info.color_type)),
+            channels: Int(info.channels),
+            iccProfileLength: info.icc_profile_length > 0 ? Int(info.icc_profile_length) : nil)
     }
 
     static func decode(

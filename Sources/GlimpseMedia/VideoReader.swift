@@ -10,6 +10,10 @@ public struct VideoFrame: Sendable {
     public var image: Image
     /// Presentation timestamp in seconds, on the container's timeline (as ffprobe's `pts_time`).
     public var time: Double
+    /// Presentation timestamp in units of the stream's time base (``VideoInfo/timeBase``), as
+    /// ffprobe's `pts`: the decoder's best-effort timestamp. Nil when the frame has none (then
+    /// ``time`` is counted from the frame rate).
+    public var timestamp: Int64?
     /// Position of the frame in the stream, from 0. Counted while decoding from the start;
     /// after a seek it is derived from the timestamp and the frame rate (exact for
     /// constant-frame-rate streams).
@@ -55,8 +59,8 @@ public struct VideoReadOptions: Sendable {
 public final class VideoReader {
     /// The file being read, as given (for a video read from memory, its source name).
     public let path: String
-    /// Stream metadata.
-    public let info: VideoInfo
+    /// Stream metadata (the coded size is filled in once the decoder is open).
+    public private(set) var info: VideoInfo
     /// Damage met so far: undecodable packets, read errors, errors FFmpeg logged while
     /// opening, demuxing or decoding, early end of stream, no frame at all.
     public private(set) var problems: [String] = []
@@ -157,14 +161,25 @@ public final class VideoReader {
             stream.pointee.start_time == FFmpeg.noTimestamp
             ? 0 : Double(stream.pointee.start_time) * FFmpeg.seconds(stream.pointee.time_base)
         let parameters = stream.pointee.codecpar.pointee
+        let rotation = Self.rotation(of: stream)
         let info = VideoInfo(
             width: Int(parameters.width), height: Int(parameters.height),
+            codedWidth: Int(parameters.width), codedHeight: Int(parameters.height),
             fps: Self.frameRate(of: stream.pointee),
+            rFrameRate: Self.ratio(stream.pointee.r_frame_rate),
+            avgFrameRate: Self.ratio(stream.pointee.avg_frame_rate),
+            timeBase: Self.ratio(stream.pointee.time_base),
             duration: Self.duration(of: stream.pointee, in: format.pointee),
             frameCount: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
             codec: String(cString: avcodec_get_name(parameters.codec_id)),
-            rotation: Self.rotation(of: stream),
-            container: String(cString: format.pointee.iformat.pointee.name))
+            pixelFormat: av_get_pix_fmt_name(AVPixelFormat(parameters.format)).map {
+                String(cString: $0)
+            },
+            bitRate: parameters.bit_rate > 0 ? Int(parameters.bit_rate) : nil,
+            rotation: rotation.map { Int($0) } ?? 0,
+            clockwiseRotation: rotation.map(VideoInfo.clockwise(fromRotation:)) ?? 0,
+            container: String(cString: format.pointee.iformat.pointee.name),
+            audio: Self.audioStreams(of: format))
         self.info = info
         do {
             try options.limits.check(width: info.width, height: info.height, path: path)
@@ -197,6 +212,9 @@ public final class VideoReader {
                 path: path,
                 reason: "cannot open the \(info.codec) decoder: \(FFmpeg.describe(status))")
         }
+        // As ffprobe, which reports the coded size of a freshly opened decoder.
+        self.info.codedWidth = Int(codec.pointee.coded_width)
+        self.info.codedHeight = Int(codec.pointee.coded_height)
         if let start = options.sampling.start, start > 0 {
             try seek(to: start)
         }
@@ -234,7 +252,9 @@ public final class VideoReader {
                 finished = true
                 return nil
             case .keep:
-                return VideoFrame(image: try convert(decoded), time: time, index: index)
+                return VideoFrame(
+                    image: try convert(decoded), time: time,
+                    timestamp: Self.timestamp(of: decoded), index: index)
             }
         }
         return nil
@@ -388,10 +408,17 @@ public final class VideoReader {
         }
     }
 
-    private func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
+    /// The frame's best-effort timestamp, else its own pts, in stream time-base units.
+    private static func timestamp(of frame: UnsafeMutablePointer<AVFrame>) -> Int64? {
         var pts = frame.pointee.best_effort_timestamp
         if pts == FFmpeg.noTimestamp { pts = frame.pointee.pts }
-        if pts == FFmpeg.noTimestamp { return Double(decodedCount) / max(info.fps, 1) }
+        return pts == FFmpeg.noTimestamp ? nil : pts
+    }
+
+    private func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
+        guard let pts = Self.timestamp(of: frame) else {
+            return Double(decodedCount) / max(info.fps, 1)
+        }
         return Double(pts) * FFmpeg.seconds(timeBase)
     }
 
@@ -402,7 +429,7 @@ public final class VideoReader {
         let sourceHeight = Int(frame.pointee.height)
         try options.limits.check(width: sourceWidth, height: sourceHeight, path: path)
         let orientation =
-            options.autorotate ? Orientation(clockwiseRotation: info.rotation) : .up
+            options.autorotate ? Orientation(clockwiseRotation: info.clockwiseRotation) : .up
         // The requested size is as shown; scale to the stored orientation, then rotate.
         var (width, height) =
             options.size
@@ -552,18 +579,43 @@ public final class VideoReader {
         return nil
     }
 
-    /// Clockwise degrees from the display matrix (FFmpeg's angle is counter-clockwise).
-    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
+    /// The display matrix's counter-clockwise rotation in degrees (`av_display_rotation_get`,
+    /// which ffprobe prints truncated to an integer); nil without a matrix or when it is
+    /// degenerate.
+    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Double? {
         var size: Int = 0
         guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
             size >= 9 * 4
-        else { return 0 }
+        else { return nil }
         let angle = data.withMemoryRebound(to: Int32.self, capacity: 9) {
             av_display_rotation_get($0)
         }
-        guard angle.isFinite else { return 0 }
-        let clockwise = Int((-angle).rounded())
-        return ((clockwise % 360) + 360) % 360 / 90 * 90
+        // A finite angle is within [-180, 180], so the conversion to Int cannot trap.
+        return angle.isFinite ? angle : nil
+    }
+
+    /// `num/den` as ffprobe prints an AVRational.
+    private static func ratio(_ rational: AVRational) -> String {
+        "\(rational.num)/\(rational.den)"
+    }
+
+    /// The audio streams of the file, for ``VideoInfo/audio``.
+    private static func audioStreams(of format: UnsafeMutablePointer<AVFormatContext>)
+        -> [AudioStreamInfo]
+    {
+        (0..<Int(format.pointee.nb_streams)).compactMap { i in
+            guard let stream = format.pointee.streams[i],
+                stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO
+            else { return nil }
+            let parameters = stream.pointee.codecpar.pointee
+            return AudioStreamInfo(
+                index: Int(stream.pointee.index),
+                codec: String(cString: avcodec_get_name(parameters.codec_id)),
+                sampleRate: parameters.sample_rate > 0 ? Int(parameters.sample_rate) : nil,
+                channels: parameters.ch_layout.nb_channels > 0
+                    ? Int(parameters.ch_layout.nb_channels) : nil,
+                bitRate: parameters.bit_rate > 0 ? Int(parameters.bit_rate) : nil)
+        }
     }
 }
 

@@ -56,7 +56,7 @@ final class HostileInputTests: XCTestCase {
             ], timeout: limit)
         XCTAssertFalse(info.timedOut)
         XCTAssertEqual(info.status, 0, info.stderr)
-        XCTAssertEqual(info.text, "\(path): png 32x32, 8-bit\n")
+        XCTAssertEqual(info.text, "\(path): png 32x32, 8-bit rgb, no alpha, no ICC profile\n")
 
         let convert = try runGlimpse(
             ["image", "convert", path, path + ".out.png"], timeout: limit)

@@ -75,6 +75,68 @@ final class JPEGDecodingTests: XCTestCase {
             try ImageInfo(contentsOf: Fixtures.path("jpeg/orientation_6.jpg")).orientation, 6)
     }
 
+    /// Components and colour space from TurboJPEG's header; the ICC profile from APP2.
+    func testHeaderInfoGivesComponentsAndICCProfile() throws {
+        let cases: [(String, String, Int, Bool)] = [
+            ("baseline_420", "ycbcr", 3, false), ("grayscale", "gray", 1, false),
+            ("cmyk", "cmyk", 4, false), ("icc_profile", "ycbcr", 3, true),
+            ("orientation_6", "ycbcr", 3, false),
+        ]
+        for (name, colorspace, components, icc) in cases {
+            let info = try ImageInfo(contentsOf: Fixtures.path("jpeg/\(name).jpg"))
+            XCTAssertEqual(info.colorspace, colorspace, name)
+            XCTAssertEqual(info.channels, components, name)
+            XCTAssertEqual(info.hasICCProfile, icc, name)
+            XCTAssertEqual(info.bitDepth, 8, name)
+            XCTAssertNil(info.colorType, name)
+            XCTAssertFalse(info.hasAlpha, name)
+        }
+        // The same encode as baseline_420.jpg plus the profile: the same pixels.
+        XCTAssertEqual(
+            try Image(contentsOf: Fixtures.path("jpeg/icc_profile.jpg")),
+            try Image(contentsOf: Fixtures.path("jpeg/baseline_420.jpg")))
+    }
+
+    /// Only APP2 segments that start `ICC_PROFILE\0` count, wherever they are before the scan
+    /// (fill bytes allowed); a damaged segment length never crashes the scan.
+    func testICCProfileNeedsItsIdentifier() throws {
+        let jpeg = try XCTUnwrap(
+            FileManager.default.contents(atPath: Fixtures.path("jpeg/baseline_420.jpg")))
+        let base = [UInt8](jpeg)
+        func segment(_ marker: UInt8, _ payload: [UInt8]) -> [UInt8] {
+            [0xFF, marker, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)]
+                + payload
+        }
+        func inserted(_ bytes: [UInt8]) -> [UInt8] { Array(base[0..<2]) + bytes + base[2...] }
+        let icc = Array("ICC_PROFILE".utf8) + [0, 1, 1] + [UInt8](repeating: 7, count: 20)
+        let cases: [(String, [UInt8], Bool)] = [
+            ("ICC APP2", inserted(segment(0xE2, icc)), true),
+            ("fill bytes", inserted([0xFF, 0xFF] + segment(0xE2, icc)), true),
+            (
+                "after another APP2",
+                inserted(segment(0xE2, Array("MPF".utf8) + [0]) + segment(0xE2, icc)), true
+            ),
+            ("other APP2", inserted(segment(0xE2, Array("MPF".utf8) + [0, 1, 2])), false),
+            ("ICC in APP1", inserted(segment(0xE1, icc)), false),
+            ("short identifier", inserted(segment(0xE2, Array("ICC_PROF".utf8))), false),
+        ]
+        for (name, bytes, expected) in cases {
+            XCTAssertEqual(try ImageInfo(decoding: bytes).hasICCProfile, expected, name)
+        }
+        // A segment length running past the end hides the frame header: an error naming the
+        // file, for the header as for the pixels (TurboJPEG itself reports a 0x0 success).
+        var broken = inserted(segment(0xE2, icc))
+        broken[4] = 0xFF
+        for bytes in [broken, Array(broken.prefix(40))] {
+            assertMediaError(
+                try ImageInfo(decoding: bytes, source: "broken.jpg"),
+                { if case .corrupt("broken.jpg", _) = $0 { true } else { false } }, "info")
+            assertMediaError(
+                try Image(decoding: bytes, source: "broken.jpg"),
+                { if case .corrupt("broken.jpg", _) = $0 { true } else { false } }, "decode")
+        }
+    }
+
     /// The stored picture, turned as EXIF says, by an index mapping written out here
     /// independently of the library's.
     func testExifOrientationIsApplied() throws {

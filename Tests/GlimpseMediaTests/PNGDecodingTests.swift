@@ -89,6 +89,64 @@ final class PNGDecodingTests: XCTestCase {
         XCTAssertFalse(info.hasAlpha)
     }
 
+    /// Colour type, bit depth and channels as stored, for every basic PngSuite image: its
+    /// name says them (`basn` + IHDR colour type digit + g/c/p/a + bit depth; `i` = Adam7).
+    func testHeaderInfoGivesTheStoredColourTypeOfEveryPngSuiteImage() throws {
+        let names: [Character: (String, Int)] = [
+            "0": ("gray", 1), "2": ("rgb", 3), "3": ("palette", 1), "4": ("gray+alpha", 2),
+            "6": ("rgba", 4),
+        ]
+        let paths =
+            (Fixtures.files(in: "png/pngsuite", withExtension: "png")
+            + Fixtures.files(in: "png/pngsuite/interlaced", withExtension: "png"))
+            .filter { ($0 as NSString).lastPathComponent.contains("basn") }
+        var seen: Set<String> = []
+        for path in paths {
+            let name = (path as NSString).lastPathComponent
+            let code = Array(name.dropFirst(name.hasPrefix("i") ? 5 : 4))
+            let (colorType, channels) = try XCTUnwrap(names[code[0]], name)
+            let depth = try XCTUnwrap(Int(String(code[2...3])), name)
+            let info = try ImageInfo(contentsOf: path)
+            XCTAssertEqual(info.colorType, colorType, name)
+            XCTAssertEqual(info.bitDepth, depth, name)
+            XCTAssertEqual(info.channels, channels, name)
+            XCTAssertEqual(info.hasAlpha, code[1] == "a", name)
+            XCTAssertEqual(info.interlaced, name.hasPrefix("i"), name)
+            XCTAssertFalse(info.hasICCProfile, name)
+            XCTAssertNil(info.colorspace, name)
+            seen.insert("\(colorType) \(depth)")
+        }
+        // All 15 combinations PNG allows.
+        XCTAssertEqual(seen.count, 15, "\(seen.sorted())")
+        // tRNS transparency without an alpha channel.
+        let transparent = try ImageInfo(contentsOf: Fixtures.path("png/pngsuite/ftbrn2c08.png"))
+        XCTAssertEqual(transparent.colorType, "rgb")
+        XCTAssertTrue(transparent.hasAlpha)
+    }
+
+    /// An iCCP chunk is reported (libpng checks the profile while reading it); a damaged one
+    /// is an error naming the chunk, never a crash.
+    func testICCProfileIsReportedAndADamagedOneRefused() throws {
+        let path = Fixtures.path("png/icc/rgb_iccp.png")
+        let info = try ImageInfo(contentsOf: path)
+        XCTAssertTrue(info.hasICCProfile)
+        XCTAssertEqual(info.colorType, "rgb")
+        XCTAssertEqual(info.bitDepth, 8)
+        // The pixels are those of the file it was made from (the profile is not applied).
+        XCTAssertEqual(
+            try Image(contentsOf: path),
+            try Image(contentsOf: Fixtures.path("png/pngsuite/basn2c08.png")))
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: path).map { [UInt8]($0) })
+        let chunk = try XCTUnwrap(
+            bytes.indices.first { bytes[$0..<$0 + 4].elementsEqual("iCCP".utf8) })
+        bytes[chunk + 40] ^= 0xFF
+        XCTAssertThrowsError(try ImageInfo(decoding: bytes, source: "damaged.png")) { error in
+            let message = (error as? MediaError)?.errorDescription ?? "\(error)"
+            XCTAssertTrue(message.hasPrefix("damaged.png: "), message)
+            XCTAssertTrue(message.contains("iCCP"), message)
+        }
+    }
+
     func testEveryCrasherIsRefusedWithAnError() throws {
         let crashers = Fixtures.files(in: "png/testpngs/crashers", withExtension: "png")
         XCTAssertGreaterThan(crashers.count, 20)

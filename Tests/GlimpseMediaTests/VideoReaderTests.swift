@@ -68,8 +68,12 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertEqual(info.codec, "h264")
         XCTAssertEqual(info.rotation, 0)
         let rotated = try VideoReader(path: video("rotated_90.mp4")).info
-        XCTAssertEqual(rotated.rotation, 90)
+        // ffprobe's sign (side data rotation=-90): showing the picture takes a 90° clockwise
+        // turn of what is stored.
+        XCTAssertEqual(rotated.rotation, -90)
+        XCTAssertEqual(rotated.clockwiseRotation, 90)
         XCTAssertEqual(rotated.displayWidth, 96)
+        XCTAssertEqual(rotated.displayHeight, 160)
         let frame = try XCTUnwrap(try VideoReader(path: video("rotated_90.mp4")).nextFrame())
         XCTAssertEqual(frame.image.width, 96)
         XCTAssertEqual(frame.image.height, 160)

@@ -19,6 +19,10 @@ typedef struct {
     int color_type;    // PNG_COLOR_TYPE_*
     int interlaced;    // 1 for Adam7
     int has_alpha;     // an alpha channel or a tRNS chunk
+    int channels;      // samples per pixel as stored (png_get_channels): palette and gray 1,
+                       // gray+alpha 2, rgb 3, rgba 4
+    int has_trns;      // a tRNS chunk (transparency without an alpha channel)
+    uint32_t icc_profile_length;  // bytes of the iCCP chunk's (decompressed) profile, 0 if none
 } glimpse_png_info;
 
 typedef struct glimpse_png_decoder glimpse_png_decoder;
@@ -36,6 +40,10 @@ int glimpse_png_decode(glimpse_png_decoder *decoder, int channels, uint8_t *out,
                        char error[GLIMPSE_PNG_ERROR_LENGTH]);
 
 void glimpse_png_close(glimpse_png_decoder *decoder);
+
+/// The name of a PNG colour type (PNG_COLOR_TYPE_*): "gray", "gray+alpha", "rgb", "rgba",
+/// "palette", or "unknown". A static string.
+const char *glimpse_png_color_type_name(int color_type);
 
 /// Encodes 8-bit RGB or RGBA pixels as PNG with zlib `level` (0-9).
 /// On success returns 0 and a malloc'ed buffer in `*out` that the caller frees with free().
