@@ -8,6 +8,7 @@ struct Glimpse: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glimpse",
         abstract: "Multimodal (vision + sequence) pipelines in one native binary.",
+        version: GlimpseVersion.current,
         subcommands: [
             ImageCommand.self, VideoCommand.self, ModelCommand.self, LanguageModelCommand.self,
             DataCommand.self, CaptionCommand.self, LabelCommand.self, VQACommand.self,
@@ -55,4 +56,9 @@ enum Standard {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
+}
+
+/// The version `glimpse --version` prints.
+enum GlimpseVersion {
+    static let current = "0.1.0"
 }

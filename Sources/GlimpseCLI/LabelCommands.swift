@@ -49,6 +49,7 @@ struct LabelCommand: ParsableCommand {
                 """)
         var annotate: String?
         @OptionGroup var batchRun: BatchRunArguments
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
@@ -77,7 +78,7 @@ struct LabelCommand: ParsableCommand {
                 // One video: frames are shown (and drawn) as they are labelled.
                 let labeller = LabelVideoFrames(
                     model: try FrameLabelModel(contentsOf: modelDirectory), fps: fps,
-                    fullSizeFrames: annotate != nil)
+                    fullSizeFrames: annotate != nil, limits: decode.limits)
                 if format == .csv { print("video,start_s,end_s,label,confidence") }
                 do {
                     let labels = try label(
@@ -99,6 +100,8 @@ struct LabelCommand: ParsableCommand {
                 try PipelineLocation.resolve("label-frames"))
             definition.set("model", to: .string(modelDirectory), onStage: "label-frames")
             if let fps { definition.set("fps", to: .number(fps), onStage: "label-frames") }
+            definition.set(
+                "max_pixels", to: .int(decode.maxPixels), onStage: "label-frames")
             let pipeline = try PipelineLocation.load(
                 definition, path: "pipelines/label-frames.json")
             if batchRun.out != nil {

@@ -2,6 +2,7 @@
 // inputs, resumable and shardable.
 import ArgumentParser
 import Foundation
+import GlimpseMedia
 import GlimpsePipeline
 import GlimpseTraining
 
@@ -91,10 +92,18 @@ struct RunCommand: ParsableCommand {
     var workers: Int?
     @Flag(help: "Print the stage graph (types, batch sizes, workers, parameters) and exit.")
     var explain = false
+    @Option(
+        help: ArgumentHelp(
+            "Refuse images or frames larger than this many pixels (default: the file's).",
+            discussion: "Sets max_pixels on every stage of the file that decodes."))
+    var maxPixels: Int?
     @OptionGroup var batchRun: BatchRunArguments
     @OptionGroup var compute: ThreadArguments
 
     func validate() throws {
+        if let maxPixels {
+            try ArgumentCheck.require(maxPixels, in: 1...DecodeLimits.ceiling, flag: "--max-pixels")
+        }
         if let batch { try ArgumentCheck.require(batch, in: 1...4096, flag: "--batch") }
         if let workers { try ArgumentCheck.require(workers, in: 1...256, flag: "--workers") }
         if !explain && inputs.isEmpty { throw ValidationError("give at least one INPUT") }
@@ -103,8 +112,21 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         compute.apply()
         let path = try PipelineLocation.resolve(pipeline)
+        var definition = try PipelineDefinition.read(path)
+        if let maxPixels {
+            let decoding = definition.stages.compactMap { stage -> String? in
+                guard case .string(let name) = stage["stage"],
+                    PipelineLocation.registry.descriptor(named: name)?.parameters.contains(
+                        where: { $0.name == "max_pixels" }) == true
+                else { return nil }
+                return name
+            }
+            for name in decoding {
+                definition.set("max_pixels", to: .int(maxPixels), onStage: name)
+            }
+        }
         let loaded = try PipelineLocation.load(
-            try PipelineDefinition.read(path), path: path, batch: batch, workers: workers)
+            definition, path: path, batch: batch, workers: workers)
         if explain {
             print(loaded.explanation())
             return

@@ -42,6 +42,7 @@ struct VQACommand: ParsableCommand {
         @Option(help: "Write the attention over the image (one panel per hop) to this PNG.")
         var attentionMap: String?
         @OptionGroup var batchRun: BatchRunArguments
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
@@ -60,7 +61,7 @@ struct VQACommand: ParsableCommand {
             }
             let answerer = try VQAModel(contentsOf: directory)
             guard let image, let question else { return }
-            let picture = try Image(contentsOf: image, layout: .rgb)
+            let picture = try Image(contentsOf: image, layout: .rgb, limits: decode.limits)
             guard
                 let prediction = try answerer.answers(
                     for: [picture], questions: [question], top: top
@@ -101,6 +102,8 @@ struct VQACommand: ParsableCommand {
             var definition = try PipelineDefinition.read(try PipelineLocation.resolve("vqa"))
             definition.set("model", to: .string(directory), onStage: "answer")
             definition.set("top", to: .int(top), onStage: "answer")
+            definition.set(
+                "max_pixels", to: .int(decode.maxPixels), onStage: "decode-question-image")
             let pipeline = try PipelineLocation.load(definition, path: "pipelines/vqa.json")
             let items = RunInputs.items([path], kind: .rows)
             guard !items.isEmpty else {

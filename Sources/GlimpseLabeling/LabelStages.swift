@@ -88,12 +88,18 @@ public struct LabelVideoFrames: Stage {
     /// Whether `onFrame` is given the frame at the video's own size (for drawing on it);
     /// otherwise frames are decoded straight to the model's input size.
     public var fullSizeFrames: Bool
+    /// Frames larger than this are refused before they are decoded.
+    public var limits: DecodeLimits
     public var name: String { "label-frames" }
 
-    public init(model: FrameLabelModel, fps: Double? = nil, fullSizeFrames: Bool = false) {
+    public init(
+        model: FrameLabelModel, fps: Double? = nil, fullSizeFrames: Bool = false,
+        limits: DecodeLimits = .standard
+    ) {
         self.model = model
         self.fps = fps ?? model.configuration.fps
         self.fullSizeFrames = fullSizeFrames
+        self.limits = limits
     }
 
     public func process(_ video: String) throws -> VideoLabels {
@@ -113,7 +119,7 @@ public struct LabelVideoFrames: Stage {
                 path: video,
                 options: VideoReadOptions(
                     size: fullSizeFrames ? nil : (preprocessing.width, preprocessing.height),
-                    sampling: FrameSampling(fps: fps)))
+                    sampling: FrameSampling(fps: fps), limits: limits))
             var online = FrameLabeler(model: model)
             while let frame = try reader.nextFrame() {
                 let probabilities = online.label(frame.image)
@@ -148,12 +154,17 @@ public enum LabelStages {
             parameters: [
                 StageParameter("model", .string, required: true, "model directory or name"),
                 StageParameter("fps", .number, "frames per second labelled (default: the model's)"),
+                StageParameter(
+                    "max_pixels", .int, default: .int(DecodeLimits.standard.maxPixels),
+                    "refuse frames larger than this many pixels"),
             ]
         ) { arguments, context in
             let directory = try context.modelDirectory(try arguments.string("model"))
             let model = try context.shared(directory) { try FrameLabelModel(contentsOf: directory) }
             return LabelVideoFrames(
-                model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000))
+                model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000),
+                limits: DecodeLimits(
+                    maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling)))
         }
     ]
 }
