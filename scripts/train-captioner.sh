@@ -29,3 +29,6 @@ done
 # The shipped files (the checkpoint/ folder is for resuming and is not shipped):
 mkdir -p models/captioner
 cp data/captioner/{config.json,vocab.json,encoder.safetensors,decoder.safetensors} models/captioner/
+# What the model knows (caption train calibrated data/captioner already; the shipped weights,
+# trained before calibration existed, were calibrated with exactly this command):
+"$glimpse" caption calibrate --data data/scenes-train --model models/captioner
