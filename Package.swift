@@ -105,6 +105,7 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["GlimpseMedia", "GlimpseTensor"],
             path: "Tests/TestSupport"),
+        .testTarget(name: "GlimpseSupportTests", dependencies: ["GlimpseSupport"]),
         .testTarget(
             name: "GlimpseTensorTests",
             dependencies: ["CVectorMath", "GlimpseTensor", "TestSupport"],

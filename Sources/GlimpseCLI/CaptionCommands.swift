@@ -154,8 +154,17 @@ struct CaptionCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a captioning model; resumable with --resume.")
 
-        @Option(help: "Dataset: a `glimpse data scenes` folder, COCO or Karpathy JSON, or JSONL.")
+        @Option(
+            help: ArgumentHelp(
+                "Dataset: COCO, Karpathy or neuraltalk2 JSON, JSONL, a folder of images with "
+                    + ".txt captions, or a `glimpse data scenes` folder.",
+                discussion: CaptionDataset.acceptedLayouts))
         var data: String
+        @Option(
+            help: ArgumentHelp(
+                "Resolve the dataset's image paths under this folder (COCO's train2014/, …).",
+                valueName: "DIR"))
+        var images: String?
         @Option(help: "Model directory to write.")
         var out: String
         @Option(help: "Decoder: attention or show_and_tell.")
@@ -188,6 +197,7 @@ struct CaptionCommand: ParsableCommand {
         func run() throws {
             let display = training.start()
             var options = CaptionTrainingOptions(dataPath: data, outputDirectory: out)
+            options.imageDirectory = images
             options.configuration.decoder = decoder
             options.configuration.seed = training.seed
             options.configuration.attentionRegularization = attentionRegularization
@@ -225,8 +235,14 @@ struct CaptionCommand: ParsableCommand {
             commandName: "eval",
             abstract: "Score a model: BLEU-1..4, CIDEr-D, ROUGE-L, and fact accuracy on scenes.")
 
-        @Option(help: "Dataset to evaluate on (all of its images).")
+        @Option(
+            help: "Dataset to evaluate on (all of its images; any layout `caption train` reads).")
         var data: String
+        @Option(
+            help: ArgumentHelp(
+                "Resolve the dataset's image paths under this folder (COCO's train2014/, …).",
+                valueName: "DIR"))
+        var images: String?
         @Option(help: "Model directory (default: the shipped models/captioner).")
         var model: String?
         @OptionGroup var search: CaptionSearchOptions
@@ -245,7 +261,7 @@ struct CaptionCommand: ParsableCommand {
             let captioner = try CaptionModel(
                 contentsOf: try ModelLocation.resolve(model, name: "captioner"))
             let report = try CaptionEvaluation.run(
-                model: captioner, dataPath: data, beamWidth: search.beam,
+                model: captioner, dataPath: data, imageDirectory: images, beamWidth: search.beam,
                 lengthPenalty: search.lengthPenalty)
             if let captions {
                 let encoder = JSONEncoder()
@@ -288,6 +304,11 @@ struct CaptionCommand: ParsableCommand {
 
         @Option(help: "The model's training data (any layout `caption train` reads).")
         var data: String
+        @Option(
+            help: ArgumentHelp(
+                "Resolve the dataset's image paths under this folder (COCO's train2014/, …).",
+                valueName: "DIR"))
+        var images: String?
         @Option(help: "Model directory to calibrate (default: the shipped models/captioner).")
         var model: String?
         @Option(help: "Fit the statistics on at most N training images, evenly spaced.")
@@ -302,7 +323,7 @@ struct CaptionCommand: ParsableCommand {
         func run() throws {
             compute.apply()
             let directory = try ModelLocation.resolve(model, name: "captioner")
-            var options = CaptionCalibrationOptions(dataPath: data)
+            var options = CaptionCalibrationOptions(dataPath: data, imageDirectory: images)
             options.fitImages = fitImages
             options.search = search.search()
             let report = try CaptionCalibration.calibrate(

@@ -30,14 +30,17 @@ struct Glimpse: ParsableCommand {
             if code == .success || error is CleanExit {
                 exit(withError: error)
             }
-            let message =
-                error is LocalizedError
-                ? (error as? LocalizedError)?.errorDescription ?? "\(error)"
-                : fullMessage(for: error)
-            let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+            // Glimpse's own errors are printed whole (a few add lines, such as the accepted
+            // dataset layouts); the argument parser's only by their first line.
+            let message: String
+            if let described = (error as? LocalizedError)?.errorDescription {
+                message = described
+            } else {
+                let full = fullMessage(for: error)
+                message = full.split(separator: "\n").first.map(String.init) ?? full
+            }
             let text =
-                firstLine.lowercased().hasPrefix("error: ")
-                ? String(firstLine.dropFirst(7)) : firstLine
+                message.lowercased().hasPrefix("error: ") ? String(message.dropFirst(7)) : message
             Standard.error("error: \(text)")
             Foundation.exit(code == .failure || code.rawValue >= 128 ? 1 : code.rawValue)
         }

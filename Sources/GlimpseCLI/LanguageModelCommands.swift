@@ -84,8 +84,10 @@ struct LanguageModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate text from a trained model directory.")
 
-        @Argument(help: "A model directory made by `glimpse lm train`.")
-        var model: String
+        @Option(help: "A model directory made by `glimpse lm train`.")
+        var model: String?
+        @Argument(help: ArgumentHelp("The model directory, as --model.", valueName: "model"))
+        var positionalModel: String?
         @Option(help: "Characters to generate.")
         var length = 400
         @Option(help: "Softmax temperature: below 1 is more conservative.")
@@ -97,16 +99,26 @@ struct LanguageModelCommand: ParsableCommand {
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
+            switch (model, positionalModel) {
+            case (nil, nil):
+                throw ValidationError("Missing --model (a `glimpse lm train` directory).")
+            case (.some(let option), .some(let argument)) where option != argument:
+                throw ValidationError("--model \(option) and the model \(argument) disagree.")
+            default: break
+            }
             try ArgumentCheck.require(length, in: 0...10_000_000, flag: "--length")
             try ArgumentCheck.requirePositive(temperature, atMost: 100, flag: "--temperature")
         }
 
         func run() throws {
             compute.apply()
+            let directory = try ModelLocation.resolve(
+                model ?? positionalModel, name: ModelKind.languageModel.rawValue)
             print(
                 prime
                     + (try sampleCharacterModel(
-                        directory: model, length: length, prime: prime, temperature: temperature,
+                        directory: directory, length: length, prime: prime,
+                        temperature: temperature,
                         seed: seed)))
         }
     }

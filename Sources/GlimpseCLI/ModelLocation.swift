@@ -3,9 +3,13 @@ import Foundation
 
 enum ModelLocation {
     /// `explicit` if given; else `$GLIMPSE_MODELS/<name>`, `./models/<name>`, or
-    /// `models/<name>` in a folder above the executable (a source checkout's build).
+    /// `models/<name>` in a folder above the executable (a source checkout's build). When
+    /// `name` is a ``ModelKind`` and `explicit` holds a model of another kind, throws naming it.
     static func resolve(_ explicit: String?, name: String) throws -> String {
-        if let explicit { return explicit }
+        if let explicit {
+            try ModelKind(rawValue: name)?.check(explicit)
+            return explicit
+        }
         var candidates: [String] = []
         if let root = ProcessInfo.processInfo.environment["GLIMPSE_MODELS"] {
             candidates.append(root + "/" + name)

@@ -1,5 +1,7 @@
-// Reading captioned images: COCO captions JSON, the Karpathy-split JSON (dataset_coco.json),
-// a plain JSONL file, or a directory written by `glimpse data scenes`.
+// Reading captioned images in the layouts people already have: which layout a path is, and
+// the message that names every accepted layout when it is none of them. The JSON layouts
+// are parsed in CaptionJSONLayouts.swift, the folder of images and .txt files in
+// CaptionFolderLayout.swift.
 import Foundation
 import GlimpseSupport
 
@@ -20,14 +22,30 @@ public struct CaptionExample: Sendable, Equatable {
     }
 }
 
-/// Loaders for the supported caption formats.
+/// Loaders for the supported caption layouts.
 public enum CaptionDataset {
-    /// Loads `path`:
-    /// - a directory: `captions.json` (COCO) inside it, images under `images/`;
-    /// - `*.jsonl`: one `{"image": path, "captions": [...]}` per line, paths relative to the file;
-    /// - `*.json`: COCO (`images` + `annotations`, images beside the file or under `images/`)
-    ///   or Karpathy (`images` with `sentences`, `filepath`, `filename`, `split`).
-    /// Images without captions are dropped; an empty result is an error.
+    /// Every accepted layout with a one-line example, as printed when a file is none of them.
+    public static let acceptedLayouts = """
+        accepted layouts:
+          COCO captions JSON      {"images": [{"id": 1, "file_name": "a.jpg"}], \
+        "annotations": [{"image_id": 1, "caption": "a dog"}]}
+          Karpathy split JSON     {"images": [{"filepath": "val2014", "filename": "a.jpg", \
+        "split": "train", "sentences": [{"raw": "a dog"}]}]}
+          neuraltalk2 list JSON   [{"file_path": "a.jpg", "captions": ["a dog", "a brown dog"]}]
+          JSONL (*.jsonl)         {"image": "a.jpg", "captions": ["a dog"]}  (one object per line)
+          folder of images        a.jpg + a.txt (one caption per line), b.png + b.txt, …
+          glimpse data scenes     a folder with captions.json (COCO) and images/
+        image paths are relative to the file's folder, or to --images DIR when given
+        """
+
+    /// Loads `path`, resolving relative image paths under `imageDirectory` when given, else
+    /// beside the file (a `glimpse data scenes` folder: under its `images/`):
+    /// - a directory holding `captions.json`: that COCO file;
+    /// - any other directory: its images, each captioned by the `.txt` of the same name;
+    /// - `*.jsonl`: one `{"image": path, "captions": [...]}` per line;
+    /// - `*.json`: COCO, Karpathy or the neuraltalk2 list (see ``acceptedLayouts``).
+    /// Images without captions are dropped; an empty result is an error. Syntax errors name
+    /// `path:LINE:COLUMN`, field errors the field (`annotations[3].image_id: …`).
     public static func load(_ path: String, imageDirectory: String? = nil) throws(CaptionError)
         -> [CaptionExample]
     {
@@ -35,25 +53,37 @@ public enum CaptionDataset {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .invalidData(path: path, reason: "no such file or directory")
         }
-        if isDirectory.boolValue {
-            return try load(
-                path + "/captions.json", imageDirectory: imageDirectory ?? path + "/images")
-        }
-        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let bytes: [UInt8]
-        do {
-            bytes = try InputFile.read(path, limit: 1 << 30)
-        } catch {
-            throw .invalidData(path: path, reason: error.reason)
-        }
-        guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
-            throw .invalidData(path: path, reason: "file is empty")
+        if let directory = imageDirectory {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder),
+                isFolder.boolValue
+            else {
+                throw .invalidData(path: directory, reason: "--images is not a directory")
+            }
         }
         let examples: [CaptionExample]
-        if path.hasSuffix(".jsonl") {
-            examples = try jsonLines(bytes, path: path, base: imageDirectory ?? base)
+        if isDirectory.boolValue {
+            let coco = path + "/captions.json"
+            if FileManager.default.fileExists(atPath: coco) {
+                return try load(coco, imageDirectory: imageDirectory ?? path + "/images")
+            }
+            examples = try CaptionFolderLayout.load(path)
         } else {
-            examples = try json(bytes, path: path, imageDirectory: imageDirectory, base: base)
+            let bytes: [UInt8]
+            do {
+                bytes = try InputFile.read(path, limit: 1 << 30)
+            } catch {
+                throw .invalidData(path: path, reason: error.reason)
+            }
+            guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 })
+            else {
+                throw .invalidData(path: path, reason: "file is empty")
+            }
+            let base = imageDirectory ?? URL(fileURLWithPath: path).deletingLastPathComponent().path
+            examples =
+                path.hasSuffix(".jsonl")
+                ? try CaptionJSONLayouts.lines(bytes, path: path, base: base)
+                : try CaptionJSONLayouts.document(bytes, path: path, base: base)
         }
         let captioned = examples.filter { !$0.captions.isEmpty }
         guard !captioned.isEmpty else {
@@ -62,87 +92,8 @@ public enum CaptionDataset {
         return captioned
     }
 
-    private static func jsonLines(_ bytes: [UInt8], path: String, base: String)
-        throws(CaptionError) -> [CaptionExample]
-    {
-        struct Line: Decodable {
-            var image: String
-            var captions: [String]
-        }
-        var examples: [CaptionExample] = []
-        for (number, line) in String(decoding: bytes, as: UTF8.self)
-            .split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            do {
-                let item = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
-                examples.append(
-                    CaptionExample(
-                        imagePath: resolve(item.image, base: base), imageID: examples.count,
-                        captions: item.captions))
-            } catch {
-                throw .invalidData(
-                    path: path,
-                    reason: "line \(number + 1): expected {\"image\": …, \"captions\": [...]}")
-            }
-        }
-        return examples
-    }
-
-    private static func json(
-        _ bytes: [UInt8], path: String, imageDirectory: String?, base: String
-    ) throws(CaptionError) -> [CaptionExample] {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes))
-        } catch {
-            throw .invalidData(path: path, reason: "not valid JSON")
-        }
-        guard let root = object as? [String: Any], let images = root["images"] as? [[String: Any]]
-        else {
-            throw .invalidData(path: path, reason: "expected an object with an \"images\" array")
-        }
-        if let annotations = root["annotations"] as? [[String: Any]] {
-            var captions: [Int: [String]] = [:]
-            for annotation in annotations {
-                guard let id = annotation["image_id"] as? Int,
-                    let caption = annotation["caption"] as? String
-                else {
-                    throw .invalidData(path: path, reason: "annotation without image_id/caption")
-                }
-                captions[id, default: []].append(caption)
-            }
-            let directory = imageDirectory ?? base
-            return try images.map { image throws(CaptionError) in
-                guard let id = image["id"] as? Int, let name = image["file_name"] as? String else {
-                    throw .invalidData(path: path, reason: "image without id/file_name")
-                }
-                return CaptionExample(
-                    imagePath: resolve(name, base: directory), imageID: id,
-                    captions: captions[id] ?? [])
-            }
-        }
-        // Karpathy's split file.
-        return try images.enumerated().map { index, image throws(CaptionError) in
-            guard let name = image["filename"] as? String,
-                let sentences = image["sentences"] as? [[String: Any]]
-            else {
-                throw .invalidData(
-                    path: path,
-                    reason: "images need either COCO annotations or Karpathy sentences/filename")
-            }
-            let folder = image["filepath"] as? String
-            let relative = folder.map { $0 + "/" + name } ?? name
-            return CaptionExample(
-                imagePath: resolve(relative, base: imageDirectory ?? base),
-                imageID: image["cocoid"] as? Int ?? image["imgid"] as? Int ?? index,
-                captions: sentences.compactMap {
-                    ($0["raw"] as? String) ?? ($0["tokens"] as? [String])?.joined(separator: " ")
-                },
-                split: image["split"] as? String)
-        }
-    }
-
-    private static func resolve(_ path: String, base: String) -> String {
+    /// `path` itself when absolute, else `base/path`.
+    static func resolve(_ path: String, base: String) -> String {
         path.hasPrefix("/") ? path : base + "/" + path
     }
 }

@@ -51,13 +51,15 @@ public struct EvaluatedCaption: Encodable, Sendable {
 
 /// Evaluation of a model on a dataset.
 public enum CaptionEvaluation {
-    /// Captions every image of `dataPath` (only the `test` split of a Karpathy split file) with
+    /// Captions every image of `dataPath` (only the `test` split of a Karpathy split file; relative
+    /// image paths resolved under `imageDirectory` when given) with
     /// beam width `beamWidth` and length penalty `lengthPenalty` (see
     /// `CaptionModel.captions(for:beamWidth:lengthPenalty:)`) and scores them.
     public static func run(
-        model: CaptionModel, dataPath: String, beamWidth: Int, lengthPenalty: Float? = nil
+        model: CaptionModel, dataPath: String, imageDirectory: String? = nil, beamWidth: Int,
+        lengthPenalty: Float? = nil
     ) throws -> CaptionEvaluationReport {
-        var examples = try CaptionDataset.load(dataPath)
+        var examples = try CaptionDataset.load(dataPath, imageDirectory: imageDirectory)
         if examples.contains(where: { $0.split == "test" }) {
             examples = examples.filter { $0.split == "test" }
         }

@@ -13,6 +13,8 @@ import GlimpseVision
 public struct CaptionTrainingOptions: Sendable {
     /// A dataset accepted by ``CaptionDataset/load(_:imageDirectory:)``.
     public var dataPath: String
+    /// Where the dataset's relative image paths are resolved (nil: beside the dataset).
+    public var imageDirectory: String?
     /// The model directory: the best model's files plus `checkpoint/` for resuming.
     public var outputDirectory: String
     public var configuration = CaptionModelConfiguration()
@@ -160,7 +162,8 @@ public enum CaptionTraining {
         _ options: CaptionTrainingOptions, display: ProgressDisplay
     ) throws -> CaptionTrainingReport {
         try options.validate()
-        let examples = try CaptionDataset.load(options.dataPath)
+        let examples = try CaptionDataset.load(
+            options.dataPath, imageDirectory: options.imageDirectory)
         let (train, validation) = split(examples, fraction: options.validationFraction)
         guard !train.isEmpty else {
             throw CaptionError.invalidData(path: options.dataPath, reason: "no training images")
@@ -237,7 +240,8 @@ public enum CaptionTraining {
         var calibration: CaptionCalibrationReport?
         if summary.interruption == nil && !validation.isEmpty {
             display.message("calibrating the best model's domain")
-            var calibrationOptions = CaptionCalibrationOptions(dataPath: options.dataPath)
+            var calibrationOptions = CaptionCalibrationOptions(
+                dataPath: options.dataPath, imageDirectory: options.imageDirectory)
             calibrationOptions.validationFraction = options.validationFraction
             calibration = try CaptionCalibration.calibrate(
                 modelDirectory: options.outputDirectory, options: calibrationOptions)

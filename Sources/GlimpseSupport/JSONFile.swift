@@ -16,16 +16,28 @@ public enum JSONFile {
         try decode(type, from: InputFile.read(path, limit: maxBytes), source: path)
     }
 
-    /// Decodes `bytes` as `T`; errors name `source`.
+    /// Decodes `bytes` as `T`; errors name `source`, and a syntax error its line and column
+    /// (`source:LINE:COLUMN`, see ``JSONSyntax``).
     public static func decode<T: Decodable>(
         _ type: T.Type, from bytes: [UInt8], source: String
     ) throws(FileError) -> T {
+        try checkSyntax(bytes, source: source)
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw FileError(path: source, reason: describe(error))
         } catch {
             throw FileError(path: source, reason: "not valid JSON")
+        }
+    }
+
+    /// Throws a ``FileError`` at `source:LINE:COLUMN` for the first syntax error in `bytes`.
+    public static func checkSyntax(_ bytes: [UInt8], source: String) throws(FileError) {
+        do {
+            try JSONSyntax.check(bytes)
+        } catch {
+            throw FileError(
+                path: "\(source):\(error.line):\(error.column)", reason: error.message)
         }
     }
 

@@ -39,6 +39,15 @@ final class LanguageModelCommandTests: XCTestCase {
         XCTAssertEqual(sample.status, 0, sample.stderr)
         XCTAssertTrue(sample.text.hasPrefix("Love"))
         XCTAssertEqual(sample.text.unicodeScalars.count, 4 + 30 + 1)  // prime, sample, newline
+        // --model, as every command takes it; the positional form stays as an alias.
+        let named = try runGlimpse([
+            "lm", "sample", "--model", out, "--length", "30", "--prime", "Love", "--seed", "2",
+        ])
+        XCTAssertEqual(named.status, 0, named.stderr)
+        XCTAssertEqual(named.text, sample.text)
+        let both = try runGlimpse(["lm", "sample", "--model", out, "/elsewhere"])
+        XCTAssertEqual(both.status, 64, both.stderr)
+        XCTAssertTrue(both.stderr.contains("disagree"), both.stderr)
     }
 
     func testMaxSecondsStopsAndSaves() throws {
