@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the fuzzers' seed corpora under fixtures/fuzz/ (png, jpeg, video, safetensors,
-# model) from the committed fixtures and a few tiny generated files.
+# model, captiondata) from the committed fixtures and a few tiny generated files.
 #
 #   bash scripts/make-fuzz-corpus.sh
 #
@@ -14,7 +14,7 @@ OUT="$FIX/fuzz"
 FF=(ffmpeg -nostdin -hide_banner -loglevel error -y)
 EXACT=(-fflags +bitexact -flags:v +bitexact -map_metadata -1 -map_chapters -1)
 
-for target in png jpeg video safetensors model; do
+for target in png jpeg video safetensors model captiondata; do
     mkdir -p "$OUT/$target"
     find "$OUT/$target" -type f ! -name 'crash-*' -delete
 done
@@ -126,4 +126,14 @@ for name, position in [("tiny_attention", True), ("tiny_no_position", False)]:
         with open(f"{out}/safetensors/tiny_decoder.safetensors", "wb") as f:
             f.write(files[3])
 PY
+# Caption datasets: one small file per layout (the first byte picks .json when even, .jsonl
+# when odd; see Tests/Fuzz/Sources/FuzzCaptionData).
+C="$OUT/captiondata"
+seed() { { printf "$1"; printf '%s' "$3"; } > "$C/$2"; }
+seed '\x00' coco.json '{"images": [{"id": 1, "file_name": "a.png"}, {"id": "b", "file_name": "b.png"}], "annotations": [{"image_id": 1, "caption": "a dog"}, {"image_id": "b", "caption": "two cats"}]}'
+seed '\x00' karpathy.json '{"images": [{"filepath": "val2014", "filename": "a.jpg", "split": "train", "cocoid": 3, "sentences": [{"raw": "a dog", "tokens": ["a", "dog"]}, {"tokens": ["a", "cat"]}]}]}'
+seed '\x00' neuraltalk2.json '[{"file_path": "a.jpg", "captions": ["a dog", "a brown dog"]}, {"file_path": "/abs/b.png", "captions": [], "id": 7}]'
+seed '\x01' lines.jsonl $'{"image": "a.png", "captions": ["a \\u00e9t\\u00e9 dog"]}\n\n{"image": "b.png", "caption": "one"}\n'
+seed '\x00' nested.json '{"images": [[[[{"a": [1.5e-3, -0, true, false, null]}]]]]}'
+
 du -sh "$OUT"

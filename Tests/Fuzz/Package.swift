@@ -19,6 +19,9 @@ let package = Package(
             name: "FuzzSafetensors",
             dependencies: [.product(name: "GlimpseTensor", package: "Glimpse")]),
         .executableTarget(
+            name: "FuzzCaptionData",
+            dependencies: [.product(name: "GlimpseCaption", package: "Glimpse")]),
+        .executableTarget(
             name: "FuzzModel",
             dependencies: [
                 .product(name: "GlimpseCaption", package: "Glimpse"),
