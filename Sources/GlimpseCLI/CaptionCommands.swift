@@ -185,6 +185,7 @@ struct CaptionCommand: ParsableCommand {
         @Option(
             help: "How images reach the input size: stretch, crop or pad (saved with the model).")
         var resize: Preprocessing.ResizeMode = .stretch
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup(title: "Training")
         var training: TrainingArguments
 
@@ -198,6 +199,7 @@ struct CaptionCommand: ParsableCommand {
             let display = training.start()
             var options = CaptionTrainingOptions(dataPath: data, outputDirectory: out)
             options.imageDirectory = images
+            options.limits = decode.limits
             options.configuration.decoder = decoder
             options.configuration.seed = training.seed
             options.configuration.attentionRegularization = attentionRegularization
@@ -254,6 +256,7 @@ struct CaptionCommand: ParsableCommand {
                 discussion: "Lines are {\"image\", \"caption\", \"fact_accurate\", "
                     + "\"problems\"}; the fact fields are null and empty without scenes.json."))
         var captions: String?
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup var compute: ThreadArguments
 
         func run() throws {
@@ -262,7 +265,7 @@ struct CaptionCommand: ParsableCommand {
                 contentsOf: try ModelLocation.resolve(model, name: "captioner"))
             let report = try CaptionEvaluation.run(
                 model: captioner, dataPath: data, imageDirectory: images, beamWidth: search.beam,
-                lengthPenalty: search.lengthPenalty)
+                lengthPenalty: search.lengthPenalty, limits: decode.limits)
             if let captions {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -314,6 +317,7 @@ struct CaptionCommand: ParsableCommand {
         @Option(help: "Fit the statistics on at most N training images, evenly spaced.")
         var fitImages = 2000
         @OptionGroup var search: CaptionSearchOptions
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup var compute: ThreadArguments
 
         func validate() throws {
@@ -325,6 +329,7 @@ struct CaptionCommand: ParsableCommand {
             let directory = try ModelLocation.resolve(model, name: "captioner")
             var options = CaptionCalibrationOptions(dataPath: data, imageDirectory: images)
             options.fitImages = fitImages
+            options.limits = decode.limits
             options.search = search.search()
             let report = try CaptionCalibration.calibrate(
                 modelDirectory: directory, options: options)

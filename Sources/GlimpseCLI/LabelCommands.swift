@@ -264,6 +264,7 @@ struct LabelCommand: ParsableCommand {
         var fps: Double = 5
         @Option(help: "Frames per training sequence (truncated backpropagation through time).")
         var window = 64
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup(title: "Training")
         var training: TrainingArguments
 
@@ -294,7 +295,7 @@ struct LabelCommand: ParsableCommand {
             display.message("decoding \(dataset.videos.count) videos at \(fps) fps")
             let clips = try dataset.clips(
                 fps: fps, preprocessing: options.configuration.encoder.preprocessing,
-                labels: dataset.labels)
+                labels: dataset.labels, limits: decode.limits)
             let held = clips.indices.filter { $0 % 10 == 9 }
             let report = try LabelTraining.run(
                 options, train: clips.indices.filter { $0 % 10 != 9 }.map { clips[$0] },
@@ -332,6 +333,7 @@ struct LabelCommand: ParsableCommand {
                 early_detection.
                 """)
         var json = false
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup var compute: ThreadArguments
 
         func run() throws {
@@ -341,7 +343,7 @@ struct LabelCommand: ParsableCommand {
             let clips = try data.load().clips(
                 fps: labeller.configuration.fps,
                 preprocessing: labeller.configuration.encoder.preprocessing,
-                labels: labeller.labels)
+                labels: labeller.labels, limits: decode.limits)
             let scores = LabelTraining.evaluate(labeller, on: clips)
             if json {
                 try Standard.printJSON(scores)

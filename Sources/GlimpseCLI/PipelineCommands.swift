@@ -147,37 +147,100 @@ struct PipelinesCommand: ParsableCommand {
         commandName: "pipelines",
         abstract: "List the shipped pipeline files and the stages pipeline files can name.")
 
-    func run() throws {
-        print("pipeline files:")
-        for path in PipelineLocation.shipped() {
-            let definition = try? PipelineDefinition.read(path)
-            let stages = definition?.stages.compactMap { entry -> String? in
-                if case .string(let name) = entry["stage"] { return name }
-                return nil
+    @Flag(help: "Print one JSON object: pipelines (path, input, stages) and stages.")
+    var json = false
+
+    /// One shipped pipeline file: its stages in order, or why it does not load.
+    struct PipelineEntry: Encodable {
+        var path: String
+        var input: String?
+        var stages: [String]
+        var error: String?
+    }
+
+    /// One stage a pipeline file can name.
+    struct StageEntry: Encodable {
+        struct Parameter: Encodable {
+            var name: String
+            var kind: String
+            var required: Bool
+            var defaultValue: ParameterValue?
+            var summary: String
+            enum CodingKeys: String, CodingKey {
+                case name, kind, required, summary
+                case defaultValue = "default"
             }
-            print("  \(path)")
-            if let definition {
-                print(
-                    "    input \(definition.input.rawValue): "
-                        + (stages ?? []).joined(separator: " → "))
+        }
+        var name: String
+        var input: String
+        var output: String
+        var batches: Bool
+        var parallel: Bool
+        var summary: String
+        var parameters: [Parameter]
+    }
+
+    struct Listing: Encodable {
+        var pipelines: [PipelineEntry]
+        var stages: [StageEntry]
+    }
+
+    static func listing() -> Listing {
+        let pipelines = PipelineLocation.shipped().map { path -> PipelineEntry in
+            do {
+                let definition = try PipelineDefinition.read(path)
+                return PipelineEntry(
+                    path: path, input: definition.input.rawValue,
+                    stages: definition.stages.compactMap { entry -> String? in
+                        if case .string(let name) = entry["stage"] { return name }
+                        return nil
+                    })
+            } catch {
+                return PipelineEntry(path: path, stages: [], error: error.localizedDescription)
+            }
+        }
+        let stages = PipelineLocation.registry.descriptors.map { stage in
+            StageEntry(
+                name: stage.name, input: "\(stage.inputType)", output: "\(stage.outputType)",
+                batches: stage.batches, parallel: stage.parallel, summary: stage.summary,
+                parameters: stage.parameters.map {
+                    StageEntry.Parameter(
+                        name: $0.name, kind: $0.kind.rawValue, required: $0.required,
+                        defaultValue: $0.defaultValue, summary: $0.summary)
+                })
+        }
+        return Listing(pipelines: pipelines, stages: stages)
+    }
+
+    func run() throws {
+        let listing = Self.listing()
+        if json {
+            try Standard.printJSON(listing)
+            return
+        }
+        print("pipeline files:")
+        for pipeline in listing.pipelines {
+            print("  \(pipeline.path)")
+            if let input = pipeline.input {
+                print("    input \(input): " + pipeline.stages.joined(separator: " → "))
+            } else if let error = pipeline.error {
+                print("    does not load: \(error)")
             }
         }
         print("\nstages:")
-        for stage in PipelineLocation.registry.descriptors {
+        for stage in listing.stages {
             var traits: [String] = []
             if stage.batches { traits.append("batches") }
             if stage.parallel { traits.append("parallel") }
             print(
-                "  \(stage.name): \(stage.inputType) → \(stage.outputType)"
+                "  \(stage.name): \(stage.input) → \(stage.output)"
                     + (traits.isEmpty ? "" : "  (" + traits.joined(separator: ", ") + ")"))
             print("    \(stage.summary)")
             for parameter in stage.parameters {
                 let note =
                     parameter.required
                     ? "required" : parameter.defaultValue.map { "default \($0)" } ?? "optional"
-                print(
-                    "    \(parameter.name) (\(parameter.kind.rawValue), \(note)): \(parameter.summary)"
-                )
+                print("    \(parameter.name) (\(parameter.kind), \(note)): \(parameter.summary)")
             }
         }
     }

@@ -186,6 +186,7 @@ struct VQACommand: ParsableCommand {
         var hops = 1
         @Option(help: "Answers kept (the most frequent training answers).")
         var maxAnswers = 100
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup(title: "Training")
         var training: TrainingArguments
 
@@ -208,6 +209,7 @@ struct VQACommand: ParsableCommand {
             options.seed = training.seed
             options.resume = training.resume
             options.overwrite = training.overwrite
+            options.limits = decode.limits
             let validation = try val.map {
                 try VQADataset(jsonl: $0, requireAnswers: true).examples
             }
@@ -233,6 +235,7 @@ struct VQACommand: ParsableCommand {
         var model: String?
         @Flag(help: "Print one JSON object: accuracy, by_answer_type, by_question_type.")
         var json = false
+        @OptionGroup var decode: DecodeOptions
         @OptionGroup var compute: ThreadArguments
 
         func run() throws {
@@ -242,13 +245,9 @@ struct VQACommand: ParsableCommand {
             var cache: [String: Image] = [:]
             let evaluation = try answerer.evaluate(examples) { path throws(VQAError) -> Image in
                 if let image = cache[path] { return image }
-                do {
-                    let image = try Image(contentsOf: path, layout: .rgb)
-                    cache[path] = image
-                    return image
-                } catch {
-                    throw .invalidData(path: path, reason: error.localizedDescription)
-                }
+                let image = try VQATraining.loadImage(path, limits: decode.limits)
+                cache[path] = image
+                return image
             }
             if json {
                 try Standard.printJSON(evaluation)

@@ -17,6 +17,8 @@ public struct CaptionCalibrationOptions: Sendable {
     /// data (its validation split provides the held-out images).
     public var dataPath: String
     public var imageDirectory: String?
+    /// Images larger than this are refused before they are decoded.
+    public var limits = DecodeLimits.standard
     /// At most this many training images (evenly spaced) are fitted.
     public var fitImages = 2000
     /// The search whose captions the log-probability threshold is chosen on.
@@ -66,14 +68,14 @@ public enum CaptionCalibration {
         let fitted = stride(from: 0, to: train.count, by: every).map { train[$0] }
         let encoder = model.configuration.encoder
         var fit = FeatureDomain.Fit(locations: encoder.locations, channels: encoder.featureSize)
-        try forEachBatch(of: fitted, size: options.batchSize, model: model) { fit.add($1) }
+        try forEachBatch(of: fitted, options: options, model: model) { fit.add($1) }
         guard var features = fit.domain() else {
             throw CaptionError.invalidData(path: options.dataPath, reason: "no training images")
         }
         var distances: [Float] = []
         var grids: [Tensor] = []
         var meanLogProbabilities: [Float] = []
-        try forEachBatch(of: heldOut, size: options.batchSize, model: model) { _, grid in
+        try forEachBatch(of: heldOut, options: options, model: model) { _, grid in
             distances += features.distances(grid)
             grids.append(grid)
             meanLogProbabilities += try model.captions(for: grid, search: options.search).map {
@@ -109,12 +111,13 @@ public enum CaptionCalibration {
     }
 
     private static func forEachBatch(
-        of examples: [CaptionExample], size: Int, model: CaptionModel,
+        of examples: [CaptionExample], options: CaptionCalibrationOptions, model: CaptionModel,
         _ body: (Int, Tensor) throws -> Void
     ) throws {
+        let size = options.batchSize
         for start in stride(from: 0, to: examples.count, by: size) {
             let images = try examples[start..<min(examples.count, start + size)].map {
-                try Image(contentsOf: $0.imagePath, layout: .rgb)
+                try Image(contentsOf: $0.imagePath, layout: .rgb, limits: options.limits)
             }
             try body(start, withoutGradients { model.features(of: images) })
         }

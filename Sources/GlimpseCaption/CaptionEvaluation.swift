@@ -57,14 +57,15 @@ public enum CaptionEvaluation {
     /// `CaptionModel.captions(for:beamWidth:lengthPenalty:)`) and scores them.
     public static func run(
         model: CaptionModel, dataPath: String, imageDirectory: String? = nil, beamWidth: Int,
-        lengthPenalty: Float? = nil
+        lengthPenalty: Float? = nil, limits: DecodeLimits = .standard
     ) throws -> CaptionEvaluationReport {
         var examples = try CaptionDataset.load(dataPath, imageDirectory: imageDirectory)
         if examples.contains(where: { $0.split == "test" }) {
             examples = examples.filter { $0.split == "test" }
         }
         let captions = try generate(
-            model: model, examples: examples, beamWidth: beamWidth, lengthPenalty: lengthPenalty)
+            model: model, examples: examples, beamWidth: beamWidth, lengthPenalty: lengthPenalty,
+            limits: limits)
         let scores = CaptionScores.compute(
             candidates: captions, references: examples.map(\.captions))
         var facts: Double?
@@ -113,13 +114,13 @@ public enum CaptionEvaluation {
     /// Captions for every example, encoded in batches.
     public static func generate(
         model: CaptionModel, examples: [CaptionExample], beamWidth: Int,
-        lengthPenalty: Float? = nil,
+        lengthPenalty: Float? = nil, limits: DecodeLimits = .standard,
         batchSize: Int = 64
     ) throws -> [String] {
         var captions: [String] = []
         for start in stride(from: 0, to: examples.count, by: batchSize) {
             let images = try examples[start..<min(examples.count, start + batchSize)].map {
-                try Image(contentsOf: $0.imagePath, layout: .rgb)
+                try Image(contentsOf: $0.imagePath, layout: .rgb, limits: limits)
             }
             let features = withoutGradients { model.features(of: images) }
             captions += try model.captions(

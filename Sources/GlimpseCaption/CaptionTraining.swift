@@ -15,6 +15,8 @@ public struct CaptionTrainingOptions: Sendable {
     public var dataPath: String
     /// Where the dataset's relative image paths are resolved (nil: beside the dataset).
     public var imageDirectory: String?
+    /// Images larger than this are refused before they are decoded.
+    public var limits = DecodeLimits.standard
     /// The model directory: the best model's files plus `checkpoint/` for resuming.
     public var outputDirectory: String
     public var configuration = CaptionModelConfiguration()
@@ -212,7 +214,8 @@ public enum CaptionTraining {
         display.message("loading \(train.count) training and \(validation.count) validation images")
         let task = CaptionTask(
             model: model,
-            inputs: try loadImages(train, preprocessing: configuration.encoder.preprocessing),
+            inputs: try loadImages(
+                train, preprocessing: configuration.encoder.preprocessing, limits: options.limits),
             captions: train.map { example in
                 example.captions.map {
                     [CaptionVocabulary.start]
@@ -224,7 +227,7 @@ public enum CaptionTraining {
                 count: train.count, batchSize: options.batchSize, seed: options.seed),
             seed: options.seed,
             validationImages: try validation.map { example throws -> Image in
-                try Image(contentsOf: example.imagePath, layout: .rgb)
+                try Image(contentsOf: example.imagePath, layout: .rgb, limits: options.limits)
             },
             validationReferences: validation.map(\.captions))
 
@@ -242,6 +245,7 @@ public enum CaptionTraining {
             display.message("calibrating the best model's domain")
             var calibrationOptions = CaptionCalibrationOptions(
                 dataPath: options.dataPath, imageDirectory: options.imageDirectory)
+            calibrationOptions.limits = options.limits
             calibrationOptions.validationFraction = options.validationFraction
             calibration = try CaptionCalibration.calibrate(
                 modelDirectory: options.outputDirectory, options: calibrationOptions)
@@ -292,13 +296,13 @@ public enum CaptionTraining {
     }
 
     /// Decodes and preprocesses every image once.   -> [N, 3, H, W]
-    static func loadImages(_ examples: [CaptionExample], preprocessing: Preprocessing) throws
-        -> Tensor
-    {
+    static func loadImages(
+        _ examples: [CaptionExample], preprocessing: Preprocessing, limits: DecodeLimits
+    ) throws -> Tensor {
         var scalars: [Float] = []
         scalars.reserveCapacity(examples.count * 3 * preprocessing.width * preprocessing.height)
         for example in examples {
-            let image = try Image(contentsOf: example.imagePath, layout: .rgb)
+            let image = try Image(contentsOf: example.imagePath, layout: .rgb, limits: limits)
             scalars += preprocessing.tensor([image]).scalars
         }
         return Tensor(

@@ -214,10 +214,12 @@ public struct ActivityDataset: Sendable {
     }
 
     /// Each video decoded at `fps`, resized to the model's input, frames labelled by time.
-    /// Labels the model does not know are refused, naming the video.
-    public func clips(fps: Double, preprocessing: Preprocessing, labels: [String]) throws
-        -> [LabelledClip]
-    {
+    /// Labels the model does not know are refused, naming the video; so are frames larger
+    /// than `limits`.
+    public func clips(
+        fps: Double, preprocessing: Preprocessing, labels: [String],
+        limits: DecodeLimits = .standard
+    ) throws -> [LabelledClip] {
         try videos.map { video in
             for segment in video.segments where !labels.contains(segment.label) {
                 throw LabelingError.invalidData(
@@ -229,7 +231,7 @@ public struct ActivityDataset: Sendable {
                 path: video.path,
                 options: VideoReadOptions(
                     size: (preprocessing.width, preprocessing.height),
-                    sampling: FrameSampling(fps: fps)))
+                    sampling: FrameSampling(fps: fps), limits: limits))
             var frames: [Image] = []
             var times: [Double] = []
             while let frame = try reader.nextFrame() {

@@ -117,8 +117,9 @@ public final class VideoReader {
             }
             guard options.limits.admits(width: size.width, height: size.height) else {
                 throw .invalidArgument(
-                    "frame size \(size.width)x\(size.height) exceeds the limit of "
-                        + "\(options.limits.effectiveMaxPixels) pixels")
+                    "\(path): frames scaled to \(size.width)x\(size.height) exceed the limit of "
+                        + "\(options.limits.effectiveMaxPixels) pixels (raise it with --max-pixels)"
+                )
             }
         }
         let logOwner = FFmpegLog.register()

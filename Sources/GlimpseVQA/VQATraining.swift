@@ -20,6 +20,8 @@ public struct VQATrainingOptions: Sendable {
     public var batchSize = 64
     public var learningRate: Float = 2e-3
     public var clipNorm: Float = 5
+    /// Images larger than this are refused before they are decoded.
+    public var limits = DecodeLimits.standard
     /// A model directory whose CNN weights start the encoder (``VQAModel/initializeEncoder(from:)``);
     /// nil starts from random weights. Ignored on resume, where the checkpoint has them.
     public var encoderSource: String?
@@ -180,7 +182,7 @@ public enum VQATraining {
         var pictures: [Image] = []
         for example in training where rowOfImage[example.image] == nil {
             rowOfImage[example.image] = pictures.count
-            pictures.append(try load(example.image))
+            pictures.append(try loadImage(example.image, limits: options.limits))
         }
         display.message(
             "\(training.count) training questions on \(pictures.count) images, "
@@ -212,7 +214,8 @@ public enum VQATraining {
         }
         var validationImages: [String: Image] = [:]
         for example in held where validationImages[example.image] == nil {
-            validationImages[example.image] = try load(example.image)
+            validationImages[example.image] = try loadImage(
+                example.image, limits: options.limits)
         }
         var questionsOfImage = [[Int]](repeating: [], count: pictures.count)
         for (row, question) in questions.enumerated() {
@@ -238,12 +241,16 @@ public enum VQATraining {
             unanswerable: unanswerable, interruption: summary.interruption)
     }
 
-    /// Decodes an image, naming the file in the error.
-    static func load(_ path: String) throws(VQAError) -> Image {
+    /// Decodes an image as RGB, refusing one larger than `limits`; the error names the file.
+    public static func loadImage(_ path: String, limits: DecodeLimits) throws(VQAError) -> Image {
         do {
-            return try Image(contentsOf: path, layout: .rgb)
+            return try Image(contentsOf: path, layout: .rgb, limits: limits)
         } catch {
-            throw .invalidData(path: path, reason: error.localizedDescription)
+            let message = error.localizedDescription
+            throw .invalidData(
+                path: path,
+                reason: message.hasPrefix(path + ": ")
+                    ? String(message.dropFirst(path.count + 2)) : message)
         }
     }
 
