@@ -139,7 +139,8 @@ let package = Package(
         .testTarget(
             name: "GlimpseLabelingTests",
             dependencies: [
-                "GlimpseLabeling", "GlimpseLayers", "GlimpseMedia", "GlimpseScenes",
+                "GlimpseLabeling", "GlimpseLayers", "GlimpseMedia", "GlimpsePipeline",
+                "GlimpseScenes",
                 "GlimpseTensor",
                 "GlimpseTraining", "TestSupport",
             ]),

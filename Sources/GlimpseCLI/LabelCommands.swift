@@ -218,12 +218,7 @@ struct LabelCommand: ParsableCommand {
                         ].joined(separator: ","))
                 }
             case .vtt:
-                print("WEBVTT\n")
-                for (index, segment) in segments.enumerated() {
-                    print("\(index + 1)")
-                    print("\(Self.timestamp(segment.start)) --> \(Self.timestamp(segment.end))")
-                    print(String(format: "%@ (%.0f%%)\n", segment.label, segment.confidence * 100))
-                }
+                print(WebVTT.document(segments), terminator: "")
             case .activitynet:
                 break
             }
@@ -232,14 +227,6 @@ struct LabelCommand: ParsableCommand {
         /// ActivityNet's video id: the file name without its extension.
         static func videoID(_ path: String) -> String {
             ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        }
-
-        /// WebVTT's hh:mm:ss.ttt.
-        static func timestamp(_ seconds: Double) -> String {
-            let milliseconds = Int((seconds * 1000).rounded())
-            return String(
-                format: "%02d:%02d:%02d.%03d", milliseconds / 3_600_000,
-                milliseconds / 60000 % 60, milliseconds / 1000 % 60, milliseconds % 1000)
         }
     }
 

@@ -165,6 +165,15 @@ public enum LabelStages {
                 model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000),
                 limits: DecodeLimits(
                     maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling)))
-        }
+        },
+        StageDescriptor(
+            name: "write-subtitles",
+            summary: "Writes each video's segments as WebVTT subtitles, DIR/ID.vtt.",
+            parameters: [
+                StageParameter("dir", .string, required: true, "folder the .vtt files go to")
+            ]
+        ) { arguments, _ in
+            WriteSubtitles(directory: try arguments.string("dir"))
+        },
     ]
 }
