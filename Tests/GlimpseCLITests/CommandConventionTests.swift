@@ -78,6 +78,7 @@ final class CommandConventionTests: XCTestCase {
             (["vqa", "train", "--data", questions, "--out", root + "/m2"], image),
             (["vqa", "eval", "--data", questions], image),
             (["label", "train", "--data", activities, "--out", root + "/m3"], video),
+            (["label", "eval", "--data", activities], video),
         ] {
             let result = try runGlimpse(arguments + ["--max-pixels", "100"])
             XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
