@@ -98,7 +98,7 @@ let package = Package(
             name: "GlimpseBench",
             dependencies: [
                 "GlimpseMedia", "GlimpseTensor", "GlimpseLayers", "GlimpseCaption", "GlimpseScenes",
-                "GlimpsePipeline", "GlimpseVision",
+                "GlimpsePipeline", "GlimpseVision", "GlimpseVQA", "GlimpseLabeling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

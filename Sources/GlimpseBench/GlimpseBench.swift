@@ -9,7 +9,9 @@ struct GlimpseBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glimpse-bench",
         abstract: "Measure Glimpse against the ffmpeg CLI and the reference figures of its peers.",
-        subcommands: [MediaBench.self, CoreBench.self, CaptionBench.self, PipelineBench.self])
+        subcommands: [
+            MediaBench.self, CoreBench.self, CaptionBench.self, PipelineBench.self, VQABench.self,
+        ])
 }
 
 /// Timing, process and memory helpers shared by the benchmarks.
@@ -63,6 +65,45 @@ enum Measure {
                     ("note: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are set; they halve OpenBLAS speed."
                         + " Run with env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE.\n").utf8))
         }
+    }
+}
+
+/// How many cores' worth of CPU other processes used since it was made: /proc/stat's busy time
+/// less this process's and its waited-for children's, as benchutil.py measures the peers.
+struct LoadMeter {
+    private let busy: Double
+    private let own: Double
+    private let start = DispatchTime.now().uptimeNanoseconds
+
+    init() {
+        busy = Self.systemBusySeconds()
+        own = Self.ownSeconds()
+    }
+
+    /// Average cores used by other processes since `init`.
+    func foreignCores() -> Double {
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let foreign = (Self.systemBusySeconds() - busy) - (Self.ownSeconds() - own)
+        return max(0, foreign / max(elapsed, 1e-9))
+    }
+
+    private static let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// Busy time of all processors: the first line of /proc/stat less idle and iowait.
+    private static func systemBusySeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let first = stat.split(separator: "\n").first
+        else { return 0 }
+        let values = first.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+        guard values.count == 8 else { return 0 }
+        return (values.reduce(0, +) - values[3] - values[4]) / ticks
+    }
+
+    private static func ownSeconds() -> Double {
+        var usage = tms()
+        _ = times(&usage)
+        let total = usage.tms_utime + usage.tms_stime + usage.tms_cutime + usage.tms_cstime
+        return Double(total) / ticks
     }
 }
 

@@ -105,3 +105,44 @@ enum Workloads {
         return (32 / train, b1 * 1000, 32 / b32)
     }
 }
+
+extension Workloads {
+    /// (f) torch_bench.py's VQANet op for op, from Glimpse layers: embedding 1000→128, LSTM
+    /// 128→256 over 12 words (q = the last state), one attention hop over the given 8×8×128
+    /// grid (h = tanh(W_I v_i + W_Q q), p = softmax(wᵀh), u = W_v Σ p_i v_i + q), MLP
+    /// 256→256→100; batch 64 with Adam, inference at 64 and 1.
+    static func vqa(runs: Int) -> (train: Double, inferB64: Double, inferB1: Double) {
+        let store = ParameterStore(seed: 0)
+        let (n, steps, v, e, h, d, a, k) = (64, 12, 1000, 128, 256, 128, 256, 100)
+        let embedding = Embedding(count: v, dimension: e, in: store.scope("embed"))
+        let lstm = LSTM(inputSize: e, hiddenSize: h, in: store.scope("lstm"))
+        let attention = SoftAttention(features: d, hidden: h, attention: a, in: store.scope("att"))
+        let imageProjection = Linear(d, h, in: store.scope("img_proj"))
+        let fc1 = Linear(h, h, in: store.scope("fc1"))
+        let fc2 = Linear(h, k, in: store.scope("fc2"))
+        /// grid [N, P, D], words time-major (T·N ids) -> logits [N, K]
+        func forward(_ grid: Tensor, _ words: [Int]) -> Tensor {
+            let rows = grid.shape[0]
+            let outputs = lstm(embedding(words).reshaped(to: [steps, rows, e]))  // [T, N, H]
+            let q = outputs.slice(axis: 0, range: (steps - 1)..<steps).reshaped(to: [rows, h])
+            let (context, _) = attention(grid, hidden: q)  // [N, D]
+            return fc2(relu(fc1(imageProjection(context) + q)))
+        }
+        var generator = SplitMix64(seed: 5)
+        let grid = Tensor(randomNormal: [n, 64, d], using: &generator)
+        let words = (0..<(steps * n)).map { _ in Int(generator.next() % UInt64(v)) }
+        let answers = (0..<n).map { _ in Int(generator.next() % UInt64(k)) }
+        var adam = Adam(parameters: store.parameters)
+        let train = Measure.median(runs: runs) {
+            crossEntropy(logits: forward(grid, words), targets: answers).backward()
+            adam.step()
+        }
+        let infer = withoutGradients { Measure.median(runs: runs * 2) { _ = forward(grid, words) } }
+        let one = grid.slice(axis: 0, range: 0..<1)
+        let oneQuestion = (0..<steps).map { words[$0 * n] }
+        let single = withoutGradients {
+            Measure.median(runs: runs * 20) { _ = forward(one, oneQuestion) }
+        }
+        return (Double(n) / train, Double(n) / infer, single * 1000)
+    }
+}
