@@ -11,6 +11,7 @@ struct GlimpseBench: ParsableCommand {
         abstract: "Measure Glimpse against the ffmpeg CLI and the reference figures of its peers.",
         subcommands: [
             MediaBench.self, CoreBench.self, CaptionBench.self, PipelineBench.self, VQABench.self,
+            LabelBench.self,
         ])
 }
 
