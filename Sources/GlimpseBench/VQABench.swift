@@ -135,15 +135,6 @@ struct VQABench: ParsableCommand {
         configuration.encoder.preprocessing.width = 16
         configuration.encoder.preprocessing.height = 16
         configuration.encoder.positionEmbedding = false
-        // The workload's grid carries no location coordinates: `attended_positions: false`,
-        // set as a config.json sets it.
-        guard
-            var fields = try JSONSerialization.jsonObject(
-                with: try JSONEncoder().encode(configuration)) as? [String: Any]
-        else { throw ValidationError("a VQA configuration did not encode as a JSON object") }
-        fields["attended_positions"] = false
-        configuration = try JSONDecoder().decode(
-            VQAModelConfiguration.self, from: try JSONSerialization.data(withJSONObject: fields))
         // <pad>, <unk> and 998 words; 100 answers.
         let words = (0..<998).map { "w\($0)" }.joined(separator: " ")
         let model = VQAModel(
