@@ -93,15 +93,11 @@ struct CaptionCommand: ParsableCommand {
             let items = RunInputs.items(paths, kind: .images)
             var failures: [String] = []
             var mapped: CaptionResult?
-            var mappedPath = ""
             let report = try batchRun.run(pipeline, over: items, printing: false) { path, result in
                 switch result {
                 case .success(let value):
                     guard let captioned = value as? CaptionResult else { return }
-                    if mapped == nil {
-                        mapped = captioned
-                        mappedPath = path
-                    }
+                    if mapped == nil { mapped = captioned }
                     Self.warn(about: captioned, of: path)
                     guard batchRun.out == nil else { return }
                     if json {
@@ -120,12 +116,14 @@ struct CaptionCommand: ParsableCommand {
                     failures.append(path)
                 }
             }
-            if let attentionMap, let mapped {
-                try AttentionMapWriter.write(
-                    caption: mapped.caption,
-                    image: try Image(contentsOf: mappedPath, layout: .rgb, limits: decode.limits),
-                    model: try CaptionModel(contentsOf: directory), resize: resize, to: attentionMap
-                )
+            if let attentionMap, let mapped, let image = mapped.image {
+                do {
+                    try AttentionMapSheet.render(
+                        mapped.caption, of: image, model: try CaptionModel(contentsOf: directory)
+                    ).write(to: attentionMap)
+                } catch let error as CaptionError {
+                    throw ValidationFailure("\(attentionMap): \(error.localizedDescription)")
+                }
             }
             if !failures.isEmpty {
                 throw ValidationFailure(

@@ -151,17 +151,9 @@ struct LabelCommand: ParsableCommand {
         func label(_ video: String, with labeller: LabelVideoFrames, printingFrames: Bool)
             throws -> VideoLabels
         {
-            var writer: VideoWriter?
+            var writer = annotate.map { AnnotatedVideoWriter(path: $0, fps: labeller.fps) }
             let labels = try labeller.label(video) { frame, line in
-                if let annotate {
-                    let output =
-                        try writer
-                        ?? VideoWriter(
-                            path: annotate, width: frame.image.width, height: frame.image.height,
-                            fps: labeller.fps)
-                    writer = output
-                    try output.append(Self.annotated(frame.image, with: line))
-                }
+                try writer?.append(frame.image, labelled: line)
                 if printingFrames {
                     print(
                         String(format: "%9.3f  %-12@ %.3f", line.time, line.label, line.confidence))
@@ -174,20 +166,6 @@ struct LabelCommand: ParsableCommand {
                     message: error.localizedDescription, frames: labels.frames.count)
             }
             return labels
-        }
-
-        /// The frame with a black band at the top holding "label 97%", its text about a 24th of
-        /// the frame's width per character at most.
-        static func annotated(_ image: Image, with line: FrameLine) -> Image {
-            var picture = image
-            let text = "\(line.label) \(Int((line.confidence * 100).rounded()))%"
-            let scale = max(1, min(image.width / 160, image.height / 60))
-            let size = BitmapFont.size(of: text, scale: scale)
-            picture.fillRectangle(
-                x: 0, y: 0, width: image.width, height: size.height + 4 * scale, color: [0, 0, 0])
-            picture.drawText(
-                text, x: 2 * scale, y: 2 * scale, color: [255, 255, 255], scale: scale)
-            return picture
         }
 
         /// Prints one video's labels in `format` (activitynet is printed once, at the end).

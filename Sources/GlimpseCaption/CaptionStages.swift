@@ -6,17 +6,20 @@ import GlimpseTensor
 
 /// A caption as a run's result: `{"caption", "log_prob", "truncated", "confidence",
 /// "in_domain"}` plus `"captions"` (the n best, each `{"caption", "log_prob"}`) when more
-/// than one was asked for; and the generated captions themselves (with their attention) for a
-/// caller drawing attention maps.
+/// than one was asked for; and the generated captions themselves (with their attention) and
+/// the image the model saw, for a caller drawing attention maps.
 public struct CaptionResult: Encodable, Sendable {
     /// The n best, best first (at least one).
     public var captions: [GeneratedCaption]
     /// nil when the model has no calibrated domain.
     public var confidence: CaptionConfidence?
+    /// The image as the model was given it (after preprocessing); not part of the JSON.
+    public var image: Image?
 
-    public init(captions: [GeneratedCaption], confidence: CaptionConfidence?) {
+    public init(captions: [GeneratedCaption], confidence: CaptionConfidence?, image: Image? = nil) {
         self.captions = captions
         self.confidence = confidence
+        self.image = image
     }
 
     /// The best caption.
@@ -87,7 +90,7 @@ public struct CaptionImages: Stage {
                         captions: best,
                         confidence: shares.flatMap {
                             model.domain?.confidence(of: best[0], unlikeShare: $0[i])
-                        }))
+                        }, image: images[i]))
             }
         } catch {
             return images.map { _ in .failure(error) }
@@ -125,6 +128,20 @@ public enum CaptionStages {
                     lengthPenalty: try arguments.optionalNumber("length_penalty", in: 0...100).map(
                         Float.init),
                     blocksTrigrams: arguments.bool("block_trigrams")))
-        }
+        },
+        StageDescriptor(
+            name: "write-attention-maps",
+            summary: "Writes each caption's per-word attention maps as one PNG sheet, DIR/ID.png.",
+            parameters: [
+                StageParameter("dir", .string, required: true, "folder the .png files go to"),
+                StageParameter(
+                    "model", .string, required: true,
+                    "the caption stage's model (its vocabulary and feature grid)"),
+            ]
+        ) { arguments, context in
+            let directory = try context.modelDirectory(try arguments.string("model"))
+            let model = try context.shared(directory) { try CaptionModel(contentsOf: directory) }
+            return WriteAttentionMaps(directory: try arguments.string("dir"), model: model)
+        },
     ]
 }

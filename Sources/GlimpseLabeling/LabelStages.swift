@@ -54,14 +54,18 @@ public struct SegmentLine: Codable, Sendable {
     }
 }
 
-/// A video's labels: every sampled frame's, and the merged segments.
+/// A video's labels: the rate its frames were sampled at, every sampled frame's label, and the
+/// merged segments.
 public struct VideoLabels: Codable, Sendable {
     public var video: String
+    /// Frames per second labelled (what `write-annotated-video` decodes again).
+    public var fps: Double
     public var frames: [FrameLine]
     public var segments: [SegmentLine]
 
-    public init(video: String, frames: [FrameLine], segments: [SegmentLine]) {
+    public init(video: String, fps: Double, frames: [FrameLine], segments: [SegmentLine]) {
         self.video = video
+        self.fps = fps
         self.frames = frames
         self.segments = segments
     }
@@ -140,7 +144,7 @@ public struct LabelVideoFrames: Stage {
             throw PartialLabels(message: error.localizedDescription, frames: frames.count)
         }
         return VideoLabels(
-            video: video, frames: frames,
+            video: video, fps: fps, frames: frames,
             segments: FrameLine.segments(frames, background: model.labels[0]))
     }
 }
@@ -174,6 +178,21 @@ public enum LabelStages {
             ]
         ) { arguments, _ in
             WriteSubtitles(directory: try arguments.string("dir"))
+        },
+        StageDescriptor(
+            name: "write-annotated-video",
+            summary: "Writes each labelled video with its frames' labels drawn on, DIR/ID.mp4.",
+            parameters: [
+                StageParameter("dir", .string, required: true, "folder the .mp4 files go to"),
+                StageParameter(
+                    "max_pixels", .int, default: .int(DecodeLimits.standard.maxPixels),
+                    "refuse frames larger than this many pixels"),
+            ]
+        ) { arguments, _ in
+            WriteAnnotatedVideo(
+                directory: try arguments.string("dir"),
+                limits: DecodeLimits(
+                    maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling)))
         },
     ]
 }

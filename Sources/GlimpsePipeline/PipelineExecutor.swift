@@ -122,7 +122,7 @@ public struct PipelineExecutor: Sendable {
             return ()
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let results = worker.processBatch(values)
+        let results = worker.processBatch(values, good.map { batch[$0].id })
         worker.busySeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         for (position, index) in good.enumerated() {
             batch[index].value =

@@ -10,13 +10,14 @@ public func pipelineTypeName<T>(_ type: T.Type) -> String {
 
 /// A processing instance of a step: one per worker thread.
 final class StepWorker: @unchecked Sendable {
-    let processBatch: ([Any]) -> [Result<Any, any Error>]
+    /// Processes values, each with the identity of the input it comes from.
+    let processBatch: ([Any], [String]) -> [Result<Any, any Error>]
     let close: () throws -> Void
     /// Seconds spent in the stage so far (read once the worker's thread is done).
     var busySeconds: Double = 0
 
     init(
-        processBatch: @escaping ([Any]) -> [Result<Any, any Error>],
+        processBatch: @escaping ([Any], [String]) -> [Result<Any, any Error>],
         close: @escaping () throws -> Void
     ) {
         self.processBatch = processBatch
@@ -59,33 +60,69 @@ public struct PipelineStep: @unchecked Sendable {
     ) where S.Output: Encodable {
         self.init(
             stage, batchSize: batchSize, workers: workers, parameters: parameters,
-            encode: { value in
-                guard let output = value as? S.Output else {
-                    throw PipelineError.unexpectedValue(
-                        stage: stage.name, expected: pipelineTypeName(S.Output.self))
-                }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                return try encoder.encode(output)
-            })
+            encode: Self.encoder(S.Output.self, stage: stage.name))
+    }
+
+    /// A step running copies of `stage`, which sees each value's input, and whose outputs can
+    /// be written as JSON results.
+    public init<S: SourcedStage>(
+        _ stage: S, batchSize: Int = 1, workers: Int = 1,
+        parameters: [String: ParameterValue] = [:]
+    ) where S.Output: Encodable {
+        self.init(
+            name: stage.name, input: S.Input.self, output: S.Output.self, batchSize: batchSize,
+            workers: workers, parameters: parameters,
+            encode: Self.encoder(S.Output.self, stage: stage.name)
+        ) {
+            var copy = stage
+            try copy.open()
+            let box = SourcedStageBox(copy)
+            return StepWorker(processBatch: box.process, close: box.close)
+        }
     }
 
     private init<S: Stage>(
         _ stage: S, batchSize: Int, workers: Int, parameters: [String: ParameterValue],
         encode: ((Any) throws -> Data)?
     ) {
-        name = stage.name
-        inputType = pipelineTypeName(S.Input.self)
-        outputType = pipelineTypeName(S.Output.self)
+        self.init(
+            name: stage.name, input: S.Input.self, output: S.Output.self, batchSize: batchSize,
+            workers: workers, parameters: parameters, encode: encode
+        ) {
+            var copy = stage
+            try copy.open()
+            let box = StageBox(copy)
+            return StepWorker(processBatch: { values, _ in box.process(values) }, close: box.close)
+        }
+    }
+
+    private init<Input, Output>(
+        name: String, input: Input.Type, output: Output.Type, batchSize: Int, workers: Int,
+        parameters: [String: ParameterValue], encode: ((Any) throws -> Data)?,
+        makeWorker: @escaping () throws -> StepWorker
+    ) {
+        self.name = name
+        inputType = pipelineTypeName(input)
+        outputType = pipelineTypeName(output)
         self.batchSize = max(1, batchSize)
         self.workers = max(1, workers)
         self.parameters = parameters
         encodeOutput = encode
-        makeWorker = {
-            var copy = stage
-            try copy.open()
-            let box = StageBox(copy)
-            return StepWorker(processBatch: box.process, close: box.close)
+        self.makeWorker = makeWorker
+    }
+
+    /// Encodes a value of type `Output` as one JSON result (sorted keys, slashes unescaped).
+    private static func encoder<Output: Encodable>(_ type: Output.Type, stage: String)
+        -> (Any) throws -> Data
+    {
+        { value in
+            guard let output = value as? Output else {
+                throw PipelineError.unexpectedValue(
+                    stage: stage, expected: pipelineTypeName(Output.self))
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return try encoder.encode(output)
         }
     }
 }
@@ -108,6 +145,26 @@ private final class StageBox<S: Stage> {
             inputs.append(input)
         }
         return stage.process(batch: inputs).map { $0.map { $0 as Any } }
+    }
+
+    func close() throws { try stage.close() }
+}
+
+/// A sourced stage value a worker mutates in place: each value with its input's identity.
+private final class SourcedStageBox<S: SourcedStage> {
+    var stage: S
+
+    init(_ stage: S) { self.stage = stage }
+
+    func process(_ values: [Any], sources: [String]) -> [Result<Any, any Error>] {
+        zip(values, sources).map { value, source in
+            guard let input = value as? S.Input else {
+                return .failure(
+                    PipelineError.unexpectedValue(
+                        stage: stage.name, expected: pipelineTypeName(S.Input.self)))
+            }
+            return Result { try stage.process(input, source: source) as Any }
+        }
     }
 
     func close() throws { try stage.close() }

@@ -233,6 +233,22 @@ public struct StageDescriptor: Sendable {
         }
     }
 
+    /// A stage built by `make` that sees each value's input (a writer naming files after it),
+    /// whose outputs can be written as results.
+    public init<S: SourcedStage>(
+        name: String, summary: String, parameters: [StageParameter] = [],
+        make: @escaping @Sendable (StageArguments, StageContext) throws -> S
+    ) where S.Output: Encodable {
+        self.init(
+            name: name, summary: summary, parameters: parameters, batches: false,
+            parallel: false, input: S.Input.self, output: S.Output.self, writesResults: true
+        ) { arguments, context, batch, workers in
+            PipelineStep(
+                try make(arguments, context), batchSize: batch, workers: workers,
+                parameters: arguments.values)
+        }
+    }
+
     private init<Input, Output>(
         name: String, summary: String, parameters: [StageParameter], batches: Bool,
         parallel: Bool, input: Input.Type, output: Output.Type, writesResults: Bool,

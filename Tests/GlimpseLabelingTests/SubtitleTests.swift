@@ -89,9 +89,9 @@ final class SubtitleTests: XCTestCase {
         // The same video name from two folders would overwrite: refused, the first file kept.
         var writer = WriteSubtitles(directory: out)
         try writer.open()
-        _ = try writer.process(VideoLabels(video: "/a/clip.mp4", frames: [], segments: []))
+        _ = try writer.process(VideoLabels(video: "/a/clip.mp4", fps: 4, frames: [], segments: []))
         XCTAssertThrowsError(
-            try writer.process(VideoLabels(video: "/b/clip.mp4", frames: [], segments: [])))
+            try writer.process(VideoLabels(video: "/b/clip.mp4", fps: 4, frames: [], segments: [])))
         XCTAssertEqual(try String(contentsOfFile: out + "/clip.vtt", encoding: .utf8), "WEBVTT\n\n")
     }
 }

@@ -1,0 +1,90 @@
+// The write-attention-maps stage at the end of a pipeline file (decode-image → preprocess →
+// caption → write-attention-maps) over the fixture scenes with the shipped captioner: one PNG
+// per image, read back, of the sheet's size for its caption and with exactly the pixels of the
+// sheet drawn from the result's caption over the model's input; the JSON result is unchanged; two images with
+// one name are refused, the first sheet kept; a caption from another model is refused.
+import Foundation
+import GlimpseCaption
+import GlimpseMedia
+import GlimpsePipeline
+import GlimpseTensor
+import GlimpseVision
+import TestSupport
+import XCTest
+
+final class AttentionMapStageTests: XCTestCase {
+    func testAPipelineFileWritesOneAttentionSheetPerImage() throws {
+        let shipped = Fixtures.root.appendingPathComponent("models/captioner").path
+        let model = try CaptionModel(contentsOf: shipped)
+        let paths = Array(Fixtures.files(in: "scenes/images", withExtension: "png").prefix(4))
+        let out = Fixtures.temporaryDirectory() + "/maps"
+        let definition = try JSONDecoder().decode(
+            PipelineDefinition.self,
+            from: Data(
+                """
+                {"pipeline": "maps", "input": "images", "stages": [
+                  {"stage": "decode-image"},
+                  {"stage": "preprocess", "model": "captioner"},
+                  {"stage": "caption", "model": "captioner", "beam": 1},
+                  {"stage": "write-attention-maps", "dir": "\(out)", "model": "captioner"}]}
+                """.utf8))
+        let pipeline = try LoadedPipeline(
+            definition, path: "maps.json",
+            registry: StageRegistry(
+                MediaStages.descriptors + [Preprocess.descriptor] + CaptionStages.descriptors),
+            context: StageContext { _ in shipped })
+        let jsonl = Fixtures.temporaryDirectory() + "/maps.jsonl"
+        var results: [CaptionResult] = []
+        let report = try BatchRun(pipeline: pipeline).run(
+            RunInputs.items(paths, kind: .images),
+            into: try ResultLog(appendingTo: jsonl, resume: false)
+        ) { _, result in results.append(try XCTUnwrap(try result.get() as? CaptionResult)) }
+        XCTAssertEqual(report.failed, 0)
+        XCTAssertEqual(results.count, paths.count)
+        let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, paths.count)
+
+        for (index, path) in paths.enumerated() {
+            let input = model.configuration.encoder.preprocessing.resized(
+                try Image(contentsOf: path, layout: .rgb))
+            let caption = try XCTUnwrap(
+                try model.captions(
+                    for: withoutGradients { model.features(of: [input]) }, beamWidth: 1
+                ).first)
+            XCTAssertEqual(results[index].caption.text, caption.text)
+            let line = try XCTUnwrap(
+                try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
+            XCTAssertEqual(line["input"] as? String, path)
+            XCTAssertEqual(
+                (line["result"] as? [String: Any])?["caption"] as? String, caption.text,
+                "the result line is the caption's")
+            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let sheet = try Image(contentsOf: out + "/\(name).png", layout: .rgb)
+            let words = caption.tokens.map { model.vocabulary.words[$0] }
+            let layout = AttentionMapSheet.layout(
+                imageWidth: input.width, imageHeight: input.height, words: words)
+            XCTAssertEqual([sheet.width, sheet.height], [layout.width, layout.height], name)
+            XCTAssertEqual(results[index].image, input, "the image the model saw")
+            XCTAssertEqual(
+                sheet, try AttentionMapSheet.render(results[index].caption, of: input, model: model)
+            )
+        }
+
+        // The same image name from two folders would overwrite: refused, the first sheet kept.
+        var writer = WriteAttentionMaps(directory: out, model: model)
+        try writer.open()
+        _ = try writer.process(results[0], source: "/a/scene.png")
+        let first = try Data(contentsOf: URL(fileURLWithPath: out + "/scene.png"))
+        XCTAssertThrowsError(try writer.process(results[1], source: "/b/scene.png")) { error in
+            XCTAssertTrue("\(error)".contains("would overwrite"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/scene.png")), first)
+
+        // A caption another model generated (another grid) is refused, not drawn wrongly.
+        var other = results[0]
+        other.captions[0].attention = other.captions[0].attention.map { Array($0.dropLast()) }
+        XCTAssertThrowsError(try writer.process(other, source: "/c/other.png")) { error in
+            XCTAssertTrue("\(error)".contains("was not generated by this model"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+// The write-annotated-video stage at the end of a pipeline file (label-frames →
+// write-annotated-video) over the fixture clips: one MP4 per video, read back with its frame
+// count (the labelled frames), the video's size and each frame's black label band; a video
+// that breaks part-way leaves no file; two videos with one name are refused.
+import Foundation
+import GlimpseMedia
+import GlimpsePipeline
+import TestSupport
+import XCTest
+
+@testable import GlimpseLabeling
+
+final class AnnotatedVideoTests: XCTestCase {
+    /// A small untrained labeller (16×16 input, 4 frames per second) saved to a folder.
+    func labeller() throws -> String {
+        var configuration = FrameLabelConfiguration()
+        configuration.labels = ["background", "bounce", "grow", "move", "shrink", "turn"]
+        configuration.encoder.channels = [3, 4]
+        configuration.encoder.preprocessing.width = 16
+        configuration.encoder.preprocessing.height = 16
+        configuration.hidden = 6
+        configuration.fps = 4
+        let model = Fixtures.temporaryDirectory() + "/labeller"
+        try FrameLabelModel(configuration: configuration).save(to: model)
+        return model
+    }
+
+    func testAPipelineFileWritesOneAnnotatedVideoPerWholeVideo() throws {
+        let model = try labeller()
+        let out = Fixtures.temporaryDirectory() + "/annotated"
+        let definition = try JSONDecoder().decode(
+            PipelineDefinition.self,
+            from: Data(
+                """
+                {"pipeline": "annotate", "input": "videos", "stages": [
+                  {"stage": "label-frames", "model": "\(model)"},
+                  {"stage": "write-annotated-video", "dir": "\(out)"}]}
+                """.utf8))
+        let pipeline = try LoadedPipeline(
+            definition, path: "annotate.json", registry: StageRegistry(LabelStages.descriptors),
+            context: StageContext())
+        var videos = Fixtures.files(in: "activities/videos", withExtension: "mp4")
+        XCTAssertEqual(videos.count, 4)
+        let broken = Fixtures.temporaryDirectory() + "/broken.mp4"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: videos[0]))
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: broken))
+        videos.append(broken)
+
+        var results: [String: Result<Any, any Error>] = [:]
+        let report = try PipelineExecutor(steps: pipeline.steps).run(
+            videos.map { PipelineItem(id: $0, value: $0) }
+        ) { _, id, result in results[id] = result }
+        XCTAssertEqual(report.delivered, 5)
+        XCTAssertEqual(report.failed, 1)
+        XCTAssertThrowsError(try results[broken]?.get())
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out + "/broken.mp4"),
+            "a video labelled only part-way leaves no annotated video")
+
+        for video in videos.dropLast() {
+            let labels = try XCTUnwrap(try results[video]?.get() as? VideoLabels)
+            XCTAssertEqual(labels.fps, 4)
+            XCTAssertFalse(labels.frames.isEmpty)
+            let name = ((video as NSString).lastPathComponent as NSString).deletingPathExtension
+            let source = try VideoReader(path: video).info
+            let reader = try VideoReader(path: out + "/\(name).mp4")
+            XCTAssertEqual(reader.info.width, source.width, name)
+            XCTAssertEqual(reader.info.height, source.height, name)
+            XCTAssertEqual(reader.info.frameCount, labels.frames.count, name)
+            var decoded = 0
+            while let frame = try reader.nextFrame() {
+                decoded += 1
+                let image = frame.image
+                let red = (0..<image.width).map {
+                    image.pixels[(image.width + $0) * image.channels]
+                }
+                XCTAssertLessThan(Int(red.max() ?? 255), 60, "\(name): the label band is black")
+            }
+            XCTAssertEqual(decoded, labels.frames.count, name)
+        }
+
+        // The same video name from two folders would overwrite: refused, the first file kept.
+        var writer = WriteAnnotatedVideo(directory: out)
+        try writer.open()
+        let first = try XCTUnwrap(try results[videos[0]]?.get() as? VideoLabels)
+        _ = try writer.process(first)
+        let written = try Data(contentsOf: URL(fileURLWithPath: out + "/000001.mp4"))
+        var other = first
+        other.video = Fixtures.temporaryDirectory() + "/000001.mp4"
+        try FileManager.default.copyItem(atPath: videos[1], toPath: other.video)
+        XCTAssertThrowsError(try writer.process(other)) { error in
+            XCTAssertTrue("\(error)".contains("would overwrite"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/000001.mp4")), written)
+    }
+}
