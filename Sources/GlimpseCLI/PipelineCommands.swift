@@ -114,14 +114,12 @@ struct RunCommand: ParsableCommand {
         let path = try PipelineLocation.resolve(pipeline)
         var definition = try PipelineDefinition.read(path)
         if let maxPixels {
-            let decoding = definition.stages.compactMap { stage -> String? in
-                guard case .string(let name) = stage["stage"],
-                    PipelineLocation.registry.descriptor(named: name)?.parameters.contains(
-                        where: { $0.name == "max_pixels" }) == true
-                else { return nil }
-                return name
+            let decoding = definition.stageNames.filter { name in
+                PipelineLocation.registry.descriptor(named: name)?.parameters.contains {
+                    $0.name == "max_pixels"
+                } == true
             }
-            for name in decoding {
+            for name in Set(decoding) {
                 definition.set("max_pixels", to: .int(maxPixels), onStage: name)
             }
         }
@@ -191,10 +189,7 @@ struct PipelinesCommand: ParsableCommand {
                 let definition = try PipelineDefinition.read(path)
                 return PipelineEntry(
                     path: path, input: definition.input.rawValue,
-                    stages: definition.stages.compactMap { entry -> String? in
-                        if case .string(let name) = entry["stage"] { return name }
-                        return nil
-                    })
+                    stages: definition.stages.map(\.outline))
             } catch {
                 return PipelineEntry(path: path, stages: [], error: error.localizedDescription)
             }

@@ -11,6 +11,10 @@
 //     {"stage": "caption", "model": "captioner", "beam": 3, "batch": 32}
 //   ]
 // }
+//
+// An entry {"fan_out": [[STAGES], [STAGES]]} gives its input to both branches and pairs their
+// results (see StageEntry); its stages are checked as the file's are, their places named
+// `stages[2].fan_out[1][0] (caption)`.
 import Foundation
 import GlimpseSupport
 
@@ -57,12 +61,13 @@ public struct PipelineDefinition: Codable, Equatable, Sendable {
     public var pipeline: String
     public var description: String?
     public var input: PipelineInputKind
-    /// Each stage's `stage` name and parameters (`batch` and `workers` among them).
-    public var stages: [[String: ParameterValue]]
+    /// The stages in order: each a stage's `stage` name and parameters (`batch` and
+    /// `workers` among them), or a fan-out of two branches.
+    public var stages: [StageEntry]
 
     public init(
         pipeline: String, description: String? = nil, input: PipelineInputKind,
-        stages: [[String: ParameterValue]]
+        stages: [StageEntry]
     ) {
         self.pipeline = pipeline
         self.description = description
@@ -95,18 +100,21 @@ public struct PipelineDefinition: Codable, Equatable, Sendable {
         return try encoder.encode(self)
     }
 
-    /// Sets `parameter` on every stage named `stage`; returns whether there was one.
+    /// Sets `parameter` on every stage named `stage`, in fan-out branches too; returns whether
+    /// there was one.
     @discardableResult
     public mutating func set(_ parameter: String, to value: ParameterValue, onStage stage: String)
         -> Bool
     {
         var found = false
-        for index in stages.indices where stages[index]["stage"] == .string(stage) {
-            stages[index][parameter] = value
+        for index in stages.indices where stages[index].set(parameter, to: value, onStage: stage) {
             found = true
         }
         return found
     }
+
+    /// The names of every stage, fan-out branches included, in file order.
+    public var stageNames: [String] { stages.flatMap(\.stageNames) }
 }
 
 /// A pipeline file checked and built: its steps are ready to run.
@@ -123,54 +131,134 @@ public struct LoadedPipeline: Sendable {
     ) throws {
         self.path = path
         self.definition = definition
-        var checked: [(StageDescriptor, StageArguments, Int, Int)] = []
-        var type = definition.input.valueType
-        var previous = "the input (\(definition.input.rawValue))"
-        guard !definition.stages.isEmpty else {
-            throw PipelineError.invalidFile(path: path, place: "stages", reason: "no stages")
-        }
-        for (index, entry) in definition.stages.enumerated() {
-            guard case .string(let name) = entry["stage"] else {
-                throw PipelineError.invalidFile(
-                    path: path, place: "stages[\(index)]",
-                    reason: "each stage needs \"stage\": NAME")
-            }
-            let place = "stages[\(index)] (\(name))"
-            guard let descriptor = registry.descriptor(named: name) else {
-                throw PipelineError.invalidFile(
-                    path: path, place: place,
-                    reason: "unknown stage; the stages are "
-                        + registry.descriptors.map(\.name).joined(separator: ", "))
-            }
-            guard descriptor.inputType == type else {
-                throw PipelineError.invalidFile(
-                    path: path, place: place,
-                    reason: "takes \(descriptor.inputType), but \(previous) gives \(type)")
-            }
-            let arguments = try Self.arguments(
-                entry, descriptor: descriptor, path: path, place: place)
-            let batchSize =
-                try descriptor.batches ? (batch ?? arguments.int("batch", in: 1...4096)) : 1
-            let workerCount =
-                try descriptor.parallel ? (workers ?? arguments.int("workers", in: 1...256)) : 1
-            checked.append((descriptor, arguments, batchSize, workerCount))
-            type = descriptor.outputType
-            previous = "stage \(name)"
-        }
-        guard let last = checked.last?.0, last.writesResults else {
+        let checking = Checking(path: path, registry: registry, batch: batch, workers: workers)
+        let checked = try checking.check(
+            definition.stages, at: "stages", type: definition.input.valueType,
+            from: "the input (\(definition.input.rawValue))")
+        if let unwritable = checked.unwritable {
             throw PipelineError.invalidFile(
-                path: path, place: "stages[\(definition.stages.count - 1)]",
-                reason: "the last stage's output (\(type)) cannot be written as a result")
+                path: path, place: unwritable.place,
+                reason: "the last stage's output (\(unwritable.type)) cannot be written as a "
+                    + "result")
         }
-        steps = try checked.map { descriptor, arguments, batchSize, workerCount in
-            do {
-                return try descriptor.build(arguments, context, batchSize, workerCount)
-            } catch let error as PipelineError {
-                throw error
-            } catch {
-                throw PipelineError.invalidFile(
-                    path: path, place: arguments.place,
-                    reason: (error as? LocalizedError)?.errorDescription ?? "\(error)")
+        steps = try Self.build(checked.entries, context: context, path: path, inBranch: false)
+    }
+
+    /// A stage entry checked against the registry, ready to build.
+    private indirect enum Checked {
+        case stage(StageDescriptor, StageArguments, batch: Int, workers: Int)
+        case fanOut([Checked], [Checked])
+    }
+
+    /// Checks entries of one file against the registry.
+    private struct Checking {
+        var path: String
+        var registry: StageRegistry
+        var batch: Int?
+        var workers: Int?
+
+        /// Checks `entries` (found at `prefix`: `stages`, or `stages[2].fan_out[1]` in a
+        /// branch) given values of `type` from `previous`; returns them checked, the type the
+        /// last gives and, when that cannot be written as a result, where and what it is.
+        func check(_ entries: [StageEntry], at prefix: String, type: String, from previous: String)
+            throws(PipelineError)
+            -> (entries: [Checked], type: String, unwritable: (place: String, type: String)?)
+        {
+            guard !entries.isEmpty else {
+                throw .invalidFile(path: path, place: prefix, reason: "no stages")
+            }
+            var checked: [Checked] = []
+            var type = type
+            var previous = previous
+            var unwritable: (place: String, type: String)?
+            for (index, entry) in entries.enumerated() {
+                switch entry {
+                case .stage(let parameters):
+                    guard case .string(let name) = parameters["stage"] else {
+                        throw .invalidFile(
+                            path: path, place: "\(prefix)[\(index)]",
+                            reason: "each stage needs \"stage\": NAME (or \"fan_out\": "
+                                + "[[STAGES], [STAGES]])")
+                    }
+                    let place = "\(prefix)[\(index)] (\(name))"
+                    guard let descriptor = registry.descriptor(named: name) else {
+                        throw .invalidFile(
+                            path: path, place: place,
+                            reason: "unknown stage; the stages are "
+                                + registry.descriptors.map(\.name).joined(separator: ", "))
+                    }
+                    guard descriptor.inputType == type else {
+                        throw .invalidFile(
+                            path: path, place: place,
+                            reason: "takes \(descriptor.inputType), but \(previous) gives \(type)")
+                    }
+                    let arguments = try LoadedPipeline.arguments(
+                        parameters, descriptor: descriptor, path: path, place: place)
+                    let batchSize = try Self.override(
+                        batch, of: "batch", in: 1...4096, if: descriptor.batches, arguments)
+                    let workerCount = try Self.override(
+                        workers, of: "workers", in: 1...256, if: descriptor.parallel, arguments)
+                    checked.append(
+                        .stage(descriptor, arguments, batch: batchSize, workers: workerCount))
+                    type = descriptor.outputType
+                    previous = "stage \(name)"
+                    unwritable = descriptor.writesResults ? nil : (place, type)
+                case .fanOut(let branches):
+                    let place = "\(prefix)[\(index)].fan_out"
+                    guard branches.count == 2 else {
+                        throw .invalidFile(
+                            path: path, place: place,
+                            reason: "a fan_out takes two branches (lists of stages), got "
+                                + "\(branches.count); nest a fan_out in a branch for more")
+                    }
+                    let first = try check(
+                        branches[0], at: place + "[0]", type: type, from: previous)
+                    let second = try check(
+                        branches[1], at: place + "[1]", type: type, from: previous)
+                    checked.append(.fanOut(first.entries, second.entries))
+                    type = "(\(first.type), \(second.type))"
+                    previous = "the fan_out at \(prefix)[\(index)]"
+                    unwritable = first.unwritable ?? second.unwritable
+                }
+            }
+            return (checked, type, unwritable)
+        }
+
+        /// `override`, else the file's `name` (checked against `range`), when the stage has the
+        /// setting at all; 1 otherwise.
+        static func override(
+            _ override: Int?, of name: String, in range: ClosedRange<Int>, if applies: Bool,
+            _ arguments: StageArguments
+        ) throws(PipelineError) -> Int {
+            guard applies else { return 1 }
+            if let override { return override }
+            return try arguments.int(name, in: range)
+        }
+    }
+
+    /// Builds checked entries into steps; stages in a fan-out's branches run one copy each, on
+    /// the fan-out's thread.
+    private static func build(
+        _ entries: [Checked], context: StageContext, path: String, inBranch: Bool
+    ) throws -> [PipelineStep] {
+        try entries.map { entry in
+            switch entry {
+            case .stage(let descriptor, let arguments, let batchSize, let workerCount):
+                do {
+                    var step = try descriptor.build(arguments, context, batchSize, workerCount)
+                    if inBranch { step.workers = 1 }
+                    return step
+                } catch let error as PipelineError {
+                    throw error
+                } catch {
+                    throw PipelineError.invalidFile(
+                        path: path, place: arguments.place,
+                        reason: (error as? LocalizedError)?.errorDescription ?? "\(error)")
+                }
+            case .fanOut(let first, let second):
+                return PipelineStep(
+                    fanOut: try build(first, context: context, path: path, inBranch: true),
+                    try build(second, context: context, path: path, inBranch: true))
             }
         }
     }
@@ -226,22 +314,34 @@ public struct LoadedPipeline: Sendable {
     }
 
     /// The stage graph: input, then each stage with its types, batch size, workers and
-    /// parameters (`glimpse run --explain`).
+    /// parameters, a fan-out's branches indented under it (`glimpse run --explain`).
     public func explanation() -> String {
         var lines = ["pipeline \(definition.pipeline) (\(path))"]
         if let description = definition.description { lines.append("  \(description)") }
         lines.append("  input: \(definition.input.rawValue) → \(definition.input.valueType)")
+        lines += Self.explanation(of: steps, indent: "  ")
+        let pair = steps.last?.branches.isEmpty == false ? " (an array of the two results)" : ""
+        lines.append(
+            "  output: one JSON line per input, its result the \(steps.last?.outputType ?? "")"
+                + " as JSON\(pair)")
+        return lines.joined(separator: "\n")
+    }
+
+    /// One line per step, numbered from 1, each fan-out's branches below it.
+    private static func explanation(of steps: [PipelineStep], indent: String) -> [String] {
+        var lines: [String] = []
         for (index, step) in steps.enumerated() {
             let shown = step.parameters.filter { $0.key != "batch" && $0.key != "workers" }
                 .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             lines.append(
-                "  \(index + 1). \(step.name): \(step.inputType) → \(step.outputType)"
+                "\(indent)\(index + 1). \(step.name): \(step.inputType) → \(step.outputType)"
                     + "  batch \(step.batchSize), workers \(step.workers)"
                     + (shown.isEmpty ? "" : "  " + shown.joined(separator: " ")))
+            for (number, branch) in step.branches.enumerated() {
+                lines.append("\(indent)   branch \(number + 1):")
+                lines += explanation(of: branch, indent: indent + "     ")
+            }
         }
-        lines.append(
-            "  output: one JSON line per input, its result the \(steps.last?.outputType ?? "") as JSON"
-        )
-        return lines.joined(separator: "\n")
+        return lines
     }
 }

@@ -40,6 +40,8 @@ public struct PipelineStep: @unchecked Sendable {
     public var workers: Int
     /// The parameters it was built with, for `--explain`.
     public var parameters: [String: ParameterValue]
+    /// A fan-out's two branches of steps (empty for a stage).
+    public internal(set) var branches: [[PipelineStep]]
     /// Encodes an output as a JSON result, when the output type is `Encodable`.
     let encodeOutput: ((Any) throws -> Data)?
     let makeWorker: () throws -> StepWorker
@@ -101,12 +103,24 @@ public struct PipelineStep: @unchecked Sendable {
         parameters: [String: ParameterValue], encode: ((Any) throws -> Data)?,
         makeWorker: @escaping () throws -> StepWorker
     ) {
+        self.init(
+            name: name, inputType: pipelineTypeName(input), outputType: pipelineTypeName(output),
+            batchSize: batchSize, workers: workers, parameters: parameters, branches: [],
+            encode: encode, makeWorker: makeWorker)
+    }
+
+    init(
+        name: String, inputType: String, outputType: String, batchSize: Int, workers: Int,
+        parameters: [String: ParameterValue], branches: [[PipelineStep]],
+        encode: ((Any) throws -> Data)?, makeWorker: @escaping () throws -> StepWorker
+    ) {
         self.name = name
-        inputType = pipelineTypeName(input)
-        outputType = pipelineTypeName(output)
+        self.inputType = inputType
+        self.outputType = outputType
         self.batchSize = max(1, batchSize)
         self.workers = max(1, workers)
         self.parameters = parameters
+        self.branches = branches
         encodeOutput = encode
         self.makeWorker = makeWorker
     }

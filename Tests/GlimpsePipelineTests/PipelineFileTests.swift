@@ -1,5 +1,6 @@
 // Pipeline files: every kind of mistake is refused at load, naming the file, the stage and
-// what was expected; a definition round-trips through its JSON to the same graph.
+// what was expected; a definition round-trips through its JSON to the same graph; a fan-out
+// pairs its branches' results and is checked, explained and round-tripped as the rest.
 import Foundation
 import GlimpsePipeline
 import TestSupport
@@ -9,6 +10,15 @@ import XCTest
 struct Length: Stage, Sendable {
     var name: String { "length" }
     func process(_ text: String) -> Int { text.count }
+}
+
+/// String → the same string; an empty one is refused.
+struct NonEmpty: Stage, Sendable {
+    var name: String { "non-empty" }
+    func process(_ text: String) throws -> String {
+        guard !text.isEmpty else { throw PipelineError.invalidRun("empty input") }
+        return text
+    }
 }
 
 /// Int → Int·factor, computed a batch at a time.
@@ -21,6 +31,7 @@ struct Scale: Stage, Sendable {
 let toyRegistry = StageRegistry(
     MediaStages.descriptors + [
         StageDescriptor(name: "length", summary: "characters in a string") { _, _ in Length() },
+        StageDescriptor(name: "non-empty", summary: "refuses empty strings") { _, _ in NonEmpty() },
         StageDescriptor(
             name: "scale", summary: "multiplies",
             parameters: [StageParameter("factor", .int, required: true, "the factor")],
@@ -135,6 +146,110 @@ final class PipelineFileTests: XCTestCase {
         XCTAssertTrue(
             loaded.explanation().contains("2. scale: Int → Int  batch 8, workers 3  factor=2"),
             loaded.explanation())
+    }
+
+    func testFanOutMistakesAreRefusedNamingTheBranchStage() throws {
+        try assertRefused(
+            #"{"fan_out": [[{"stage": "length"}]]}"#, place: "stages[0].fan_out",
+            "a fan_out takes two branches (lists of stages), got 1")
+        try assertRefused(
+            #"{"fan_out": [[], [{"stage": "length"}]]}"#, place: "stages[0].fan_out[0]",
+            "no stages")
+        try assertRefused(
+            #"{"stage": "length"}, {"fan_out": [[{"stage": "scale", "factor": 2}], [{"stage": "length"}]]}"#,
+            place: "stages[1].fan_out[1][0] (length)", "takes String, but stage length gives Int")
+        try assertRefused(
+            #"{"fan_out": [[{"stage": "length"}], [{"stage": "length"}, {"stage": "scale"}]]}"#,
+            place: "stages[0].fan_out[1][1] (scale)", "factor is required")
+        try assertRefused(
+            #"{"fan_out": [[{"stage": "length"}], [{"stage": "decode-image"}]]}"#,
+            place: "stages[0].fan_out[1][0] (decode-image)",
+            "the last stage's output (Image) cannot be written as a result")
+        try assertRefused(
+            #"{"fan_out": [[{"stage": "length"}], [{"stage": "length"}]]}, {"stage": "scale", "factor": 2}"#,
+            place: "stages[1] (scale)", "takes Int, but the fan_out at stages[0] gives (Int, Int)")
+        try assertRefused(
+            #"{"fan_out": [[{"stage": "length"}], [{"stage": "length"}]], "batch": 2}"#,
+            place: "stages[0].batch", "a fan_out entry takes no other key")
+        try assertRefused(
+            #"{"fan_out": [{"stage": "length"}, {"stage": "length"}]}"#,
+            place: "stages[0].fan_out[0]", "expected")
+    }
+
+    func testFanOutPairsTheResultsOfItsBranches() throws {
+        let loaded = try load(
+            #"""
+            {"pipeline": "both", "input": "images", "stages": [
+              {"fan_out": [
+                [{"stage": "length"}],
+                [{"stage": "non-empty"}, {"stage": "length"},
+                 {"stage": "scale", "factor": 3, "batch": 2, "workers": 4}]]}]}
+            """#)
+        XCTAssertEqual(loaded.steps.map(\.name), ["fan_out"])
+        XCTAssertEqual(loaded.steps[0].inputType, "String")
+        XCTAssertEqual(loaded.steps[0].outputType, "(Int, Int)")
+        XCTAssertEqual(loaded.steps[0].batchSize, 2, "the largest batch of its stages")
+        XCTAssertEqual(
+            loaded.steps[0].branches.map { $0.map(\.name) },
+            [
+                ["length"], ["non-empty", "length", "scale"],
+            ])
+        XCTAssertEqual(
+            loaded.definition.stageNames,
+            [
+                "length", "non-empty", "length", "scale",
+            ])
+        XCTAssertEqual(
+            loaded.definition.stages.map(\.outline),
+            ["fan_out(length | non-empty → length → scale)"])
+        XCTAssertEqual(
+            loaded.explanation().split(separator: "\n").dropFirst(2).map(String.init),
+            [
+                "  1. fan_out: String → (Int, Int)  batch 2, workers 1",
+                "     branch 1:",
+                "       1. length: String → Int  batch 1, workers 1",
+                "     branch 2:",
+                "       1. non-empty: String → String  batch 1, workers 1",
+                "       2. length: String → Int  batch 1, workers 1",
+                "       3. scale: Int → Int  batch 2, workers 1  factor=3",
+                "  output: one JSON line per input, its result the (Int, Int) as JSON (an array "
+                    + "of the two results)",
+            ])
+
+        // Round trip: the same definition, the same graph.
+        let path = Fixtures.temporaryDirectory() + "/again.json"
+        try loaded.definition.json().write(to: URL(fileURLWithPath: path))
+        let again = try LoadedPipeline(
+            PipelineDefinition.read(path), path: loaded.path, registry: toyRegistry,
+            context: StageContext())
+        XCTAssertEqual(again.definition, loaded.definition)
+        XCTAssertEqual(again.explanation(), loaded.explanation())
+
+        // Run: each input's line holds the pair of results, in order; an input one branch
+        // refuses is one error line.
+        let out = Fixtures.temporaryDirectory() + "/both.jsonl"
+        let inputs = ["a", "", "abc", "abcdefg", "ab"]
+        for overlapped in [true, false] {
+            try? FileManager.default.removeItem(atPath: out)
+            let report = try BatchRun(
+                pipeline: loaded, options: ExecutionOptions(overlapped: overlapped)
+            ).run(
+                inputs.enumerated().map { PipelineItem(id: "in\($0.offset)", value: $0.element) },
+                into: try ResultLog(appendingTo: out, resume: false))
+            XCTAssertEqual(report.written, 5)
+            XCTAssertEqual(report.failed, 1)
+            let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+                .map {
+                    try XCTUnwrap(
+                        JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+                }
+            XCTAssertEqual(lines.map { $0["input"] as? String }, (0..<5).map { "in\($0)" })
+            XCTAssertEqual(lines[1]["ok"] as? Bool, false)
+            XCTAssertEqual(lines[1]["error"] as? String, "empty input")
+            for (line, text) in zip(lines, inputs) where !text.isEmpty {
+                XCTAssertEqual(line["result"] as? [Int], [text.count, 3 * text.count], text)
+            }
+        }
     }
 
     func testOverridesReplaceBatchAndWorkersOfStagesThatHaveThem() throws {
