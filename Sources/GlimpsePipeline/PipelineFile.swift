@@ -79,6 +79,28 @@ public struct PipelineDefinition: Codable, Equatable, Sendable {
         case pipeline, description, input, stages
     }
 
+    /// Decodes a pipeline file's object, refusing a key it does not know (a misspelt
+    /// `"stages"` would otherwise leave a pipeline without them, or `"descripton"` be lost).
+    public init(from decoder: any Decoder) throws {
+        let unknown = try decoder.container(keyedBy: JSONKey.self).allKeys.map(\.stringValue)
+            .filter { CodingKeys(rawValue: $0) == nil }.sorted()
+        guard unknown.isEmpty else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: [],
+                    debugDescription: "unknown key" + (unknown.count == 1 ? " " : "s ")
+                        + unknown.map { "\"\($0)\"" }.joined(separator: ", ")
+                        + "; a pipeline file takes "
+                        + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            pipeline: try container.decode(String.self, forKey: .pipeline),
+            description: try container.decodeIfPresent(String.self, forKey: .description),
+            input: try container.decode(PipelineInputKind.self, forKey: .input),
+            stages: try container.decode([StageEntry].self, forKey: .stages))
+    }
+
     /// Reads a pipeline file; errors name it and the field.
     public static func read(_ path: String) throws(PipelineError) -> PipelineDefinition {
         do {

@@ -24,16 +24,9 @@ public enum StageEntry: Codable, Equatable, Sendable, ExpressibleByDictionaryLit
         self = .stage(Dictionary(elements) { _, last in last })
     }
 
-    private struct EntryKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: EntryKey.self)
-        let fanOut = EntryKey(stringValue: Self.fanOutKey)
+        let container = try decoder.container(keyedBy: JSONKey.self)
+        let fanOut = JSONKey(stringValue: Self.fanOutKey)
         guard container.contains(fanOut) else {
             self = .stage(try decoder.singleValueContainer().decode([String: ParameterValue].self))
             return
@@ -53,8 +46,8 @@ public enum StageEntry: Codable, Equatable, Sendable, ExpressibleByDictionaryLit
             var container = encoder.singleValueContainer()
             try container.encode(parameters)
         case .fanOut(let branches):
-            var container = encoder.container(keyedBy: EntryKey.self)
-            try container.encode(branches, forKey: EntryKey(stringValue: Self.fanOutKey))
+            var container = encoder.container(keyedBy: JSONKey.self)
+            try container.encode(branches, forKey: JSONKey(stringValue: Self.fanOutKey))
         }
     }
 
@@ -105,4 +98,12 @@ public enum StageEntry: Codable, Equatable, Sendable, ExpressibleByDictionaryLit
             return found
         }
     }
+}
+
+/// Any key of a JSON object, for reading objects whose keys are checked by hand.
+struct JSONKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

@@ -125,6 +125,28 @@ final class PipelineFileTests: XCTestCase {
         }
     }
 
+    func testUnknownTopLevelKeysAreRefusedNamingTheAcceptedOnes() throws {
+        let misspelt = try write(
+            #"{"pipeline": "t", "input": "images", "stages": [{"stage": "length"}], "stagse": []}"#
+        )
+        XCTAssertThrowsError(try PipelineDefinition.read(misspelt)) { error in
+            XCTAssertEqual(
+                (error as? LocalizedError)?.errorDescription,
+                "\(misspelt): unknown key \"stagse\"; a pipeline file takes pipeline, "
+                    + "description, input, stages")
+        }
+        let two = try write(
+            #"{"pipeline": "t", "input": "images", "stages": [], "workers": 2, "batch": 8}"#)
+        XCTAssertThrowsError(
+            try LoadedPipeline(contentsOf: two, registry: toyRegistry, context: StageContext())
+        ) { error in
+            XCTAssertEqual(
+                (error as? LocalizedError)?.errorDescription,
+                "\(two): unknown keys \"batch\", \"workers\"; a pipeline file takes pipeline, "
+                    + "description, input, stages")
+        }
+    }
+
     func testDefinitionRoundTripsToTheSameGraph() throws {
         let loaded = try load(
             #"""
