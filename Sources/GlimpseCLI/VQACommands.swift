@@ -59,16 +59,11 @@ struct VQACommand: ParsableCommand {
                 try answerAll(questions, model: directory)
                 return
             }
-            let answerer = try VQAModel(contentsOf: directory)
             guard let image, let question else { return }
-            let picture = try Image(contentsOf: image, layout: .rgb, limits: decode.limits)
-            guard
-                let prediction = try answerer.answers(
-                    for: [picture], questions: [question], top: top
-                ).first
-            else { return }
+            let answer = try answerOne(image: image, question: question, model: directory)
+            let prediction = answer.prediction
             if json {
-                try Standard.printJSON(VQAAnswer(image: image, question: question, prediction))
+                try Standard.printJSON(answer)
             } else {
                 print(prediction.answer)
                 for ranked in prediction.answers {
@@ -83,12 +78,12 @@ struct VQACommand: ParsableCommand {
             if let attentionMap {
                 guard !prediction.attention.isEmpty else {
                     throw ValidationFailure(
-                        "\(attentionMap): a \(answerer.configuration.fusion.rawValue) model has no "
-                            + "attention to draw")
+                        "\(attentionMap): this model's fusion has no attention to draw")
                 }
-                let encoder = answerer.configuration.encoder
+                let configuration = try VQAModel.configuration(ofModel: directory)
+                let picture = try Image(contentsOf: image, layout: .rgb, limits: decode.limits)
                 try AttentionMapSheet.render(
-                    image: encoder.preprocessing.resized(picture),
+                    image: configuration.encoder.preprocessing.resized(picture),
                     words: prediction.attention.indices.map { "hop \($0 + 1)" },
                     attention: prediction.attention, gridWidth: prediction.gridWidth,
                     gridHeight: prediction.gridHeight
@@ -96,15 +91,45 @@ struct VQACommand: ParsableCommand {
             }
         }
 
-        /// Batch mode through `pipelines/vqa.json`: good rows answered in order, bad rows and
-        /// unreadable images reported.
-        func answerAll(_ path: String, model directory: String) throws {
+        /// `pipelines/vqa.json` with this command's model, top and decode limit.
+        func pipeline(model directory: String) throws -> LoadedPipeline {
             var definition = try PipelineDefinition.read(try PipelineLocation.resolve("vqa"))
             definition.set("model", to: .string(directory), onStage: "answer")
             definition.set("top", to: .int(top), onStage: "answer")
             definition.set(
                 "max_pixels", to: .int(decode.maxPixels), onStage: "decode-question-image")
-            let pipeline = try PipelineLocation.load(definition, path: "pipelines/vqa.json")
+            return try PipelineLocation.load(definition, path: "pipelines/vqa.json")
+        }
+
+        /// One question through `pipelines/vqa.json`, entering past the stage that reads JSONL
+        /// rows (the question is already an example): its answer, or the error naming the image
+        /// or the question.
+        func answerOne(image: String, question: String, model directory: String) throws
+            -> VQAAnswer
+        {
+            var loaded = try pipeline(model: directory)
+            guard loaded.steps.first?.name == "read-question" else {
+                throw ValidationFailure(
+                    "\(loaded.path): must start with the read-question stage to answer one question"
+                )
+            }
+            loaded.steps.removeFirst()
+            let example = VQAExample(image: image, question: question, answers: [])
+            var outcome: Result<Any, any Error>?
+            _ = try batchRun.run(
+                loaded, over: [PipelineItem(id: image, value: example)], printing: false
+            ) { _, result in outcome = result }
+            switch outcome {
+            case .success(let value as VQAAnswer): return value
+            case .failure(let error): throw ValidationFailure(BatchRun.message(error))
+            default: throw ValidationFailure("\(image): the pipeline gave no answer")
+            }
+        }
+
+        /// Batch mode through `pipelines/vqa.json`: good rows answered in order, bad rows and
+        /// unreadable images reported.
+        func answerAll(_ path: String, model directory: String) throws {
+            let pipeline = try pipeline(model: directory)
             let items = RunInputs.items([path], kind: .rows)
             guard !items.isEmpty else {
                 throw ValidationFailure("\(path): no rows (an empty file?)")
@@ -172,8 +197,9 @@ struct VQACommand: ParsableCommand {
         var out: String
         @Option(
             help: """
-                Fusion: attention (stacked attention), product (Antol et al.), or a baseline: \
-                question-only, image-only.
+                Fusion: attention (stacked attention), relational (attention whose hops also \
+                attend over the words and compare positions), product (Antol et al.), or a \
+                baseline: question-only, image-only.
                 """)
         var fusion: VQAFusion = .attention
         @Option(

@@ -125,6 +125,11 @@ struct QuestionEncoder: Module {
 
     /// The top layer's hidden state at each question's last word.   N questions -> [N, H]
     func callAsFunction(_ questions: [[Int]]) -> Tensor {
+        states(questions).last
+    }
+
+    /// Every word's top-layer state, the mask of real words and the last word's state.
+    func states(_ questions: [[Int]]) -> QuestionStates {
         let n = questions.count
         let steps = questions.map(\.count).max() ?? 0
         precondition(
@@ -138,8 +143,25 @@ struct QuestionEncoder: Module {
         let inputs = embedding(ids).reshaped(to: [steps, n, embedding.dimension])  // [T, N, W]
         let outputs = lstm(inputs)  // [T, N, H]
         let last = questions.enumerated().map { row, tokens in (tokens.count - 1) * n + row }
-        return gather(outputs.reshaped(to: [steps * n, lstm.hiddenSize]), indices: last)  // [N, H]
+        var mask = [Float](repeating: 0, count: n * steps)
+        for (row, tokens) in questions.enumerated() {
+            for t in tokens.indices { mask[row * steps + t] = 1 }
+        }
+        return QuestionStates(
+            states: outputs.permuted([1, 0, 2]),
+            mask: Tensor(shape: [n, steps], scalars: mask),
+            last: gather(outputs.reshaped(to: [steps * n, lstm.hiddenSize]), indices: last))
     }
+}
+
+/// The question encoder's output for N questions of at most T words.
+struct QuestionStates {
+    /// The top layer's state after each word (padding positions included).   [N, T, H]
+    let states: Tensor
+    /// 1 at a question's words, 0 at padding.   [N, T]
+    let mask: Tensor
+    /// The state at each question's last word.   [N, H]
+    let last: Tensor
 }
 
 /// Stacked attention: keys `image_proj.*`, `hop1.encoder_att.*`, `hop1.decoder_att.*`,
@@ -223,6 +245,7 @@ public struct VQAModel: Module {
     public let encoder: ImageEncoder
     let question: QuestionEncoder
     let attentionFusion: AttentionFusion?
+    let relationalFusion: RelationalFusion?
     let productFusion: ProductFusion?
     let hiddenLayer: Linear  // classifier.fc1: H -> C
     let outputLayer: Linear  // classifier.fc2: C -> K
@@ -230,7 +253,8 @@ public struct VQAModel: Module {
     /// Every parameter in creation order (what the training engine and checkpoints take).
     public var parameters: [Parameter] {
         encoder.parameters + question.parameters + attentionFusion.parameters
-            + productFusion.parameters + hiddenLayer.parameters + outputLayer.parameters
+            + relationalFusion.parameters + productFusion.parameters + hiddenLayer.parameters
+            + outputLayer.parameters
     }
 
     /// A freshly initialised model (weights from `configuration.seed`).
@@ -270,14 +294,21 @@ public struct VQAModel: Module {
         switch configuration.fusion {
         case .attention:
             attentionFusion = AttentionFusion(configuration, features: features, in: fusion)
+            relationalFusion = nil
+            productFusion = nil
+        case .relational:
+            attentionFusion = nil
+            relationalFusion = RelationalFusion(configuration, features: features, in: fusion)
             productFusion = nil
         case .product, .imageOnly:
             attentionFusion = nil
+            relationalFusion = nil
             productFusion = ProductFusion(
                 configuration, features: features,
                 usesQuestion: configuration.fusion == .product, in: fusion)
         case .questionOnly:
             attentionFusion = nil
+            relationalFusion = nil
             productFusion = nil
         }
         let classifier = store.scope("classifier")
@@ -301,8 +332,14 @@ public struct VQAModel: Module {
                 && questions.allSatisfy { (0..<images.shape[0]).contains($0.image) },
             "VQAModel needs questions about the \(images.shape.first ?? 0) images of [M, 3, H, W] "
                 + "\(images.shape)")
-        let q = question(questions.map(\.tokens))  // [N, H]
         let indices = questions.map(\.image)
+        if let relationalFusion {
+            let (fused, alphas) = relationalFusion(
+                grid: encoder(images), question: question.states(questions.map(\.tokens)),
+                images: indices)
+            return (outputLayer(tanh(hiddenLayer(fused))), alphas)  // [N, K]
+        }
+        let q = question(questions.map(\.tokens))  // [N, H]
         var fused = q  // the question-only baseline never runs the CNN
         var alphas: [Tensor] = []
         if let attentionFusion {
@@ -604,6 +641,14 @@ public struct VQAModel: Module {
         try Safetensors.write(
             all.filter { !$0.key.hasPrefix("encoder.") }, metadata: metadata,
             to: directory + "/" + Self.weightsFile)
+    }
+
+    /// The `config.json` of a model directory, validated, without loading its weights (what a
+    /// caller needs to preprocess an image as the model did).
+    public static func configuration(ofModel directory: String) throws(VQAError)
+        -> VQAModelConfiguration
+    {
+        try readJSON(directory, configurationFile)
     }
 
     private static func readJSON<T: Decodable>(_ directory: String, _ file: String)

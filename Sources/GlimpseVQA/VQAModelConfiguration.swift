@@ -7,6 +7,10 @@ public enum VQAFusion: String, Codable, Sendable, CaseIterable {
     /// Stacked attention (Yang et al. 2016): the question attends over the grid, one or two hops,
     /// each adding the attended image vector to the query.
     case attention
+    /// Relational attention (`RelationalFusion`): stacked attention whose hops also attend over
+    /// the question's words, look relative to where the previous hop looked, and report the
+    /// attended positions to the classifier.
+    case relational
     /// Antol et al. 2015's "deeper LSTM Q + norm I": the L2-normalised mean image vector and the
     /// question vector, each through a tanh layer, multiplied element-wise.
     case product
