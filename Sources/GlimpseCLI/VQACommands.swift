@@ -86,7 +86,7 @@ struct VQACommand: ParsableCommand {
                     image: configuration.encoder.preprocessing.resized(picture),
                     words: prediction.attention.indices.map { "hop \($0 + 1)" },
                     attention: prediction.attention, gridWidth: prediction.gridWidth,
-                    gridHeight: prediction.gridHeight
+                    gridHeight: prediction.gridHeight, title: "\(question)? \(prediction.answer)"
                 ).write(to: attentionMap)
             }
         }
@@ -201,7 +201,7 @@ struct VQACommand: ParsableCommand {
                 attend over the words and compare positions), product (Antol et al.), or a \
                 baseline: question-only, image-only.
                 """)
-        var fusion: VQAFusion = .attention
+        var fusion: VQAFusion = .relational
         @Option(
             help: """
                 Start the CNN from this model directory's encoder (e.g. models/captioner); it \

@@ -60,8 +60,11 @@ public enum AttentionMapSheet {
     /// With c = min(columns, words + 1) columns and r = ⌈(words + 1) / c⌉ rows:
     /// width = 2·margin + c·W·S + (c − 1)·gap,
     /// height = 2·margin + captionHeight + margin + r·(H·S + labelHeight) + (r − 1)·gap.
+    /// `title`, when given, is the text above the tiles instead of the words joined (a VQA
+    /// sheet shows its question and answer there).
     public static func layout(
-        imageWidth: Int, imageHeight: Int, words: [String], scale: Int = 3, columns: Int = 6
+        imageWidth: Int, imageHeight: Int, words: [String], title: String? = nil, scale: Int = 3,
+        columns: Int = 6
     ) -> Layout {
         precondition(
             imageWidth > 0 && imageHeight > 0, "empty image \(imageWidth)x\(imageHeight)")
@@ -75,7 +78,8 @@ public enum AttentionMapSheet {
         let textScale = tileWidth >= 96 ? 2 : 1
         let contentWidth = columns * tileWidth + (columns - 1) * gap
         let caption =
-            words.isEmpty ? "(empty caption)" : words.map(singleLine).joined(separator: " ")
+            title.map(singleLine)
+            ?? (words.isEmpty ? "(empty caption)" : words.map(singleLine).joined(separator: " "))
         let captionLines = wrap(caption, width: contentWidth, scale: textScale)
         let captionHeight =
             BitmapFont.size(of: captionLines.joined(separator: "\n"), scale: textScale).height
@@ -112,11 +116,12 @@ public enum AttentionMapSheet {
     ///     ([gridHeight, gridWidth]); each map is scaled by its own maximum for display.
     ///   - gridWidth: Columns of the encoder's feature grid.
     ///   - gridHeight: Rows of the encoder's feature grid.
+    ///   - title: The text above the tiles; nil shows the words joined (the caption).
     ///   - scale: Nearest-neighbour enlargement of the input, so small images stay legible.
     ///   - columns: Tiles per row at most.
     public static func render(
         image: Image, words: [String], attention: [[Float]], gridWidth: Int, gridHeight: Int,
-        scale: Int = 3, columns: Int = 6
+        title: String? = nil, scale: Int = 3, columns: Int = 6
     ) -> Image {
         precondition(
             attention.count == words.count,
@@ -131,8 +136,8 @@ public enum AttentionMapSheet {
                     + " \(gridWidth)x\(gridHeight) grid needs \(gridWidth * gridHeight)")
         }
         let layout = layout(
-            imageWidth: image.width, imageHeight: image.height, words: words, scale: scale,
-            columns: columns)
+            imageWidth: image.width, imageHeight: image.height, words: words, title: title,
+            scale: scale, columns: columns)
         let tile = image.droppingAlpha().scaled(by: scale)
         var sheet = Image(width: layout.width, height: layout.height, filledWith: background)
         sheet.drawText(

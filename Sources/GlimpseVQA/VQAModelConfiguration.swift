@@ -24,8 +24,9 @@ public enum VQAFusion: String, Codable, Sendable, CaseIterable {
 public struct VQAModelConfiguration: Codable, Equatable, Sendable {
     /// Always `"vqa"`: tells a VQA model directory from a captioner's.
     public var task = "vqa"
-    /// `"attention"` (default), `"product"`, or a baseline: `"question-only"`, `"image-only"`.
-    public var fusion: VQAFusion = .attention
+    /// `"relational"` (default), `"attention"`, `"product"`, or a baseline: `"question-only"`,
+    /// `"image-only"`.
+    public var fusion: VQAFusion = .relational
     /// The CNN and its input preprocessing.
     public var encoder = EncoderConfiguration()
     /// Word embedding width: `128`.

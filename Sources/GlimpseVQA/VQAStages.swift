@@ -105,7 +105,7 @@ public struct AnswerQuestions: Stage {
                 results[index] = .failure(
                     VQAError.invalidData(
                         path: input.example.image,
-                        reason: "\(input.example.question): \(error.localizedDescription)"))
+                        reason: error.localizedDescription))
             }
         }
         var slots: [String: Int] = [:]

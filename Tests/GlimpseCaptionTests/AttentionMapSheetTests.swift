@@ -98,6 +98,22 @@ final class AttentionMapSheetTests: XCTestCase {
         XCTAssertEqual(long.captionLines.joined(separator: " ").split(separator: " ").count, 30)
     }
 
+    /// A title replaces the joined words above the tiles (a VQA sheet's question and answer),
+    /// wrapped like a caption; the tiles stay where the words put them.
+    func testTitleReplacesTheCaptionLine() {
+        let words = ["hop 1", "hop 2"]
+        let plain = AttentionMapSheet.layout(imageWidth: 64, imageHeight: 64, words: words)
+        XCTAssertEqual(plain.captionLines, ["hop 1 hop 2"])
+        let titled = AttentionMapSheet.layout(
+            imageWidth: 64, imageHeight: 64, words: words, title: "how many objects?\n2")
+        XCTAssertEqual(titled.captionLines, ["how many objects? 2"])
+        XCTAssertEqual(titled.tileOrigins, plain.tileOrigins)
+        let long = AttentionMapSheet.layout(
+            imageWidth: 64, imageHeight: 64, words: words,
+            title: String(repeating: "is the small red circle left of the square ", count: 3))
+        XCTAssertGreaterThan(long.captionLines.count, 1, "a long title wraps")
+    }
+
     func testInputTileIsTheEnlargedImage() {
         let image = Self.scene()
         let sheet = AttentionMapSheet.render(
