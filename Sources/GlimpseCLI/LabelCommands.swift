@@ -360,11 +360,14 @@ struct ActivityDataArguments: ParsableArguments {
 struct VideoSuccess: Encodable {
     var video: String
     var ok = true
+    /// The rate the frames were sampled at, as in the one-video JSON.
+    var fps: Double
     var frames: [FrameLine]
     var segments: [SegmentLine]
 
     init(_ labels: VideoLabels) {
         video = labels.video
+        fps = labels.fps
         frames = labels.frames
         segments = labels.segments
     }

@@ -108,6 +108,8 @@ final class LabelCommandTests: XCTestCase {
         XCTAssertEqual(videoLines.map { $0["ok"] as? Bool }, [true, false, true])
         XCTAssertEqual(
             (videoLines[0]["frames"] as? [Any])?.count, frames.count, "same as one by one")
+        XCTAssertEqual(videoLines[0]["fps"] as? Double, 3, "the labelling rate, as one by one")
+        XCTAssertEqual(object["fps"] as? Double, 3)
         XCTAssertTrue(
             (videoLines[1]["error"] as? String ?? "").contains("b.mp4"), "\(videoLines[1])")
         XCTAssertNil(videoLines[1]["frames"], "no partial result passed off as complete")
