@@ -226,13 +226,28 @@ public struct Pipeline<Input, Output>: @unchecked Sendable {
             steps: steps + [PipelineStep(stage, batchSize: batch, workers: workers)])
     }
 
+    /// This pipeline followed by a stage that is told each value's input (a writer naming its
+    /// files after it, such as `WriteAttentionMaps`).
+    public func then<S: SourcedStage>(_ stage: S, workers: Int = 1) -> Pipeline<Input, S.Output>
+    where S.Input == Output, S.Output: Encodable {
+        Pipeline<Input, S.Output>(steps: steps + [PipelineStep(stage, workers: workers)])
+    }
+
     /// Runs every input through the steps (see ``PipelineExecutor``) and hands each result to
-    /// `deliver` in input order.
+    /// `deliver` in input order. `sources` names each input for sourced stages and errors (its
+    /// path, say); without it an input is named by its index.
     public func run(
-        over inputs: [Input], options: ExecutionOptions = ExecutionOptions(),
+        over inputs: [Input], sources: [String]? = nil,
+        options: ExecutionOptions = ExecutionOptions(),
         deliver: (Int, Result<Output, any Error>) throws -> Void
     ) throws -> ExecutionReport {
-        let items = inputs.enumerated().map { PipelineItem(id: "\($0.offset)", value: $0.element) }
+        if let sources, sources.count != inputs.count {
+            throw PipelineError.invalidRun(
+                "\(sources.count) source names for \(inputs.count) inputs")
+        }
+        let items = inputs.enumerated().map {
+            PipelineItem(id: sources?[$0.offset] ?? "\($0.offset)", value: $0.element)
+        }
         return try PipelineExecutor(steps: steps, options: options).run(items) { index, _, result in
             try deliver(
                 index,

@@ -150,4 +150,36 @@ final class ExecutorTests: XCTestCase {
         }
         XCTAssertEqual(delivered, 11)
     }
+
+    /// A typed pipeline takes a sourced stage, which sees each value's input name: the names
+    /// given to `run`, or the index without them; a wrong number of names is refused.
+    func testSourcedStagesSeeTheInputNames() throws {
+        let activity = Activity()
+        let pipeline = Pipeline(Step(activity: activity), workers: 2)
+            .then(Batched(activity: activity), batch: 2).then(Naming(), workers: 2)
+        func run(_ sources: [String]?) throws -> [String] {
+            var lines: [String] = []
+            _ = try pipeline.run(over: [1, 2, 7, 3], sources: sources) { _, result in
+                switch result {
+                case .success(let line): lines.append(line)
+                case .failure: lines.append("error")
+                }
+            }
+            return lines
+        }
+        XCTAssertEqual(
+            try run(["a.png", "b.png", "c.png", "d.png"]),
+            ["a.png 20", "b.png 30", "error", "d.png 40"])
+        XCTAssertEqual(try run(nil), ["0 20", "1 30", "error", "3 40"])
+        XCTAssertThrowsError(try run(["a.png"])) { error in
+            XCTAssertEqual(error as? PipelineError, .invalidRun("1 source names for 4 inputs"))
+        }
+    }
+}
+
+/// Int → "SOURCE VALUE": a sourced stage, as writers are.
+struct Naming: SourcedStage, Sendable {
+    var name: String { "naming" }
+
+    func process(_ input: Int, source: String) throws -> String { "\(source) \(input)" }
 }
