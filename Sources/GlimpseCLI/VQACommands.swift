@@ -81,12 +81,13 @@ struct VQACommand: ParsableCommand {
                         "\(attentionMap): this model's fusion has no attention to draw")
                 }
                 let configuration = try VQAModel.configuration(ofModel: directory)
+                let asked = question.trimmingCharacters(in: CharacterSet(charactersIn: "? \t"))
                 let picture = try Image(contentsOf: image, layout: .rgb, limits: decode.limits)
                 try AttentionMapSheet.render(
                     image: configuration.encoder.preprocessing.resized(picture),
                     words: prediction.attention.indices.map { "hop \($0 + 1)" },
                     attention: prediction.attention, gridWidth: prediction.gridWidth,
-                    gridHeight: prediction.gridHeight, title: "\(question)? \(prediction.answer)"
+                    gridHeight: prediction.gridHeight, title: "\(asked)? \(prediction.answer)"
                 ).write(to: attentionMap)
             }
         }
