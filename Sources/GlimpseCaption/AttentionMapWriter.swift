@@ -12,8 +12,9 @@ extension AttentionMapSheet {
     /// the model's feature grid.
     ///
     /// Throws when the model's decoder has no attention (show_and_tell), or when the caption
-    /// does not fit the model (token ids outside its vocabulary, maps of another grid size): a
-    /// caption from another model.
+    /// does not fit the model (token ids outside its vocabulary, ids that the vocabulary reads
+    /// as other words than the caption's text, maps of another grid size): a caption from
+    /// another model.
     public static func render(_ caption: GeneratedCaption, of image: Image, model: CaptionModel)
         throws(CaptionError) -> Image
     {
@@ -24,6 +25,7 @@ extension AttentionMapSheet {
         }
         let words = model.vocabulary.words
         guard caption.tokens.allSatisfy({ words.indices.contains($0) }),
+            model.vocabulary.decode(caption.tokens) == caption.text,
             caption.attention.count == caption.tokens.count,
             caption.attention.allSatisfy({ $0.count == encoder.locations })
         else {
