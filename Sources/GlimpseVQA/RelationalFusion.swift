@@ -9,6 +9,8 @@
 //
 //   v = tanh(image_proj(grid))                                   [M, P, H]  once per image
 //   u₀ = q (the question's last LSTM state h_T)
+//   hₜ = [forward state; reverse state] of word t (the question encoder reads the words both
+//        ways for this fusion)                                        [N, T, 2H]
 //   hop k:  wₖ = Σₜ βₖₜ hₜ,   βₖ = softmax over the question's words of
 //                words_att(h, uₖ₋₁)                                (additive, hop k's own weights)
 //           αₖ = softmax(full_att(tanh(encoder_att(v) + decoder_att(wₖ) + relative(c − pₖ₋₁))))
@@ -17,8 +19,10 @@
 //           zₖ = Σᵢ αₖᵢ vᵢ                                       the attended context [N, H]
 //           uₖ = uₖ₋₁ + zₖ + position(pₖ) + tanh(match_image(zₖ)) ⊙ tanh(match_words(wₖ))
 //
-// The word attention lets each hop pick the noun phrase it looks for (the LSTM states carry
-// where in the question a word stands); the relative term lets a hop look "above the object the
+// The word attention lets each hop pick the noun phrase it looks for: read both ways, a word's
+// state says what precedes and what follows it, so the words of "the red circle" before "to the
+// left of" differ from the same words after it (with the forward reading alone, the two-object
+// yes/no questions stayed at chance; see the model card); the relative term lets a hop look "above the object the
 // last hop found"; the position readout puts both attended positions into the vector the
 // classifier reads, so "left of" becomes a comparison of two coordinates; the product term
 // (the multiplicative fusion of Kim et al. 2017's low-rank bilinear pooling) says how well what
@@ -42,15 +46,21 @@ struct RelationalHop: Module {
             + matchImage.parameters + matchWords.parameters
     }
 
-    init(hidden: Int, attention: Int, relative usesRelative: Bool, in scope: ParameterScope) {
+    /// `wordFeatures`: the width of a word's state (both readers').
+    init(
+        hidden: Int, wordFeatures: Int, attention: Int, relative usesRelative: Bool,
+        in scope: ParameterScope
+    ) {
         words = SoftAttention(
-            features: hidden, hidden: hidden, attention: attention, in: scope.scope("words"))
-        grid = SoftAttention(features: hidden, hidden: hidden, attention: attention, in: scope)
+            features: wordFeatures, hidden: hidden, attention: attention,
+            in: scope.scope("words"))
+        grid = SoftAttention(
+            features: hidden, hidden: wordFeatures, attention: attention, in: scope)
         relative =
             usesRelative ? Linear(2, attention, bias: false, in: scope.scope("relative")) : nil
         position = Linear(2, hidden, in: scope.scope("position"))
         matchImage = Linear(hidden, hidden, in: scope.scope("match_image"))
-        matchWords = Linear(hidden, hidden, in: scope.scope("match_words"))
+        matchWords = Linear(wordFeatures, hidden, in: scope.scope("match_words"))
     }
 }
 
@@ -69,8 +79,8 @@ struct RelationalFusion: Module {
         imageProjection = Linear(features, configuration.hidden, in: scope.scope("image_proj"))
         hops = (1...configuration.hops).map {
             RelationalHop(
-                hidden: configuration.hidden, attention: configuration.attention,
-                relative: $0 > 1, in: scope.scope("hop\($0)"))
+                hidden: configuration.hidden, wordFeatures: 2 * configuration.hidden,
+                attention: configuration.attention, relative: $0 > 1, in: scope.scope("hop\($0)"))
         }
         let (width, height) = (configuration.encoder.gridWidth, configuration.encoder.gridHeight)
         var centres: [Float] = []

@@ -107,12 +107,17 @@ public struct VQAPrediction: Codable, Equatable, Sendable {
     }
 }
 
-/// The question encoder: embedding + LSTM; keys `embedding.weight`, `lstm.weight_ih_l0`, ….
+/// The question encoder: embedding + LSTM (+ the reverse reader for the relational fusion); keys
+/// `embedding.weight`, `lstm.weight_ih_l0`, …, `reverse.weight_ih_l0`, ….
 struct QuestionEncoder: Module {
     let embedding: Embedding
     let lstm: LSTM
+    /// The relational fusion's second reader, over each question's words last to first
+    /// (`reverse.*`, one layer): with it a word's state knows what follows it too ("the red
+    /// circle" before "to the left of" from the same words after it).
+    let reverse: LSTM?
 
-    var parameters: [Parameter] { embedding.parameters + lstm.parameters }
+    var parameters: [Parameter] { embedding.parameters + lstm.parameters + reverse.parameters }
 
     init(_ configuration: VQAModelConfiguration, vocabularySize: Int, in scope: ParameterScope) {
         embedding = Embedding(
@@ -121,6 +126,11 @@ struct QuestionEncoder: Module {
         lstm = LSTM(
             inputSize: configuration.embedding, hiddenSize: configuration.hidden,
             layers: configuration.layers, in: scope.scope("lstm"))
+        reverse =
+            configuration.fusion == .relational
+            ? LSTM(
+                inputSize: configuration.embedding, hiddenSize: configuration.hidden,
+                in: scope.scope("reverse")) : nil
     }
 
     /// The top layer's hidden state at each question's last word.   N questions -> [N, H]
@@ -147,8 +157,28 @@ struct QuestionEncoder: Module {
         for (row, tokens) in questions.enumerated() {
             for t in tokens.indices { mask[row * steps + t] = 1 }
         }
+        var states = outputs.permuted([1, 0, 2])  // [N, T, H]
+        if let reverse {
+            // Each question read last word first (right-padded like the forward pass), then
+            // its states put back in word order: word t of a question of L words is step
+            // L − 1 − t of its reversed reading.
+            var reversedIDs = [Int](repeating: QuestionVocabulary.pad, count: steps * n)
+            var order: [Int] = []
+            order.reserveCapacity(n * steps)
+            for (row, tokens) in questions.enumerated() {
+                for (t, id) in tokens.reversed().enumerated() { reversedIDs[t * n + row] = id }
+                for t in 0..<steps { order.append(max(tokens.count - 1 - t, 0) * n + row) }
+            }
+            let reversedInputs = embedding(reversedIDs).reshaped(
+                to: [steps, n, embedding.dimension])
+            let backward = gather(
+                reverse(reversedInputs).reshaped(to: [steps * n, reverse.hiddenSize]),
+                indices: order
+            ).reshaped(to: [n, steps, reverse.hiddenSize])
+            states = concat([states, backward], axis: 2)  // [N, T, 2H]
+        }
         return QuestionStates(
-            states: outputs.permuted([1, 0, 2]),
+            states: states,
             mask: Tensor(shape: [n, steps], scalars: mask),
             last: gather(outputs.reshaped(to: [steps * n, lstm.hiddenSize]), indices: last))
     }
@@ -156,7 +186,8 @@ struct QuestionEncoder: Module {
 
 /// The question encoder's output for N questions of at most T words.
 struct QuestionStates {
-    /// The top layer's state after each word (padding positions included).   [N, T, H]
+    /// The top layer's state after each word (padding positions included), followed by the
+    /// reverse reader's when there is one.   [N, T, H] or [N, T, 2H]
     let states: Tensor
     /// 1 at a question's words, 0 at padding.   [N, T]
     let mask: Tensor

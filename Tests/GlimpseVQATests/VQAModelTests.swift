@@ -66,6 +66,7 @@ final class VQAModelTests: XCTestCase {
                 "fusion.hop1.words.encoder_att.bias", "fusion.hop1.position.weight",
                 "fusion.hop2.relative.weight", "fusion.hop2.decoder_att.weight",
                 "fusion.hop2.match_words.weight", "fusion.image_proj.weight", "encoder.position",
+                "question.reverse.weight_hh_l0", "question.reverse.bias_ih_l0",
             ],
             .product: [
                 "question.lstm.weight_ih_l0", "fusion.image_fc.weight", "fusion.question_fc.bias",
@@ -249,7 +250,9 @@ final class VQAModelTests: XCTestCase {
     }
 
     /// Answering examples in batches (images loaded once per batch) gives the same answers as
-    /// one call per question, and the evaluation scores them.
+    /// one call per question — with every fusion, so a question padded to a longer one's length
+    /// (read both ways by the relational fusion) is answered as when alone — and the
+    /// evaluation scores them.
     func testBatchedAnswersAndEvaluation() throws {
         let model = tinyModel(.attention, seed: 4)
         let colours: [String: [UInt8]] = ["r": [200, 20, 20], "b": [20, 20, 200]]
@@ -266,13 +269,18 @@ final class VQAModelTests: XCTestCase {
         }
         let batched = try model.answers(for: examples, batchSize: 3, top: 2, loadImage: load)
         XCTAssertEqual(loads, 3)  // r, b in the first batch of three; b again in the second
-        for (example, prediction) in zip(examples, batched) {
-            let alone = try model.answers(
-                for: [try load(example.image)], questions: [example.question], top: 2)
-            XCTAssertEqual(prediction.answers.map(\.answer), alone[0].answers.map(\.answer))
-            assertClose(
-                prediction.answers.map(\.probability), alone[0].answers.map(\.probability),
-                absoluteTolerance: 1e-5)
+        for fusion in VQAFusion.allCases {
+            let model = fusion == .attention ? model : tinyModel(fusion, seed: 4)
+            let batched = try model.answers(for: examples, batchSize: 3, top: 2, loadImage: load)
+            for (example, prediction) in zip(examples, batched) {
+                let alone = try model.answers(
+                    for: [try load(example.image)], questions: [example.question], top: 2)
+                XCTAssertEqual(
+                    prediction.answers.map(\.answer), alone[0].answers.map(\.answer), "\(fusion)")
+                assertClose(
+                    prediction.answers.map(\.probability), alone[0].answers.map(\.probability),
+                    absoluteTolerance: 1e-5, "\(fusion)")
+            }
         }
         let evaluation = try model.evaluate(examples, batchSize: 2, loadImage: load)
         let expected = zip(batched, examples).filter { $0.0.answer == $0.1.answers[0] }.count
