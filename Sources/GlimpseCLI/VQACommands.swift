@@ -76,11 +76,12 @@ struct VQACommand: ParsableCommand {
                 }
             }
             if let attentionMap {
+                let configuration = try VQAModel.configuration(ofModel: directory)
                 guard !prediction.attention.isEmpty else {
                     throw ValidationFailure(
-                        "\(attentionMap): this model's fusion has no attention to draw")
+                        "\(attentionMap): a \(configuration.fusion.rawValue) model has no "
+                            + "attention to draw")
                 }
-                let configuration = try VQAModel.configuration(ofModel: directory)
                 let asked = question.trimmingCharacters(in: CharacterSet(charactersIn: "? \t"))
                 let picture = try Image(contentsOf: image, layout: .rgb, limits: decode.limits)
                 try AttentionMapSheet.render(

@@ -34,12 +34,12 @@ import GlimpseTensor
 /// word states), `encoder_att.*`, `decoder_att.*`, `full_att.*` (over the grid), `relative.*`
 /// (from the second hop on), `position.*`, `match_image.*` and `match_words.*`.
 struct RelationalHop: Module {
-    let words: SoftAttention  // over the question's LSTM states, queried by uₖ₋₁
+    let words: SoftAttention  // over the words' two-sided states (2H), queried by uₖ₋₁
     let grid: SoftAttention  // over the image grid, queried by wₖ
     let relative: Linear?  // 2 -> A, no bias (the grid attention's encoder_att has one)
     let position: Linear  // 2 -> H
     let matchImage: Linear  // H -> H
-    let matchWords: Linear  // H -> H
+    let matchWords: Linear  // 2H -> H
 
     var parameters: [Parameter] {
         words.parameters + grid.parameters + relative.parameters + position.parameters
@@ -107,7 +107,7 @@ struct RelationalFusion: Module {
         var previous: Tensor?  // pₖ₋₁   [N, 2]
         var alphas: [Tensor] = []
         for hop in hops {
-            let (query, _) = hop.words(question.states, hidden: u, mask: question.mask)  // [N, H]
+            let (query, _) = hop.words(question.states, hidden: u, mask: question.mask)  // [N, 2H]
             var projected = gather(hop.grid.projectFeatures(v), indices: images)  // [N, P, A]
             if let previous, let relative = hop.relative {
                 let offsets = centres - previous.unsqueezed(axis: 1)  // [N, P, 2]

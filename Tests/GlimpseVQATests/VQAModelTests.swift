@@ -101,6 +101,31 @@ final class VQAModelTests: XCTestCase {
         }
     }
 
+    /// Every question length from 1 to the limit in one batch: each question's answer is the
+    /// one it gets alone, so neither reading (the relational fusion's reversed one included)
+    /// sees another question's padding.
+    func testEveryQuestionLengthIsAnsweredAsAlone() throws {
+        let words = Self.questions.joined(separator: " ").split(separator: " ").map(String.init)
+        let questions = (1...VQADataset.maxQuestionWords).map { length in
+            (0..<length).map { words[($0 * 7 + length) % words.count] }.joined(separator: " ")
+        }
+        let image = Image(width: 16, height: 16, filledWith: [40, 160, 220])
+        for fusion in [VQAFusion.relational, .attention] {
+            let model = tinyModel(fusion, seed: 6)
+            let batched = try model.answers(
+                for: [image], questions: questions,
+                imageIndex: Array(repeating: 0, count: questions.count), top: 3)
+            for (question, prediction) in zip(questions, batched) {
+                let alone = try model.answers(for: [image], questions: [question], top: 3)[0]
+                XCTAssertEqual(prediction.answers.map(\.answer), alone.answers.map(\.answer))
+                assertClose(
+                    prediction.answers.map(\.probability), alone.answers.map(\.probability),
+                    absoluteTolerance: 1e-5, "\(fusion): \(question)")
+                XCTAssertEqual(prediction.attention.count, 2)
+            }
+        }
+    }
+
     func testParameterNamesArePyTorchStyle() {
         let names = Set(tinyModel(.attention).store.parameters.map(\.name))
         for name in [
