@@ -225,6 +225,10 @@ struct LabelCommand: ParsableCommand {
         var rankLoss: RankLoss = .none
         @Option(help: "λ_r, the weight of the ranking loss.")
         var lambdaR: Float = 1
+        @Flag(
+            inversion: .prefixedNo,
+            help: "Show the CNN each frame with its change since the previous sampled frame.")
+        var frameDifference = true
         @Option(help: "Frames sampled per second.")
         var fps: Double = 5
         @Option(help: "Frames per training sequence (truncated backpropagation through time).")
@@ -247,6 +251,7 @@ struct LabelCommand: ParsableCommand {
             options.configuration.temporal = attention ? .attention : temporal
             options.configuration.rankLoss = rankLoss
             options.configuration.lambdaR = lambdaR
+            options.configuration.frameDifference = frameDifference
             options.configuration.fps = fps
             options.configuration.window = window
             options.configuration.seed = training.seed

@@ -43,6 +43,15 @@ public struct FrameLabelConfiguration: Codable, Equatable, Sendable {
     public var encoder = EncoderConfiguration()
     /// `lstm`, `attention` or `pooling`.
     public var temporal: TemporalModel = .lstm
+    /// Whether the CNN sees each frame together with its change since the previous sampled
+    /// frame (6 input channels: the frame, then frame − previous; zero on a sequence's first
+    /// frame), the RGB-difference input of Wang et al.'s temporal segment networks. Motion is
+    /// then in every frame's features instead of something the LSTM must work out from two
+    /// of them. Setting it sets the encoder's input channels. Configurations written before it
+    /// existed decode as `false`.
+    public var frameDifference = false {
+        didSet { encoder.inputChannels = Self.inputChannels(frameDifference: frameDifference) }
+    }
     /// LSTM hidden units: `256`.
     public var hidden = 256
     /// Attention MLP width: `128`.
@@ -69,6 +78,7 @@ public struct FrameLabelConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case labels, encoder, temporal, hidden, attention, fps, window, seed
+        case frameDifference = "frame_difference"
         case poolingWindow = "pooling_window"
         case rankLoss = "rank_loss"
         case lambdaR = "lambda_r"
@@ -89,6 +99,15 @@ public struct FrameLabelConfiguration: Codable, Equatable, Sendable {
                     + "first \"\(Self.background)\"")
         }
         encoder = try container.decode(EncoderConfiguration.self, forKey: .encoder)
+        frameDifference =
+            try container.decodeIfPresent(Bool.self, forKey: .frameDifference) ?? false
+        guard encoder.inputChannels == Self.inputChannels(frameDifference: frameDifference) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .frameDifference, in: container,
+                debugDescription: "frame_difference \(frameDifference) needs the encoder's "
+                    + "input_channels \(Self.inputChannels(frameDifference: frameDifference)), "
+                    + "got \(encoder.inputChannels)")
+        }
         temporal = try container.decode(TemporalModel.self, forKey: .temporal)
         let widths = 1...Self.maxWidth
         hidden = try container.decode(Int.self, forKey: .hidden, in: widths)
@@ -119,10 +138,18 @@ public struct FrameLabelConfiguration: Codable, Equatable, Sendable {
             throw .invalidArgument("\(name) must be in \(range), got \(value)")
         }
         guard fps > 0 && fps <= 1000 else { throw .invalidArgument("fps must be in (0, 1000]") }
+        guard encoder.inputChannels == Self.inputChannels(frameDifference: frameDifference) else {
+            throw .invalidArgument(
+                "the encoder must take \(Self.inputChannels(frameDifference: frameDifference)) "
+                    + "input channels with frame difference \(frameDifference ? "on" : "off")")
+        }
         guard lambdaR >= 0 && lambdaR.isFinite else {
             throw .invalidArgument("λ_r must be a non-negative number, got \(lambdaR)")
         }
     }
+
+    /// The encoder's input channels: RGB, plus its difference from the previous frame.
+    static func inputChannels(frameDifference: Bool) -> Int { frameDifference ? 6 : 3 }
 
     /// Input width of the classifier.
     var classifierInput: Int { temporal == .pooling ? frameFeatureSize : hidden }

@@ -8,6 +8,10 @@
 //   x_t = [m_t, k_t]                [3E]
 //   h_t = LSTM(x_t, h_{t−1})        (pooling: h_t = mean of x over the last W frames)
 //
+// With `frame_difference` the CNN's input is [frame_t, frame_t − frame_{t−1}] (6 channels; the
+// difference is zero on a sequence's first frame, which also starts from a zero LSTM state), so
+// what moved, turned or changed size shows in the frame's own features.
+//
 // k_t holds, per feature channel, the expected x and y (in −1…1) of the channel's softmax over
 // the grid (Levine et al. 2016's spatial soft-argmax): where things are. A mean alone loses
 // position, and with it the motion that tells "move" or "bounce" from "stay still".
@@ -146,7 +150,9 @@ public struct FrameLabelModel: Module {
         let rows = (0..<steps).flatMap { t in
             (0..<batch).map { b in t < lengths[b] ? offsets[b] + t : total }
         }
-        let grid = encoder(frames)  // [N, P, E]
+        let grid = encoder(
+            configuration.frameDifference
+                ? Self.withDifferences(frames, lengths: lengths) : frames)  // [N, P, E]
         let (locations, features) = (grid.shape[1], grid.shape[2])
         let keypoints = keypoints(grid)  // [N, 2E]
         switch configuration.temporal {
@@ -168,6 +174,18 @@ public struct FrameLabelModel: Module {
                     sequence, keypoints: gather(paddedKeypoints, indices: rows), steps: steps,
                     batch: batch))
         }
+    }
+
+    /// Each frame followed, along the channels, by its difference from the frame before it in
+    /// its sequence (zero for a sequence's first frame).
+    /// frames [Σ lengths, C, H, W] -> [Σ lengths, 2C, H, W]
+    static func withDifferences(_ frames: Tensor, lengths: [Int]) -> Tensor {
+        var previous: [Int] = []
+        for length in lengths {
+            let first = previous.count
+            previous += (first..<(first + length)).map { max(first, $0 - 1) }
+        }
+        return concat([frames, frames - gather(frames, indices: previous)], axis: 1)
     }
 
     /// Per channel, the expected x and y (−1…1) of its softmax over the grid: the spatial
@@ -272,6 +290,8 @@ public struct FrameLabeler {
     public let model: FrameLabelModel
     private var state: LSTMState?
     private var recent: [Tensor] = []
+    /// The previous preprocessed frame (frame-difference models).
+    private var previous: Tensor?
 
     public init(model: FrameLabelModel) {
         self.model = model
@@ -284,7 +304,12 @@ public struct FrameLabeler {
 
     /// One preprocessed frame [1, 3, H, W] -> probabilities.
     mutating func step(_ frame: Tensor) -> [Float] {
-        let grid = model.encoder(frame)  // [1, P, E]
+        var input = frame
+        if model.configuration.frameDifference {
+            input = concat([frame, frame - (previous ?? frame)], axis: 1)  // [1, 6, H, W]
+            previous = frame
+        }
+        let grid = model.encoder(input)  // [1, P, E]
         let keypoints = model.keypoints(grid)  // [1, 2E]
         let hidden: Tensor
         if let network = model.network, let cell = network.cells.first?.first {

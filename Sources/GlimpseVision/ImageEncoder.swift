@@ -20,12 +20,17 @@ public struct EncoderConfiguration: Codable, Equatable, Sendable {
     /// Whether a learned position embedding (key `position`, [P, E]) is added to the grid.
     /// Configurations written before it existed decode as `false`.
     public var positionEmbedding = true
+    /// Channels of the input tensor: `3` (RGB). The frame labeller's frame-difference input
+    /// feeds 6 (each frame and its change since the previous one). Configurations written
+    /// before it existed decode as 3.
+    public var inputChannels = 3
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case channels, preprocessing
         case positionEmbedding = "position_embedding"
+        case inputChannels = "input_channels"
     }
 
     /// Most conv blocks, and most channels per block, a configuration may ask for.
@@ -41,6 +46,9 @@ public struct EncoderConfiguration: Codable, Equatable, Sendable {
         preprocessing = try container.decode(Preprocessing.self, forKey: .preprocessing)
         positionEmbedding =
             try container.decodeIfPresent(Bool.self, forKey: .positionEmbedding) ?? false
+        inputChannels =
+            container.contains(.inputChannels)
+            ? try container.decode(Int.self, forKey: .inputChannels, in: 1...Self.maxChannels) : 3
         guard gridWidth > 0 && gridHeight > 0 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .preprocessing, in: container,
@@ -76,7 +84,7 @@ public struct ImageEncoder: Layer {
             "input \(configuration.preprocessing.width)x\(configuration.preprocessing.height) is "
                 + "too small for \(configuration.channels.count) pooling blocks")
         self.configuration = configuration
-        var inChannels = 3
+        var inChannels = configuration.inputChannels
         var convolutions: [Conv2D] = []
         for (index, channels) in configuration.channels.enumerated() {
             convolutions.append(
@@ -97,7 +105,7 @@ public struct ImageEncoder: Layer {
             } : nil
     }
 
-    /// The feature grid, location-major.   images [N, 3, H, W] -> [N, P, E]
+    /// The feature grid, location-major.   images [N, C_in, H, W] -> [N, P, E]
     public func callAsFunction(_ images: Tensor) -> Tensor {
         var x = images
         for convolution in convolutions {

@@ -1,6 +1,7 @@
 // The frame labeller: gradients of L_c + λ_r·L_r against finite differences for every temporal
-// model and ranking term, the online labeller equal to the batched forward, a save/load round
-// trip, and training that learns a label no single frame shows (the direction of motion).
+// model and ranking term, with and without the frame-difference input; the online labeller
+// equal to the batched forward; a save/load round trip; and training that learns a label no
+// single frame shows (the direction of motion).
 import Foundation
 import GlimpseLayers
 import GlimpseMedia
@@ -12,9 +13,9 @@ import XCTest
 @testable import GlimpseLabeling
 
 final class FrameLabelModelTests: XCTestCase {
-    func configuration(_ temporal: TemporalModel, rank: RankLoss = .none)
-        -> FrameLabelConfiguration
-    {
+    func configuration(
+        _ temporal: TemporalModel, rank: RankLoss = .none, difference: Bool = false
+    ) -> FrameLabelConfiguration {
         var configuration = FrameLabelConfiguration()
         configuration.labels = ["background", "left", "right"]
         configuration.encoder.channels = [3, 4]
@@ -26,7 +27,13 @@ final class FrameLabelModelTests: XCTestCase {
         configuration.temporal = temporal
         configuration.rankLoss = rank
         configuration.lambdaR = 0.7
+        configuration.frameDifference = difference
         return configuration
+    }
+
+    /// Every temporal model, with and without the frame-difference input.
+    var variants: [(TemporalModel, Bool)] {
+        TemporalModel.allCases.flatMap { [($0, false), ($0, true)] }
     }
 
     func testLossGradientsMatchFiniteDifferences() throws {
@@ -35,8 +42,9 @@ final class FrameLabelModelTests: XCTestCase {
         // hinge is active. L_r's own gradient is checked against a frozen-target reference in
         // RankingLossTests, and testTheRankingTermAddsToTheCrossEntropy checks how it is added.
         let labels = [[1, 1, 2], [0, 2]]
-        for temporal in TemporalModel.allCases {
-            let model = try FrameLabelModel(configuration: configuration(temporal))
+        for (temporal, difference) in variants {
+            let model = try FrameLabelModel(
+                configuration: configuration(temporal, difference: difference))
             let frames = sample([5, 3, 8, 8], seed: 4)
             checkGradients([frames], relativeTolerance: 3e-2, absoluteTolerance: 2e-3) {
                 model.loss(frames: $0[0], labels: labels).loss
@@ -51,7 +59,8 @@ final class FrameLabelModelTests: XCTestCase {
             }
             // Every parameter receives a gradient, with each ranking term too.
             for rank in RankLoss.allCases {
-                let ranked = try FrameLabelModel(configuration: configuration(temporal, rank: rank))
+                let ranked = try FrameLabelModel(
+                    configuration: configuration(temporal, rank: rank, difference: difference))
                 ranked.loss(frames: frames, labels: labels).loss.backward()
                 for parameter in ranked.parameters {
                     XCTAssertNotNil(parameter.gradient, "\(temporal) \(rank): \(parameter.name)")
@@ -79,8 +88,9 @@ final class FrameLabelModelTests: XCTestCase {
     }
 
     func testPaddingDoesNotChangeASequencesLogits() throws {
-        for temporal in TemporalModel.allCases {
-            let model = try FrameLabelModel(configuration: configuration(temporal))
+        for (temporal, difference) in variants {
+            let model = try FrameLabelModel(
+                configuration: configuration(temporal, difference: difference))
             let frames = sample([7, 3, 8, 8], seed: 2)
             let together = model.logits(frames: frames, lengths: [3, 4])  // [4, 2, 3]
             let alone = model.logits(frames: frames.slice(axis: 0, range: 0..<3), lengths: [3])
@@ -88,14 +98,16 @@ final class FrameLabelModelTests: XCTestCase {
                 assertClose(
                     together.slice(axis: 0, range: t..<(t + 1)).slice(axis: 1, range: 0..<1)
                         .reshaped(to: [3]),
-                    alone.slice(axis: 0, range: t..<(t + 1)).reshaped(to: [3]), "\(temporal)")
+                    alone.slice(axis: 0, range: t..<(t + 1)).reshaped(to: [3]),
+                    "\(temporal) \(difference)")
             }
         }
     }
 
     func testTheOnlineLabellerEqualsTheBatchedForward() throws {
-        for temporal in TemporalModel.allCases {
-            let model = try FrameLabelModel(configuration: configuration(temporal))
+        for (temporal, difference) in variants {
+            let model = try FrameLabelModel(
+                configuration: configuration(temporal, difference: difference))
             let images = (0..<6).map { movingSquare(at: $0, size: 8) }
             let batched = withoutGradients {
                 softmax(
@@ -107,9 +119,54 @@ final class FrameLabelModelTests: XCTestCase {
             let online = images.flatMap { labeller.label($0) }
             XCTAssertEqual(online.count, batched.count)
             for (a, b) in zip(online, batched) {
-                XCTAssertEqual(a, b, accuracy: 1e-5, "\(temporal)")
+                XCTAssertEqual(a, b, accuracy: 1e-5, "\(temporal) \(difference)")
             }
         }
+    }
+
+    func testTheFrameDifferenceInputRestartsWithEverySequence() {
+        // Two sequences of 2 and 3 frames of one channel and two pixels each.
+        let frames = Tensor(
+            shape: [5, 1, 1, 2], scalars: [1, 2, 4, 8, 10, 20, 13, 19, 0, 30])
+        let input = FrameLabelModel.withDifferences(frames, lengths: [2, 3])
+        XCTAssertEqual(input.shape, [5, 2, 1, 2])
+        XCTAssertEqual(
+            input.scalars,
+            [
+                1, 2, 0, 0,  // first frame of the first sequence: no difference
+                4, 8, 3, 6,
+                10, 20, 0, 0,  // the second sequence starts afresh
+                13, 19, 3, -1,
+                0, 30, -13, 11,
+            ])
+    }
+
+    func testFrameDifferenceAndTheEncodersInputMustAgree() throws {
+        var configuration = configuration(.lstm, difference: true)
+        XCTAssertEqual(configuration.encoder.inputChannels, 6)
+        let model = try FrameLabelModel(configuration: configuration)
+        XCTAssertEqual(
+            model.parameters.first { $0.name == "encoder.conv1.weight" }?.value.shape, [3, 6, 3, 3])
+        let directory = Fixtures.temporaryDirectory()
+        try model.save(to: directory)
+        XCTAssertEqual(try FrameLabelModel(contentsOf: directory).configuration, configuration)
+        // A config.json whose encoder takes other channels than its frame_difference asks for.
+        let config = directory + "/config.json"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"input_channels\" : 6", with: "\"input_channels\" : 3")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
+            XCTAssertTrue("\($0)".contains("frame_difference"), "\($0)")
+        }
+        // Models written before the option existed read as RGB-only.
+        try text.replacingOccurrences(of: "\"input_channels\" : 6,", with: "")
+            .replacingOccurrences(of: "\"frame_difference\" : true,", with: "")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
+            XCTAssertTrue("\($0)".contains("encoder.conv1.weight"), "\($0)")
+        }
+        configuration.encoder.inputChannels = 3
+        XCTAssertThrowsError(try FrameLabelModel(configuration: configuration))
     }
 
     func testSaveAndLoadRoundTrip() throws {
@@ -151,6 +208,12 @@ final class FrameLabelModelTests: XCTestCase {
     }
 
     func testTrainingLearnsTheDirectionOfMotion() throws {
+        for difference in [false, true] {
+            try checkTrainingLearnsTheDirectionOfMotion(difference: difference)
+        }
+    }
+
+    func checkTrainingLearnsTheDirectionOfMotion(difference: Bool) throws {
         // Each clip: a square still (background), then moving left or right. Every frame alone
         // looks the same (one square somewhere), so only the motion tells the label.
         var clips: [LabelledClip] = []
@@ -171,7 +234,7 @@ final class FrameLabelModelTests: XCTestCase {
                     labels: labels))
         }
         var options = LabelTrainingOptions(outputDirectory: Fixtures.temporaryDirectory() + "/m")
-        options.configuration = configuration(.lstm, rank: .score)
+        options.configuration = configuration(.lstm, rank: .score, difference: difference)
         options.configuration.hidden = 16
         options.configuration.encoder.channels = [8, 16]
         options.batchSize = 4
@@ -190,8 +253,8 @@ final class FrameLabelModelTests: XCTestCase {
         }
         let first = try XCTUnwrap(rows.first)
         let last = try XCTUnwrap(rows.last)
-        XCTAssertLessThan(last, first / 3, "cross-entropy \(first) -> \(last)")
-        XCTAssertGreaterThan(report.bestAccuracy ?? 0, 0.9)
+        XCTAssertLessThan(last, first / 3, "difference \(difference): \(first) -> \(last)")
+        XCTAssertGreaterThan(report.bestAccuracy ?? 0, 0.9, "difference \(difference)")
         let model = try FrameLabelModel(contentsOf: options.run.outputDirectory)
         XCTAssertEqual(model.labels, ["background", "left", "right"])
     }
