@@ -7,6 +7,11 @@
 // shrink sweep the same range, a turning object has the angles any other may rest at, and moving
 // and bouncing objects stay inside the same area. Only the change between frames tells the
 // activity, so a model needs temporal context.
+//
+// And every labelled frame shows its activity: nothing stalls against a limit while its label
+// says it acts. A move reflects off the edges of the area; a grow or shrink is chosen, at its
+// segment's start, to fit the sizes left (the other one where they do not, at a rate slowed
+// to fit where neither does); a bounce near the top hangs downwards.
 import Foundation
 import GlimpseMedia
 
@@ -77,32 +82,64 @@ public struct ActivityGenerator: Sendable {
         }
 
         var frames: [Image] = []
-        var bounceBase = object.y
+        var bounce = (base: object.y, direction: -1.0)
+        var velocity = (x: 0.0, y: 0.0)
+        var growth = 0.0  // per second: > 0 grows, < 0 shrinks
+        let (low, high) = (0.15 * s, 0.85 * s)
+        let (smallest, largest) = (0.07 * s, 0.3 * s)
         for frame in 0..<frameCount {
             let t = Double(frame) / fps
             let dt = 1 / fps
             if let k = segments.firstIndex(where: { $0.start <= t && t < $0.end }) {
                 let motion = motions[k]
-                let into = t - segments[k].start
-                switch segments[k].activity {
-                case .move:
+                let segment = segments[k]
+                if t - segment.start < dt {
+                    // The segment's first frame: fit its motion to where the object is.
                     let length = max(
                         1e-6, (motion.dx * motion.dx + motion.dy * motion.dy).squareRoot())
-                    object.x += motion.dx / length * motion.rate * 0.25 * s * dt
-                    object.y += motion.dy / length * motion.rate * 0.25 * s * dt
+                    let speed = motion.rate * 0.25 * s
+                    velocity = (motion.dx / length * speed, motion.dy / length * speed)
+                    bounce = (object.y, object.y - 0.15 * s >= low ? -1 : 1)
+                    if segment.activity == .grow || segment.activity == .shrink {
+                        let duration = segment.end - segment.start
+                        let rate = motion.rate * (segment.activity == .grow ? 0.35 : 0.3)
+                        let room = (
+                            grow: log(largest / object.scale), shrink: log(object.scale / smallest)
+                        )
+                        var grows = segment.activity == .grow
+                        if (grows ? room.grow : room.shrink) < rate * duration {
+                            grows = room.grow >= room.shrink
+                        }
+                        segments[k].activity = grows ? .grow : .shrink
+                        growth =
+                            (grows ? 1 : -1)
+                            * min(rate, (grows ? room.grow : room.shrink) / duration)
+                    }
+                }
+                let into = t - segment.start
+                switch segments[k].activity {
+                case .move:
+                    object.x += velocity.x * dt
+                    object.y += velocity.y * dt
+                    if object.x < low || object.x > high {
+                        velocity.x = -velocity.x
+                        object.x = object.x < low ? 2 * low - object.x : 2 * high - object.x
+                    }
+                    if object.y < low || object.y > high {
+                        velocity.y = -velocity.y
+                        object.y = object.y < low ? 2 * low - object.y : 2 * high - object.y
+                    }
                 case .turn:
                     object.angle += (motion.spin ? 1 : -1) * motion.rate * 2.5 * dt
-                case .grow:
-                    object.scale = min(0.3 * s, object.scale * (1 + motion.rate * 0.35 * dt))
-                case .shrink:
-                    object.scale = max(0.07 * s, object.scale * (1 - motion.rate * 0.3 * dt))
+                case .grow, .shrink:
+                    object.scale = min(largest, max(smallest, object.scale * exp(growth * dt)))
                 case .bounce:
-                    if into < dt { bounceBase = object.y }
-                    object.y = bounceBase - abs(sin(into * 2 * .pi * motion.rate)) * 0.15 * s
+                    object.y =
+                        bounce.base + bounce.direction * abs(sin(into * 2 * .pi * motion.rate))
+                        * 0.15 * s
                 }
-                // Stay inside the picture: a move that reaches an edge slides along it.
-                object.x = min(max(object.x, 0.15 * s), 0.85 * s)
-                object.y = min(max(object.y, 0.15 * s), 0.85 * s)
+                object.x = min(max(object.x, low), high)
+                object.y = min(max(object.y, low), high)
             }
             distractor.x = (distractor.x + drift.0 + s).truncatingRemainder(dividingBy: s)
             distractor.y = (distractor.y + drift.1 + s).truncatingRemainder(dividingBy: s)

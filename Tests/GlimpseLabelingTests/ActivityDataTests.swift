@@ -57,6 +57,35 @@ final class ActivityDataTests: XCTestCase {
         }
     }
 
+    func testGrowingAndShrinkingNeverStallAtASizeLimit() {
+        // Between a grow or shrink segment's first and last frame the object's area (pixels not
+        // of the background colour, the small distractor's included) changes by at least a
+        // quarter, the right way: a label never says "grow" of an object already at its
+        // largest.
+        var checked = 0
+        for index in 0..<80 {
+            let clip = ActivityGenerator(seed: 5).clip(index)
+            for segment in clip.segments where [.grow, .shrink].contains(segment.activity) {
+                let first = clip.frames[Int((segment.start * clip.fps).rounded(.up))]
+                let last = clip.frames[Int((segment.end * clip.fps).rounded(.up)) - 1]
+                let (before, after) = (area(first), area(last))
+                let ratio = segment.activity == .grow ? after / before : before / after
+                XCTAssertGreaterThan(ratio, 1.25, "clip \(index) \(segment)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 40)
+    }
+
+    /// Pixels of a frame not of its top-left pixel's colour.
+    func area(_ frame: Image) -> Double {
+        let background = Array(frame.pixels[0..<3])
+        return Double(
+            stride(from: 0, to: frame.pixels.count, by: 3).filter {
+                Array(frame.pixels[$0..<($0 + 3)]) != background
+            }.count)
+    }
+
     func testWrittenDatasetLoadsAndDecodesAtTheSamplingRate() throws {
         let folder = Fixtures.temporaryDirectory()
         try ActivityDatasetWriter(generator: ActivityGenerator(seed: 2)).write(count: 3, to: folder)
