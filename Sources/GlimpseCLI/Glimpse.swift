@@ -53,6 +53,13 @@ enum Standard {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// Writes `line` to standard output at once, past stdio's buffer (which holds a pipe's
+    /// output until it fills): for lines that must appear as they are made. Output printed
+    /// before it must have been flushed; nothing is printed before the frames it is used for.
+    static func output(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     /// Prints a value as one line of JSON with sorted keys.
     static func printJSON<Value: Encodable>(_ value: Value) throws {
         let encoder = JSONEncoder()

@@ -33,7 +33,12 @@ struct LabelCommand: ParsableCommand {
                 labelled up to its last good frame, then reported as an error (exit 1).
                 """)
 
-        @Argument(help: "Video files, folders of videos or glob patterns.")
+        @Argument(
+            help: ArgumentHelp(
+                "Video files, folders of videos, glob patterns, @LIST files, or -.",
+                discussion: "- alone reads a video stream piped in (ffmpeg -i IN -f mpegts - "
+                    + "| glimpse label -), labelled as it arrives; piped text is instead read "
+                    + "as a list of paths, one per line."))
         var videos: [String]
         @Option(help: "Model directory (default: the shipped models/frame-labeller).")
         var model: String?
@@ -59,12 +64,20 @@ struct LabelCommand: ParsableCommand {
         func run() throws {
             compute.apply()
             let modelDirectory = try ModelLocation.resolve(model, name: "frame-labeller")
-            let paths = try RunInputs.paths(
-                videos, extensions: PipelineInputKind.videos.extensions,
-                recursive: batchRun.recursive)
+            // `-` alone is a video stream piped in unless what comes reads as text (paths).
+            let stream =
+                videos == [LabelVideoFrames.standardInput]
+                && !StandardInput.looksLikeText(StandardInput.shared.peek(upTo: 4096))
+            let paths =
+                stream
+                ? videos
+                : try RunInputs.paths(
+                    videos, extensions: PipelineInputKind.videos.extensions,
+                    recursive: batchRun.recursive)
             let many =
-                paths.count > 1 || batchRun.out != nil
-                || videos.contains { RunInputs.isPattern($0) }
+                !stream
+                && (paths.count > 1 || batchRun.out != nil
+                    || videos.contains { RunInputs.isPattern($0) })
             if many, let format, [.table, .vtt].contains(format) {
                 throw ValidationFailure(
                     "--format \(format.rawValue) takes one video; use json, csv or activitynet "
@@ -75,35 +88,10 @@ struct LabelCommand: ParsableCommand {
             }
             let format = format ?? (many ? .json : .table)
             if !many {
-                // One video: frames are shown (and drawn) as they are labelled.
-                let labeller = LabelVideoFrames(
-                    model: try FrameLabelModel(contentsOf: modelDirectory), fps: fps,
-                    fullSizeFrames: annotate != nil, limits: decode.limits)
-                if format == .csv { print("video,start_s,end_s,label,confidence") }
-                do {
-                    let labels = try label(
-                        paths[0], with: labeller, printingFrames: format == .table)
-                    try report(labels, format: format, many: false)
-                    if format == .activitynet {
-                        try Standard.printJSON(
-                            ActivityNetResults(results: [
-                                Self.videoID(paths[0]): labels.segments.map(ActivityNetResult.init)
-                            ]))
-                    }
-                } catch let failure as PartialLabels {
-                    Standard.error("error: \(failure.message)")
-                    throw ExitCode.failure
-                }
+                try labelOne(paths[0], modelDirectory: modelDirectory, format: format)
                 return
             }
-            var definition = try PipelineDefinition.read(
-                try PipelineLocation.resolve("label-frames"))
-            definition.set("model", to: .string(modelDirectory), onStage: "label-frames")
-            if let fps { definition.set("fps", to: .number(fps), onStage: "label-frames") }
-            definition.set(
-                "max_pixels", to: .int(decode.maxPixels), onStage: "label-frames")
-            let pipeline = try PipelineLocation.load(
-                definition, path: "pipelines/label-frames.json")
+            let pipeline = try labelPipeline(modelDirectory, context: PipelineLocation.context())
             if batchRun.out != nil {
                 let report = try batchRun.run(pipeline, over: RunInputs.items(paths, kind: .videos))
                 if report.failed > 0 {
@@ -146,26 +134,79 @@ struct LabelCommand: ParsableCommand {
             }
         }
 
-        /// Labels one video online, printing each frame's line when asked and writing the
-        /// annotated video when `--annotate` is given (only once the whole video is labelled).
-        func label(_ video: String, with labeller: LabelVideoFrames, printingFrames: Bool)
-            throws -> VideoLabels
+        /// pipelines/label-frames.json with this command's model, rate and limits.
+        func labelPipeline(_ modelDirectory: String, context: StageContext) throws
+            -> LoadedPipeline
         {
-            var writer = annotate.map { AnnotatedVideoWriter(path: $0, fps: labeller.fps) }
-            let labels = try labeller.label(video) { frame, line in
-                try writer?.append(frame.image, labelled: line)
-                if printingFrames {
-                    print(
-                        String(format: "%9.3f  %-12@ %.3f", line.time, line.label, line.confidence))
+            var definition = try PipelineDefinition.read(
+                try PipelineLocation.resolve("label-frames"))
+            definition.set("model", to: .string(modelDirectory), onStage: "label-frames")
+            if let fps { definition.set("fps", to: .number(fps), onStage: "label-frames") }
+            definition.set(
+                "max_pixels", to: .int(decode.maxPixels), onStage: "label-frames")
+            return try PipelineLocation.load(
+                definition, path: "pipelines/label-frames.json", context: context)
+        }
+
+        /// One video through the pipeline file, online: each frame's line is printed (table)
+        /// and drawn into `--annotate` as it is labelled, the segments once the video ends.
+        /// Ctrl-C stops between frames; what was labelled is reported as partial.
+        func labelOne(_ video: String, modelDirectory: String, format: Format) throws {
+            let context = PipelineLocation.context()
+            var writer: AnnotatedVideoWriter?
+            var labelled = 0
+            context.provide(
+                FrameListener(fullSizeFrames: annotate != nil) { frame, line in
+                    if Interruption.requested != nil {
+                        throw PartialLabels(
+                            message: "\(video): stopped"
+                                + String(format: " (labelled up to %.3f s)", line.time),
+                            frames: labelled)
+                    }
+                    try writer?.append(frame.image, labelled: line)
+                    labelled += 1
+                    if format == .table {
+                        Standard.output(
+                            String(
+                                format: "%9.3f  %-12@ %.3f", line.time, line.label,
+                                line.confidence))
+                    }
+                })
+            let pipeline = try labelPipeline(modelDirectory, context: context)
+            let model = try context.shared(modelDirectory) {
+                try FrameLabelModel(contentsOf: modelDirectory)
+            }
+            writer = annotate.map {
+                AnnotatedVideoWriter(path: $0, fps: fps ?? model.configuration.fps)
+            }
+            if format == .csv { print("video,start_s,end_s,label,confidence") }
+            var failure: String?
+            _ = try batchRun.run(
+                pipeline, over: RunInputs.items([video], kind: .videos), printing: false
+            ) { _, result in
+                do {
+                    let labels = try result.get()
+                    guard let labels = labels as? VideoLabels else { return }
+                    try writer?.finish()
+                    try report(labels, format: format, many: false)
+                    if format == .activitynet {
+                        try Standard.printJSON(
+                            ActivityNetResults(results: [
+                                Self.videoID(video): labels.segments.map(ActivityNetResult.init)
+                            ]))
+                    }
+                } catch {
+                    // What decoded is reported as such, never as a complete result.
+                    failure = BatchRun.message(error)
                 }
             }
-            do {
-                try writer?.finish()
-            } catch {
-                throw PartialLabels(
-                    message: error.localizedDescription, frames: labels.frames.count)
+            if let failure {
+                Standard.error("error: \(failure)")
+                if let signal = Interruption.requested {
+                    throw ExitCode(Interruption.exitStatus(for: signal))
+                }
+                throw ExitCode.failure
             }
-            return labels
         }
 
         /// Prints one video's labels in `format` (activitynet is printed once, at the end).

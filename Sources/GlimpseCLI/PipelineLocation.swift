@@ -73,10 +73,11 @@ enum PipelineLocation {
 
     /// Loads a pipeline definition (`path` for messages) with the standard stages.
     static func load(
-        _ definition: PipelineDefinition, path: String, batch: Int? = nil, workers: Int? = nil
+        _ definition: PipelineDefinition, path: String, batch: Int? = nil, workers: Int? = nil,
+        context: StageContext = context()
     ) throws -> LoadedPipeline {
         try LoadedPipeline(
-            definition, path: path, registry: registry, context: context(), batch: batch,
+            definition, path: path, registry: registry, context: context, batch: batch,
             workers: workers)
     }
 }

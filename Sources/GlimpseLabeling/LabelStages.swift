@@ -84,6 +84,21 @@ public struct PartialLabels: Error, LocalizedError {
     public var errorDescription: String? { message }
 }
 
+/// What a command running the `label-frames` stage of a pipeline file is told of each frame as
+/// it is labelled (`StageContext.provide(_:)`): `glimpse label VIDEO` prints it and draws it
+/// into the annotated video without waiting for the video's end.
+public struct FrameListener {
+    /// Whether frames come at the video's own size (for drawing on them).
+    public var fullSizeFrames: Bool
+    /// Called with every frame and its label; an error it throws ends the video's labelling.
+    public var onFrame: (VideoFrame, FrameLine) throws -> Void
+
+    public init(fullSizeFrames: Bool, onFrame: @escaping (VideoFrame, FrameLine) throws -> Void) {
+        self.fullSizeFrames = fullSizeFrames
+        self.onFrame = onFrame
+    }
+}
+
 /// Labels every sampled frame of a video file as it is decoded (one frame in memory at a time).
 public struct LabelVideoFrames: Stage {
     public var model: FrameLabelModel
@@ -94,23 +109,30 @@ public struct LabelVideoFrames: Stage {
     public var fullSizeFrames: Bool
     /// Frames larger than this are refused before they are decoded.
     public var limits: DecodeLimits
+    /// Told of each frame as ``process(_:)`` labels it.
+    public var listener: FrameListener?
     public var name: String { "label-frames" }
 
     public init(
         model: FrameLabelModel, fps: Double? = nil, fullSizeFrames: Bool = false,
-        limits: DecodeLimits = .standard
+        limits: DecodeLimits = .standard, listener: FrameListener? = nil
     ) {
         self.model = model
         self.fps = fps ?? model.configuration.fps
-        self.fullSizeFrames = fullSizeFrames
+        self.fullSizeFrames = fullSizeFrames || listener?.fullSizeFrames == true
         self.limits = limits
+        self.listener = listener
     }
 
     public func process(_ video: String) throws -> VideoLabels {
-        try label(video) { _, _ in }
+        try label(video) { frame, line in try listener?.onFrame(frame, line) }
     }
 
-    /// Labels `video`, calling `onFrame` with each frame and its label as they come. A
+    /// The video name that reads a stream from standard input.
+    public static let standardInput = "-"
+
+    /// Labels `video` (``standardInput``: the stream piped in), calling `onFrame` with each
+    /// frame and its label as they come. A
     /// decoding problem part-way (or at the start) throws ``PartialLabels`` with the count of
     /// frames labelled before it: a partial result is never returned as a whole one.
     public func label(_ video: String, onFrame: (VideoFrame, FrameLine) throws -> Void) throws
@@ -119,11 +141,13 @@ public struct LabelVideoFrames: Stage {
         let preprocessing = model.configuration.encoder.preprocessing
         var frames: [FrameLine] = []
         do {
-            let reader = try VideoReader(
-                path: video,
-                options: VideoReadOptions(
-                    size: fullSizeFrames ? nil : (preprocessing.width, preprocessing.height),
-                    sampling: FrameSampling(fps: fps), limits: limits))
+            let options = VideoReadOptions(
+                size: fullSizeFrames ? nil : (preprocessing.width, preprocessing.height),
+                sampling: FrameSampling(fps: fps), limits: limits)
+            let reader =
+                video == Self.standardInput
+                ? try VideoReader(standardInput: options)
+                : try VideoReader(path: video, options: options)
             var online = FrameLabeler(model: model)
             while let frame = try reader.nextFrame() {
                 let probabilities = online.label(frame.image)
@@ -136,7 +160,7 @@ public struct LabelVideoFrames: Stage {
             }
             if let problem = reader.problems.first {
                 throw PartialLabels(
-                    message: "\(video): \(problem) (labelled up to "
+                    message: "\(reader.path): \(problem) (labelled up to "
                         + String(format: "%.3f s", reader.lastGoodTime ?? 0) + ")",
                     frames: frames.count)
             }
@@ -168,7 +192,8 @@ public enum LabelStages {
             return LabelVideoFrames(
                 model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000),
                 limits: DecodeLimits(
-                    maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling)))
+                    maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling)),
+                listener: context.provided(FrameListener.self))
         },
         StageDescriptor(
             name: "write-subtitles",

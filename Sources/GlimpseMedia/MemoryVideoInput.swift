@@ -1,6 +1,9 @@
 // Reading a video from bytes in memory: libavformat pulls the bytes through a custom
 // AVIOContext whose read and seek callbacks walk a private copy of the buffer.
 // Reference: FFmpeg's doc/examples/avio_read_callback.c.
+//
+// And from standard input, as it arrives: a read callback and no seeking, so only containers
+// that can be read front to back (MPEG-TS, Matroska, NUT, fragmented MP4) work there.
 import CFFmpeg
 import Glibc
 
@@ -20,11 +23,28 @@ extension VideoReader {
         }
         try self.init(path: source, input: input, options: options)
     }
+
+    /// Opens the video piped into standard input (`ffmpeg … -f mpegts - | glimpse label -`),
+    /// read front to back as it arrives; errors name it "standard input".
+    public convenience init(standardInput options: VideoReadOptions = .init()) throws(MediaError) {
+        guard let input = StreamVideoInput(StandardInput.shared) else {
+            throw .unreadable(
+                path: "standard input", reason: "out of memory for the video's read buffer")
+        }
+        try self.init(path: "standard input", input: input, options: options)
+    }
 }
 
-/// A copy of a video file's bytes and the AVIOContext that hands them to libavformat. It must
-/// outlive the AVFormatContext reading it (which never frees a caller's AVIOContext).
-final class MemoryVideoInput {
+/// Where libavformat reads a video through a custom AVIOContext. The source must outlive the
+/// AVFormatContext reading it (which never frees a caller's AVIOContext).
+protocol CustomVideoInput: AnyObject {
+    /// A format context that reads through this input, for `avformat_open_input` (which frees
+    /// it on failure, as it frees any context it is given); nil when out of memory.
+    func makeFormatContext() -> UnsafeMutablePointer<AVFormatContext>?
+}
+
+/// A copy of a video file's bytes and the AVIOContext that hands them to libavformat.
+final class MemoryVideoInput: CustomVideoInput {
     private let bytes: UnsafeMutableRawBufferPointer
     private var position = 0
     private var context: UnsafeMutablePointer<AVIOContext>?
@@ -53,8 +73,6 @@ final class MemoryVideoInput {
         bytes.deallocate()
     }
 
-    /// A format context that reads through this input, for `avformat_open_input` (which frees
-    /// it on failure, as it frees any context it is given); nil when out of memory.
     func makeFormatContext() -> UnsafeMutablePointer<AVFormatContext>? {
         guard let format = avformat_alloc_context() else { return nil }
         format.pointee.pb = context
@@ -100,4 +118,49 @@ final class MemoryVideoInput {
         input.position = Int(target)
         return target
     }
+}
+
+/// Standard input's bytes, handed to libavformat as they arrive; it cannot seek.
+final class StreamVideoInput: CustomVideoInput {
+    private let source: StandardInput
+    private var context: UnsafeMutablePointer<AVIOContext>?
+
+    private static let bufferSize: Int32 = 1 << 16
+
+    /// Nil when a buffer cannot be allocated.
+    init?(_ source: StandardInput) {
+        self.source = source
+        guard let buffer = av_malloc(Int(Self.bufferSize)) else { return nil }
+        context = avio_alloc_context(
+            buffer.assumingMemoryBound(to: UInt8.self), Self.bufferSize, 0,
+            Unmanaged.passUnretained(self).toOpaque(), Self.read, nil, nil)
+        guard let context else {
+            av_free(buffer)
+            return nil
+        }
+        context.pointee.seekable = 0
+    }
+
+    deinit {
+        if let context { av_freep(&context.pointee.buffer) }
+        avio_context_free(&context)
+    }
+
+    func makeFormatContext() -> UnsafeMutablePointer<AVFormatContext>? {
+        guard let format = avformat_alloc_context() else { return nil }
+        format.pointee.pb = context
+        return format
+    }
+
+    /// Up to `size` bytes of standard input; AVERROR_EOF at its end, −errno (AVERROR(errno))
+    /// when reading fails.
+    private static let read:
+        @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32 =
+            { opaque, destination, size in
+                guard let opaque, let destination, size > 0 else { return -EINVAL }
+                let input = Unmanaged<StreamVideoInput>.fromOpaque(opaque).takeUnretainedValue()
+                let got = input.source.read(
+                    into: UnsafeMutableRawBufferPointer(start: destination, count: Int(size)))
+                return got == 0 ? FFmpeg.endOfFile : Int32(got)
+            }
 }

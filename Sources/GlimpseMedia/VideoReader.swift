@@ -94,8 +94,9 @@ public final class VideoReader {
     private var previousTimestamp: Int64?
     /// This reader's share of FFmpeg's log (see ``FFmpegLog``).
     private let logOwner: Int
-    /// The bytes being read when the video comes from memory (they outlive `format`).
-    private let memoryInput: MemoryVideoInput?
+    /// Where the bytes come from when not from a file: memory or standard input (it outlives
+    /// `format`).
+    private let customInput: (any CustomVideoInput)?
 
     /// Opens `path` and its best video stream.
     public convenience init(path: String, options: VideoReadOptions = .init()) throws(MediaError) {
@@ -104,9 +105,11 @@ public final class VideoReader {
 
     /// Opens the video at `path`, or in `input` (then `path` only names it), and its best video
     /// stream.
-    init(path: String, input: MemoryVideoInput?, options: VideoReadOptions) throws(MediaError) {
+    init(path: String, input: (any CustomVideoInput)?, options: VideoReadOptions)
+        throws(MediaError)
+    {
         self.path = path
-        self.memoryInput = input
+        self.customInput = input
         self.options = options
         self.sampler = FrameSampler(options.sampling)
         try options.sampling.validate()

@@ -2,6 +2,7 @@
 // (`@list.txt`) and `-` (paths on standard input), or the rows of JSONL files; and the
 // deterministic shard of them one process takes.
 import Foundation
+import GlimpseMedia
 import GlimpseSupport
 
 /// `--shard I/N`: the I-th (from 0) of N disjoint parts that together are the whole input.
@@ -46,7 +47,7 @@ public enum RunInputs {
     /// dropped. Throws for a missing list file or when nothing is found.
     public static func paths(
         _ arguments: [String], extensions: Set<String>, recursive: Bool = false,
-        standardInput: () -> String? = { readLine() }
+        standardInput: () -> String? = { StandardInput.shared.readLine() }
     ) throws -> [String] {
         var paths: [String] = []
         var seen: Set<String> = []

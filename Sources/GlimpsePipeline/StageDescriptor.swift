@@ -159,12 +159,14 @@ public struct StageArguments: Sendable {
     }
 }
 
-/// What builders share while a pipeline file loads: where models are, and models already
-/// loaded (two stages naming the same model get one copy).
+/// What builders share while a pipeline file loads: where models are, models already loaded
+/// (two stages naming the same model get one copy), and what the command running the file
+/// hands its stages (a listener for results as they are made, found by its type).
 public final class StageContext: @unchecked Sendable {
     private let resolve: (String) throws -> String
     private let lock = NSLock()
     private var shared: [String: Any] = [:]
+    private var provided: [ObjectIdentifier: Any] = [:]
 
     /// `resolveModel` turns a file's `model` value (a path, or a shipped model's name) into a
     /// model directory.
@@ -174,6 +176,20 @@ public final class StageContext: @unchecked Sendable {
 
     /// The model directory a `model` parameter names.
     public func modelDirectory(_ value: String) throws -> String { try resolve(value) }
+
+    /// Hands `value` to the stages built after it that look for a `T` (one value per type).
+    public func provide<T>(_ value: T) {
+        lock.lock()
+        defer { lock.unlock() }
+        provided[ObjectIdentifier(T.self)] = value
+    }
+
+    /// The `T` the running command provided, if any.
+    public func provided<T>(_ type: T.Type) -> T? {
+        lock.lock()
+        defer { lock.unlock() }
+        return provided[ObjectIdentifier(T.self)] as? T
+    }
 
     /// The value stored under `key`, loading it the first time.
     public func shared<T>(_ key: String, load: () throws -> T) throws -> T {

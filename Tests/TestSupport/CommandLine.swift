@@ -2,10 +2,10 @@
 import Foundation
 
 /// Runs the `glimpse` binary that `swift build`/`swift test` built beside the test bundle.
-public func runGlimpse(_ arguments: [String], timeout: TimeInterval? = nil) throws
-    -> ProcessResult
-{
-    try runProcess(glimpseExecutable, arguments, timeout: timeout)
+public func runGlimpse(
+    _ arguments: [String], timeout: TimeInterval? = nil, standardInput: String? = nil
+) throws -> ProcessResult {
+    try runProcess(glimpseExecutable, arguments, timeout: timeout, standardInput: standardInput)
 }
 
 /// The path of the built `glimpse` executable.

@@ -68,7 +68,8 @@ public struct ProcessResult {
 /// `timeout`, the process is killed (SIGKILL) when it runs longer, and the result says so, so
 /// that a test of something that must end quickly fails instead of hanging.
 public func runProcess(
-    _ executable: String, _ arguments: [String], timeout: TimeInterval? = nil
+    _ executable: String, _ arguments: [String], timeout: TimeInterval? = nil,
+    standardInput: String? = nil
 ) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -77,7 +78,14 @@ public func runProcess(
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    if let standardInput {
+        guard let input = FileHandle(forReadingAtPath: standardInput) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: standardInput])
+        }
+        process.standardInput = input
+    } else {
+        process.standardInput = FileHandle.nullDevice
+    }
     try process.run()
     let killed = Mutex(false)
     if let timeout {
