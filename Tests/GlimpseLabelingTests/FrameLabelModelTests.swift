@@ -151,22 +151,32 @@ final class FrameLabelModelTests: XCTestCase {
         try model.save(to: directory)
         XCTAssertEqual(try FrameLabelModel(contentsOf: directory).configuration, configuration)
         // A config.json whose encoder takes other channels than its frame_difference asks for.
-        let config = directory + "/config.json"
-        let text = try String(contentsOfFile: config, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"input_channels\" : 6", with: "\"input_channels\" : 3")
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
-            XCTAssertTrue("\($0)".contains("frame_difference"), "\($0)")
-        }
+        let text = try String(contentsOfFile: directory + "/config.json", encoding: .utf8)
+        try assertLoadingFails(
+            directory,
+            config: text.replacingOccurrences(
+                of: "\"input_channels\" : 6", with: "\"input_channels\" : 3"),
+            mentioning: "frame_difference")
         // Models written before the option existed read as RGB-only.
-        try text.replacingOccurrences(of: "\"input_channels\" : 6,", with: "")
-            .replacingOccurrences(of: "\"frame_difference\" : true,", with: "")
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
-            XCTAssertTrue("\($0)".contains("encoder.conv1.weight"), "\($0)")
-        }
+        try assertLoadingFails(
+            directory,
+            config: text.replacingOccurrences(of: "\"input_channels\" : 6,", with: "")
+                .replacingOccurrences(of: "\"frame_difference\" : true,", with: ""),
+            mentioning: "encoder.conv1.weight")
         configuration.encoder.inputChannels = 3
         XCTAssertThrowsError(try FrameLabelModel(configuration: configuration))
+    }
+
+    /// Writes `text` as the config.json of the model in `directory` and checks that loading
+    /// it is refused with an error mentioning `expected`.
+    func assertLoadingFails(
+        _ directory: String, config text: String, mentioning expected: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        try text.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory), file: file, line: line) {
+            XCTAssertTrue("\($0)".contains(expected), "\($0)", file: file, line: line)
+        }
     }
 
     func testSaveAndLoadRoundTrip() throws {
@@ -181,18 +191,14 @@ final class FrameLabelModelTests: XCTestCase {
             model.logits(frames: frames, lengths: [3]).scalars)
 
         // A configuration that asks for more than the weights hold is refused by shape.
-        let config = directory + "/config.json"
-        let text = try String(contentsOfFile: config, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"hidden\" : 5", with: "\"hidden\" : 16384")
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
-            XCTAssertTrue("\($0)".contains("rnn.weight_ih_l0"), "\($0)")
-        }
-        try text.replacingOccurrences(of: "\"background\"", with: "\"other\"")
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try FrameLabelModel(contentsOf: directory)) {
-            XCTAssertTrue("\($0)".contains("labels"), "\($0)")
-        }
+        let text = try String(contentsOfFile: directory + "/config.json", encoding: .utf8)
+        try assertLoadingFails(
+            directory,
+            config: text.replacingOccurrences(of: "\"hidden\" : 5", with: "\"hidden\" : 16384"),
+            mentioning: "rnn.weight_ih_l0")
+        try assertLoadingFails(
+            directory, config: text.replacingOccurrences(of: "\"background\"", with: "\"other\""),
+            mentioning: "labels")
     }
 
     /// A white 2×2 square on black at column `position` (mod the width) of a `size`² frame.
