@@ -27,7 +27,12 @@ extension VideoReader {
     /// Opens the video piped into standard input (`ffmpeg … -f mpegts - | glimpse label -`),
     /// read front to back as it arrives; errors name it "standard input".
     public convenience init(standardInput options: VideoReadOptions = .init()) throws(MediaError) {
-        guard let input = StreamVideoInput(StandardInput.shared) else {
+        try self.init(stream: .shared, options: options)
+    }
+
+    /// Opens the video read front to back from `stream` (standard input, or a test's file).
+    convenience init(stream: StandardInput, options: VideoReadOptions) throws(MediaError) {
+        guard let input = StreamVideoInput(stream) else {
             throw .unreadable(
                 path: "standard input", reason: "out of memory for the video's read buffer")
         }

@@ -64,4 +64,28 @@ final class StandardInputTests: XCTestCase {
             contentsOf: URL(fileURLWithPath: Fixtures.path("activities/videos/000002.mp4")))
         XCTAssertFalse(StandardInput.looksLikeText(Array(clip.prefix(4096))))
     }
+
+    func testAVideoReadAsAStreamDecodesAsTheFileDoes() throws {
+        let path = Fixtures.path("activities/videos/000002.mp4")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for size in [nil, (16, 16)] as [(Int, Int)?] {
+            let options = VideoReadOptions(size: size, sampling: FrameSampling(fps: 5))
+            let file = try VideoReader(path: path, options: options)
+            let stream = try VideoReader(stream: try input(Array(bytes)), options: options)
+            var count = 0
+            while let expected = try file.nextFrame() {
+                let frame = try XCTUnwrap(try stream.nextFrame())
+                XCTAssertEqual(frame.image, expected.image, "frame \(count)")
+                XCTAssertEqual(frame.time, expected.time)
+                count += 1
+            }
+            XCTAssertNil(try stream.nextFrame())
+            XCTAssertGreaterThan(count, 40)
+            XCTAssertEqual(stream.problems, [])
+        }
+        // Not a video at all: refused, naming standard input.
+        XCTAssertThrowsError(
+            try VideoReader(stream: try input(Array("just text\n".utf8)), options: .init())
+        ) { XCTAssertTrue("\($0)".contains("standard input"), "\($0)") }
+    }
 }
