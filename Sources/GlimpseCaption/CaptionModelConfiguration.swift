@@ -58,7 +58,7 @@ public struct CaptionModelConfiguration: Codable, Equatable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let widths = 1...Self.maxWidth
         self.decoder = try container.decode(DecoderKind.self, forKey: .decoder)
-        encoder = try container.decode(EncoderConfiguration.self, forKey: .encoder)
+        encoder = try container.decodeRGBEncoder(forKey: .encoder)
         embedding = try container.decode(Int.self, forKey: .embedding, in: widths)
         hidden = try container.decode(Int.self, forKey: .hidden, in: widths)
         attention = try container.decode(Int.self, forKey: .attention, in: widths)

@@ -74,7 +74,7 @@ public struct VQAModelConfiguration: Codable, Equatable, Sendable {
         }
         let widths = 1...Self.maxWidth
         fusion = try container.decode(VQAFusion.self, forKey: .fusion)
-        encoder = try container.decode(EncoderConfiguration.self, forKey: .encoder)
+        encoder = try container.decodeRGBEncoder(forKey: .encoder)
         embedding = try container.decode(Int.self, forKey: .embedding, in: widths)
         hidden = try container.decode(Int.self, forKey: .hidden, in: widths)
         layers = try container.decode(Int.self, forKey: .layers, in: 1...2)

@@ -117,3 +117,18 @@ public struct ImageEncoder: Layer {
         return grid + position.value  // [P, E] broadcasts over the batch
     }
 }
+
+extension KeyedDecodingContainer {
+    /// The encoder of a model that reads RGB images (captioning, VQA): its configuration,
+    /// refused unless it takes the 3 channels its preprocessing makes.
+    public func decodeRGBEncoder(forKey key: Key) throws -> EncoderConfiguration {
+        let encoder = try decode(EncoderConfiguration.self, forKey: key)
+        guard encoder.inputChannels == 3 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self,
+                debugDescription: "input_channels must be 3 (RGB images), got "
+                    + "\(encoder.inputChannels)")
+        }
+        return encoder
+    }
+}

@@ -63,6 +63,32 @@ final class ImageEncoderTests: XCTestCase {
             try decoder.decode(EncoderConfiguration.self, from: written).positionEmbedding)
     }
 
+    /// A model of RGB images, as captioning and VQA decode their encoder.
+    struct RGBModel: Decodable {
+        let encoder: EncoderConfiguration
+        enum CodingKeys: CodingKey { case encoder }
+        init(from decoder: any Decoder) throws {
+            encoder = try decoder.container(keyedBy: CodingKeys.self).decodeRGBEncoder(
+                forKey: .encoder)
+        }
+    }
+
+    func testInputChannelsAreRangeCheckedAndRGBModelsRefuseOthers() throws {
+        let base = try String(
+            decoding: JSONEncoder().encode(EncoderConfiguration()), as: UTF8.self)
+        XCTAssertTrue(base.contains("\"input_channels\":3"), base)
+        for channels in [-1, 0, 1, 2, 3, 4, 6, 4096, 4097] {
+            let json = base.replacingOccurrences(
+                of: "\"input_channels\":3", with: "\"input_channels\":\(channels)")
+            let encoder = try? JSONDecoder().decode(
+                EncoderConfiguration.self, from: Data(json.utf8))
+            XCTAssertEqual(encoder?.inputChannels, (1...4096).contains(channels) ? channels : nil)
+            let model = try? JSONDecoder().decode(
+                RGBModel.self, from: Data("{\"encoder\": \(json)}".utf8))
+            XCTAssertEqual(model?.encoder.inputChannels, channels == 3 ? 3 : nil, "\(channels)")
+        }
+    }
+
     func testPreprocessingNormalisesPlanarRGB() {
         var preprocessing = Preprocessing()
         preprocessing.width = 2
