@@ -8,10 +8,11 @@
 //
 // Same shapes, a little more arithmetic than PyTorch's FrameLabeller: FrameLabelModel adds a
 // learned position embedding to the grid and feeds the LSTM the grid's mean and its spatial
-// soft-argmax keypoints (3·128 = 384 inputs, not 128); its CNN takes each frame with its
-// difference from the previous one (6 input channels, as `glimpse label train` builds it by
-// default); streaming takes an Image and preprocesses it (resize to the input size,
-// normalisation), PyTorch a ready tensor.
+// soft-argmax keypoints (3·128 = 384 inputs, not 128); streaming takes an Image and
+// preprocesses it (resize to the input size, normalisation), PyTorch a ready tensor. The
+// compared figures take RGB frames as (e) does; the shipped model's frame-difference input
+// (6 channels to the first convolution) is measured beside them, and the end-to-end and memory
+// figures use it.
 import ArgumentParser
 import Foundation
 import GlimpseLabeling
@@ -77,45 +78,29 @@ struct LabelBench: ParsableCommand {
             peer: torch, references: Self.references,
             referenceSource: "../shared/perf/README.md (2026-12-03, AVX2 EPYC)", goal: 1.5)
 
-        let model = try Self.workloadModel()
-        var generator = SplitMix64(seed: 6)
-        let (clips, steps, classes) = (8, 32, model.labels.count)
-        // Clip after clip.   [B·T, 3, 64, 64]
-        let frames = Tensor(randomNormal: [clips * steps, 3, 64, 64], using: &generator)
-        let labels = (0..<clips).map { _ in
-            (0..<steps).map { _ in Int(generator.next() % UInt64(classes)) }
-        }
-        var adam = Adam(parameters: model.parameters, learningRate: 1e-3)
-        adam.clipping = .globalNorm(5)  // as LabelTraining sets it up
-        // One step as TrainingEngine takes it: loss, finite check, backward, optimizer step.
-        let train = try Measure.median(runs: runs) {
-            let (loss, _) = model.loss(frames: frames, labels: labels)
-            guard loss.scalar.isFinite, adam.lastGradientNorm.isFinite else {
-                throw ValidationError("the labelling training step went non-finite")
-            }
-            loss.backward()
-            adam.step()
-        }
-        let infer = withoutGradients {
-            Measure.median(runs: runs * 2) {
-                _ = model.logits(frames: frames, lengths: Array(repeating: steps, count: clips))
-            }
-        }
-        guard let still = ActivityGenerator(seed: 3).clip(0).frames.first else {
-            throw ValidationError("the activity generator made an empty clip")
-        }
-        var labeller = FrameLabeler(model: model)
-        let stream = Measure.median(runs: runs * 100) { _ = labeller.label(still) }
-        report.note("FrameLabelModel (GlimpseLabeling) at the (e) shapes:")
+        let workload = try Self.measure(try Self.workloadModel(frameDifference: false), runs: runs)
+        report.note("FrameLabelModel (GlimpseLabeling) at the (e) shapes (RGB frames):")
         report.add(
-            "label_train_frames_s", "label train b8 T32 (Adam, clip 5)",
-            Double(clips * steps) / train, "frames/s")
-        report.add(
-            "label_infer_b8_frames_s", "label infer b8 T32", Double(clips * steps) / infer,
+            "label_train_frames_s", "label train b8 T32 (Adam, clip 5)", workload.train,
             "frames/s")
+        report.add("label_infer_b8_frames_s", "label infer b8 T32", workload.infer, "frames/s")
         report.add(
-            "label_stream_frame_ms", "label stream, one frame (CNN + LSTM step)", stream * 1000,
-            "ms", lowerIsBetter: true)
+            "label_stream_frame_ms", "label stream, one frame (CNN + LSTM step)",
+            workload.streamMilliseconds, "ms", lowerIsBetter: true)
+        // `glimpse label train`'s default adds the frame difference: 6 input channels to the
+        // first convolution, work PyTorch's (e) does not do, so these are not compared.
+        let model = try Self.workloadModel(frameDifference: true)
+        let shipped = try Self.measure(model, runs: runs)
+        report.note("the same with the frame-difference input (6 channels, as shipped):")
+        report.add(
+            "label_fd_train_frames_s", "  label train b8 T32", shipped.train, "frames/s",
+            compared: false)
+        report.add(
+            "label_fd_infer_b8_frames_s", "  label infer b8 T32", shipped.infer, "frames/s",
+            compared: false)
+        report.add(
+            "label_fd_stream_frame_ms", "  label stream, one frame", shipped.streamMilliseconds,
+            "ms", compared: false)
 
         try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true)
         let clip = try activityVideo(frames: 1200, fps: 10)
@@ -162,17 +147,54 @@ struct LabelBench: ParsableCommand {
         try report.print(json: json)
     }
 
-    /// The (e) shapes as a FrameLabelModel: the default encoder (conv 3→32→64→128 on 64×64),
-    /// LSTM 256, 11 classes, cross-entropy only.
-    static func workloadModel() throws -> FrameLabelModel {
+    /// The (e) shapes as a FrameLabelModel: the default encoder (conv 3→32→64→128 on 64×64,
+    /// or 6→32 first with `frameDifference`), LSTM 256, 11 classes, cross-entropy only.
+    static func workloadModel(frameDifference: Bool) throws -> FrameLabelModel {
         var configuration = FrameLabelConfiguration()
         configuration.labels =
             [FrameLabelConfiguration.background] + (1...10).map { "activity\($0)" }
         configuration.temporal = .lstm
         configuration.hidden = 256
         configuration.rankLoss = .none
-        configuration.frameDifference = true
+        configuration.frameDifference = frameDifference
         return try FrameLabelModel(configuration: configuration)
+    }
+
+    /// Training and inference frames/s of `model` on 8 random clips of 32 frames, and the
+    /// milliseconds of one streamed frame (median of `runs`).
+    static func measure(_ model: FrameLabelModel, runs: Int) throws -> (
+        train: Double, infer: Double, streamMilliseconds: Double
+    ) {
+        var generator = SplitMix64(seed: 6)
+        let (clips, steps, classes) = (8, 32, model.labels.count)
+        // Clip after clip.   [B·T, 3, 64, 64]
+        let frames = Tensor(randomNormal: [clips * steps, 3, 64, 64], using: &generator)
+        let labels = (0..<clips).map { _ in
+            (0..<steps).map { _ in Int(generator.next() % UInt64(classes)) }
+        }
+        var adam = Adam(parameters: model.parameters, learningRate: 1e-3)
+        adam.clipping = .globalNorm(5)  // as LabelTraining sets it up
+        // One step as TrainingEngine takes it: loss, finite check, backward, optimizer step.
+        let train = try Measure.median(runs: runs) {
+            let (loss, _) = model.loss(frames: frames, labels: labels)
+            guard loss.scalar.isFinite, adam.lastGradientNorm.isFinite else {
+                throw ValidationError("the labelling training step went non-finite")
+            }
+            loss.backward()
+            adam.step()
+        }
+        let infer = withoutGradients {
+            Measure.median(runs: runs * 2) {
+                _ = model.logits(frames: frames, lengths: Array(repeating: steps, count: clips))
+            }
+        }
+        guard let still = ActivityGenerator(seed: 3).clip(0).frames.first else {
+            throw ValidationError("the activity generator made an empty clip")
+        }
+        var labeller = FrameLabeler(model: model)
+        let stream = Measure.median(runs: runs * 100) { _ = labeller.label(still) }
+        let count = Double(clips * steps)
+        return (count / train, count / infer, stream * 1000)
     }
 
     /// A 64×64 H.264 video of generated activity clips, one after another, `frames` frames at
@@ -239,7 +261,7 @@ struct LabelBench: ParsableCommand {
     /// The child's side: labels every frame of `video` at ``videoFPS`` and prints a
     /// ``MemoryReport`` as JSON.
     func reportMemory(labelling video: String) throws {
-        let model = try Self.workloadModel()
+        let model = try Self.workloadModel(frameDifference: true)
         let baseline = Measure.memoryMiB("VmHWM")
         let start = DispatchTime.now().uptimeNanoseconds
         let labels = try LabelVideoFrames(model: model, fps: videoFPS).process(video)
