@@ -220,26 +220,33 @@ WIDE static void max_pool_2x2_wide(
     max_pool_2x2_body(x, height, width, y, argmax);
 }
 
-int glimpse_wide_lanes_available(void) {
+int glimpse_lanes_available(void) {
     static int answer = -1;  // not yet asked; the answer cannot change
     int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
     if (known < 0) {
         __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        // __builtin_cpu_supports reports AVX-512 only where the system saves its registers.
+        if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+            known = GLIMPSE_LANES_BASELINE;
+        else if (!__builtin_cpu_supports("avx512f"))
+            known = GLIMPSE_LANES_WIDE;
+        else
+            known = GLIMPSE_LANES_WIDEST;
         __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
     }
     return known;
 }
 
-static int wide_lanes_allowed = 1;
+static int lanes_allowed = GLIMPSE_LANES_WIDEST;
 
-void glimpse_allow_wide_lanes(int allowed) {
-    __atomic_store_n(&wide_lanes_allowed, allowed != 0, __ATOMIC_RELAXED);
+void glimpse_allow_lanes(int level) {
+    __atomic_store_n(&lanes_allowed, level, __ATOMIC_RELAXED);
 }
 
-int glimpse_has_wide_lanes(void) {
-    return __atomic_load_n(&wide_lanes_allowed, __ATOMIC_RELAXED)
-        && glimpse_wide_lanes_available();
+int glimpse_lanes(void) {
+    int allowed = __atomic_load_n(&lanes_allowed, __ATOMIC_RELAXED);
+    int available = glimpse_lanes_available();
+    return allowed < available ? allowed : available;
 }
 
 void glimpse_tanh_of_sum(const float *a, const float *b, float *out, ptrdiff_t count) {

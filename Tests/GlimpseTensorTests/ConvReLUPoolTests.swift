@@ -66,7 +66,7 @@ final class ConvReLUPoolTests: XCTestCase {
         let saved = Parallelism.threadCount
         defer {
             Parallelism.threadCount = saved
-            glimpse_allow_wide_lanes(1)
+            glimpse_allow_lanes(GLIMPSE_LANES_WIDEST)
         }
         for (index, c) in cases.enumerated() {
             let seed = UInt64(10 * index)
@@ -76,10 +76,10 @@ final class ConvReLUPoolTests: XCTestCase {
             let expected = withoutGradients { separate(x, w, b, c) }
             // Both compiled copies of the vector kernels (the Winograd transforms) in inference.
             for (recording, threads, wide) in [
-                (false, 1, 1), (false, 2, 1), (false, 2, 0), (true, 2, 1),
+                (false, 1, 2), (false, 2, 2), (false, 2, 1), (false, 2, 0), (true, 2, 2),
             ] {
                 Parallelism.threadCount = threads
-                glimpse_allow_wide_lanes(Int32(wide))
+                glimpse_allow_lanes(Int32(wide))
                 let inputs = recording ? [x, w].map { $0.requiringGradient() } : [x, w]
                 let y = fused(inputs[0], inputs[1], b, c)
                 let label =

@@ -142,7 +142,7 @@ final class ConvolutionTests: XCTestCase {
         // (images across threads), and a lone image of 17 tile rows in bands (across threads),
         // each in inference (cached transformed weights) and while recording, with both compiled
         // copies of the transforms.
-        defer { glimpse_allow_wide_lanes(1) }
+        defer { glimpse_allow_lanes(GLIMPSE_LANES_WIDEST) }
         for (input, outputs, seed) in [([2, 16, 6, 10], 5, UInt64(50)), ([1, 17, 34, 12], 3, 53)] {
             let (channels, height, width) = (input[1], input[2], input[3])
             let x = sample(input, seed: seed)
@@ -175,8 +175,10 @@ final class ConvolutionTests: XCTestCase {
                     }
                 }
             }
-            for (recording, wide) in [(false, Int32(1)), (false, 0), (true, 1)] {
-                glimpse_allow_wide_lanes(wide)
+            for (recording, wide) in [
+                (false, GLIMPSE_LANES_WIDEST), (false, 1), (false, 0), (true, 2),
+            ] {
+                glimpse_allow_lanes(wide)
                 let w = recording ? weight.requiringGradient() : weight
                 let y = conv2d(x, weight: w, bias: bias, padding: (1, 1))
                 assertClose(

@@ -1,16 +1,16 @@
 // VectorMathTests.swift — CVectorMath's eˣ, σ, tanh, LSTM cell, 2×2 max pool and packed product, in
-// both compiled copies (baseline x86-64 and, where the processor has them, AVX2+FMA), against Double-precision
-// Foundation and plain loops.
+// every compiled copy the processor runs (baseline x86-64, AVX2+FMA, AVX-512), against
+// Double-precision Foundation and plain loops.
 import CVectorMath
 import Foundation
 import XCTest
 
 final class VectorMathTests: XCTestCase {
-    /// The copies this processor can run: the baseline, and the wide one when available.
-    var laneSettings: [Int32] { glimpse_wide_lanes_available() != 0 ? [0, 1] : [0] }
+    /// The copies this processor can run: the baseline, and the wider ones it has.
+    var laneSettings: [Int32] { Array(GLIMPSE_LANES_BASELINE...glimpse_lanes_available()) }
 
     override func tearDown() {
-        glimpse_allow_wide_lanes(1)
+        glimpse_allow_lanes(GLIMPSE_LANES_WIDEST)
         super.tearDown()
     }
 
@@ -20,7 +20,7 @@ final class VectorMathTests: XCTestCase {
 
     func testTanhIsWithinTwoTenMillionthsAbsolute() {
         for wide in laneSettings {
-            glimpse_allow_wide_lanes(wide)
+            glimpse_allow_lanes(wide)
             var output = [Float](repeating: .nan, count: inputs.count)
             glimpse_tanh(inputs, &output, inputs.count)
             var summed = [Float](repeating: .nan, count: inputs.count)
@@ -41,7 +41,7 @@ final class VectorMathTests: XCTestCase {
             (-87.4, 0), (-1e30, 0), (-.infinity, 0), (88.8, .infinity), (1e30, .infinity),
         ]
         for wide in laneSettings {
-            glimpse_allow_wide_lanes(wide)
+            glimpse_allow_lanes(wide)
             var output = [Float](repeating: .nan, count: x.count)
             glimpse_exp(x, &output, x.count)
             var worst = 0.0
@@ -62,7 +62,7 @@ final class VectorMathTests: XCTestCase {
     func testSigmoidIsWithinOneAndAHalfTenMillionthsRelative() {
         let x = (0...160_001).map { Float($0) * 0.001 - 80 }
         for wide in laneSettings {
-            glimpse_allow_wide_lanes(wide)
+            glimpse_allow_lanes(wide)
             var output = [Float](repeating: .nan, count: x.count)
             glimpse_sigmoid(x, &output, x.count)
             var worst = 0.0
@@ -86,7 +86,7 @@ final class VectorMathTests: XCTestCase {
         let cell = (0..<(rows * width)).map { Float(3 * Foundation.cos(Double($0) * 0.61)) }
         func sigma(_ v: Float) -> Double { 1 / (1 + Foundation.exp(-Double(v))) }
         for (wide, stride) in laneSettings.flatMap({ w in [width, width + 5].map { (w, $0) } }) {
-            glimpse_allow_wide_lanes(wide)
+            glimpse_allow_lanes(wide)
             let gates = (0..<(rows * 4 * stride)).map {
                 Float(6 * Foundation.sin(Double($0) * 0.37))
             }
@@ -145,7 +145,7 @@ final class VectorMathTests: XCTestCase {
             }
         }
         for wide in laneSettings {
-            glimpse_allow_wide_lanes(wide)
+            glimpse_allow_lanes(wide)
             var output = [Float](repeating: 99, count: rows * columns)
             var argmax = [Int32](repeating: -1, count: rows * columns)
             glimpse_max_pool_2x2(plane, height, width, &output, &argmax)
@@ -177,7 +177,7 @@ final class VectorMathTests: XCTestCase {
                 var packed = [Float](repeating: .nan, count: glimpse_packed_count(k, n))
                 glimpse_pack(b, k, n, strides.0, strides.1, &packed)
                 for wide in laneSettings {
-                    glimpse_allow_wide_lanes(wide)
+                    glimpse_allow_lanes(wide)
                     // Accumulating into C, or overwriting its n columns.
                     for accumulate in [true, false] {
                         var c = initial
@@ -195,6 +195,57 @@ final class VectorMathTests: XCTestCase {
                                     Double(c[i * ldc + j]), expected, accuracy: 1e-5,
                                     "m \(m) n \(n) k \(k) [\(i), \(j)] wide \(wide)"
                                         + " accumulate \(accumulate)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testPackedProductSweepMatchesADoubleProductAndAVX2BitForBit() {
+        // Every row count through two blocks of 8 (AVX-512 pairs) and of 12 (a lone last
+        // panel), every column count through two pairs of panels and a partial third, depths
+        // of 1, 5 and 19.
+        let lanes = laneSettings.filter { $0 >= GLIMPSE_LANES_WIDE }
+        guard !lanes.isEmpty else { return }
+        for k in [1, 5, 19] {
+            for n in 1...66 {
+                let w = (0..<(n * k)).map { Float(Foundation.cos(Double($0) * 0.37)) }  // [n, k]
+                var packed = [Float](repeating: .nan, count: glimpse_packed_count(k, n))
+                glimpse_pack(w, k, n, 1, k, &packed)
+                for m in 1...25 {
+                    let (lda, ldc) = (k + 1, n + 3)
+                    let a = (0..<(m * lda)).map { Float(Foundation.sin(Double($0 + n) * 0.61)) }
+                    let initial = (0..<(m * ldc)).map { Float($0 % 5) - 2 }
+                    for accumulate in [true, false] {
+                        let results = lanes.map { level in
+                            glimpse_allow_lanes(level)
+                            var c = initial
+                            glimpse_packed_product(
+                                a, lda, packed, &c, ldc, m, n, k, accumulate ? 1 : 0)
+                            return c
+                        }
+                        let label = "m \(m) n \(n) k \(k) accumulate \(accumulate)"
+                        for c in results.dropFirst() {
+                            XCTAssertEqual(
+                                c.map(\.bitPattern), results[0].map(\.bitPattern), label)
+                        }
+                        let c = results[results.count - 1]
+                        for i in 0..<m {
+                            for j in 0..<ldc {
+                                var expected =
+                                    accumulate || j >= n ? Double(initial[i * ldc + j]) : 0
+                                if j < n {
+                                    for kk in 0..<k {
+                                        expected += Double(a[i * lda + kk]) * Double(w[j * k + kk])
+                                    }
+                                }
+                                if abs(Double(c[i * ldc + j]) - expected) > 1e-5 {
+                                    XCTFail(
+                                        "\(label) [\(i), \(j)]: \(c[i * ldc + j]), not \(expected)")
+                                    return
+                                }
                             }
                         }
                     }

@@ -107,11 +107,20 @@ void glimpse_winograd_output_pooled(
     const float *m, ptrdiff_t outputs, ptrdiff_t count, const float *bias, float *y,
     ptrdiff_t y_stride, int32_t *argmax, ptrdiff_t first_tile, ptrdiff_t tiles_per_row);
 
-/// Whether this processor has AVX2 and FMA, so that the wide copies can run.
-int glimpse_wide_lanes_available(void);
+/// The compiled copies of the kernels, by the instructions they use: baseline x86-64 (SSE2),
+/// AVX2 with FMA (8 lanes), and AVX-512 (16 lanes; the packed product only, the other kernels
+/// run their AVX2 copy there).
+#define GLIMPSE_LANES_BASELINE 0
+#define GLIMPSE_LANES_WIDE 1
+#define GLIMPSE_LANES_WIDEST 2
 
-/// Allows (non-zero, the default) or forbids the AVX2+FMA copies for the whole process: with them
-/// forbidden, results are the same on every x86-64 processor. Tests use it to check both copies.
-void glimpse_allow_wide_lanes(int allowed);
+/// The widest copy this processor can run (a GLIMPSE_LANES_* level).
+int glimpse_lanes_available(void);
+
+/// Allows the copies up to `level` for the whole process (GLIMPSE_LANES_WIDEST, the default,
+/// allows every copy the processor has). With GLIMPSE_LANES_BASELINE, results are the same on
+/// every x86-64 processor; the packed product gives the same results with AVX2 and AVX-512.
+/// Tests use it to check every copy.
+void glimpse_allow_lanes(int level);
 
 #endif
