@@ -141,6 +141,44 @@ final class FrameLabelModelTests: XCTestCase {
             ])
     }
 
+    func testTheFrameDifferenceInputSweepsSequenceLengthsAndCounts() {
+        // Every length 1–12 as the first, a middle and the last sequence of 1–4 sequences, on
+        // two channels of 3×2 pixels, against a plain loop over the sequences.
+        let (channels, pixels) = (2, 6)
+        for count in 1...4 {
+            for length in 1...12 {
+                for position in Set([0, count / 2, count - 1]) {
+                    let lengths = (0..<count).map { $0 == position ? length : 1 + ($0 * 5) % 7 }
+                    let frames = lengths.reduce(0, +)
+                    let scalars = (0..<(frames * channels * pixels)).map {
+                        Float(($0 * 37) % 101) - 50
+                    }
+                    let input = FrameLabelModel.withDifferences(
+                        Tensor(shape: [frames, channels, 3, 2], scalars: scalars),
+                        lengths: lengths)
+                    var expected: [Float] = []
+                    var start = 0
+                    for sequenceLength in lengths {
+                        for f in start..<(start + sequenceLength) {
+                            let frame = Array(
+                                scalars[(f * channels * pixels)..<((f + 1) * channels * pixels)])
+                            let previous =
+                                f == start
+                                ? frame
+                                : Array(
+                                    scalars[
+                                        ((f - 1) * channels * pixels)..<(f * channels * pixels)])
+                            expected += frame + zip(frame, previous).map { $0 - $1 }
+                        }
+                        start += sequenceLength
+                    }
+                    XCTAssertEqual(input.shape, [frames, 2 * channels, 3, 2], "\(lengths)")
+                    XCTAssertEqual(input.scalars, expected, "\(lengths)")
+                }
+            }
+        }
+    }
+
     func testFrameDifferenceAndTheEncodersInputMustAgree() throws {
         var configuration = configuration(.lstm, difference: true)
         XCTAssertEqual(configuration.encoder.inputChannels, 6)

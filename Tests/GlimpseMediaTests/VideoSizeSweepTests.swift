@@ -1,11 +1,13 @@
 // Every frame width from 16 to 400 (with odd and even heights), the sizes that once overflowed
-// swscale's destination, and scaled odd targets, each decoded and compared with the ffmpeg CLI.
+// swscale's destination, and scaled odd targets, each decoded and compared with the ffmpeg CLI;
+// the Matroska clips also read as a stream (as `glimpse label -` reads standard input).
 // The clips are made here by the ffmpeg CLI (one process for all of them), so no fixture holds
 // the sizes and every run checks them all.
 import Foundation
-import GlimpseMedia
 import TestSupport
 import XCTest
+
+@testable import GlimpseMedia
 
 final class VideoSizeSweepTests: XCTestCase {
     struct Clip {
@@ -69,8 +71,25 @@ final class VideoSizeSweepTests: XCTestCase {
         }
     }
 
-    func decode(_ path: String, size: (width: Int, height: Int)?) throws -> [UInt8] {
-        let reader = try VideoReader(path: path, options: .init(size: size))
+    /// The RGB bytes of every frame of `path`, opened as a file or read through a stream.
+    func decode(_ path: String, size: (width: Int, height: Int)?, asStream: Bool = false) throws
+        -> [UInt8]
+    {
+        guard asStream else {
+            return try frames(
+                of: try VideoReader(path: path, options: .init(size: size)), path: path, size: size)
+        }
+        let descriptor = open(path, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(descriptor, 0, path)
+        defer { close(descriptor) }
+        let reader = try VideoReader(
+            stream: StandardInput(descriptor: descriptor), options: .init(size: size))
+        return try frames(of: reader, path: path, size: size)
+    }
+
+    func frames(of reader: VideoReader, path: String, size: (width: Int, height: Int)?) throws
+        -> [UInt8]
+    {
         var pixels: [UInt8] = []
         while let frame = try reader.nextFrame() {
             XCTAssertEqual(frame.image.width, size?.width ?? reader.info.width, path)
@@ -89,12 +108,17 @@ final class VideoSizeSweepTests: XCTestCase {
         let references = try referenceFrames(clips, in: directory, targets: targets)
         var failures: [String] = []
         for ((clip, target), reference) in zip(zip(clips, targets), references) {
-            let ours = try decode(directory + "/" + clip.name, size: target)
+            let path = directory + "/" + clip.name
             let label = clip.name + (target.map { " scaled to \($0.width)x\($0.height)" } ?? "")
+            let ours = try decode(path, size: target)
             if ours.count != reference.count {
                 failures.append("\(label): \(ours.count) bytes, ffmpeg \(reference.count)")
             } else if maxAbsoluteDifference(ours, reference) > tolerance {
                 failures.append("\(label): differs by \(maxAbsoluteDifference(ours, reference))")
+            }
+            // Matroska needs no seeking, so the clip reads as a stream too, to the same bytes.
+            if clip.fileExtension == "mkv", try decode(path, size: target, asStream: true) != ours {
+                failures.append("\(label): read as a stream, not the file's frames")
             }
         }
         XCTAssertEqual(failures, [], "\(failures.count) of \(clips.count) sizes differ from ffmpeg")
