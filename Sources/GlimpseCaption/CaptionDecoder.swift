@@ -26,10 +26,11 @@ public struct DecoderContext {
             state: selectingStates(rows))
     }
 
-    /// The same context for the rows `rows` when every row holds the same image (the hypotheses
-    /// of one image's beam): the features are gathered only when the number of rows changes.
-    func selectingHypotheses(_ rows: [Int]) -> DecoderContext {
-        guard rows.count == features.shape[0] else { return selecting(rows) }
+    /// The same context for the rows `rows` where row r holds image `images[r]` and the new
+    /// rows hold `images[rows[r]]` (the hypotheses of beam searches): the features are gathered
+    /// only when some row's image changes.
+    func selectingHypotheses(_ rows: [Int], images: [Int]) -> DecoderContext {
+        guard rows.map({ images[$0] }) == images else { return selecting(rows) }
         return DecoderContext(
             features: features, projected: projected, state: selectingStates(rows))
     }

@@ -117,22 +117,22 @@ extension CaptionModel {
         }
         let rules = SearchRules(blocksTrigrams: search.blocksTrigrams)
         return withoutGradients {
-            let n = features.shape[0]
-            func image(_ i: Int) -> Tensor { features.slice(axis: 0, range: i..<(i + 1)) }
             guard search.beamWidth == 1 else {
-                return (0..<n).map {
-                    beam(
-                        image($0), width: search.beamWidth, count: search.count,
-                        lengthPenalty: lengthPenalty, rules: rules)
-                }
+                return beams(
+                    features, width: search.beamWidth, count: search.count,
+                    lengthPenalty: lengthPenalty, rules: rules)
             }
-            return greedy(features, rules: rules).enumerated().map { i, caption in
-                guard caption.truncated else { return [caption] }
-                let fallback = beam(
-                    image(i), width: CaptionSearch.fallbackBeamWidth, count: 1,
-                    lengthPenalty: lengthPenalty, rules: rules)[0]
-                return [fallback.ended ? fallback : caption]
+            var results = greedy(features, rules: rules).map { [$0] }
+            // Greedy captions cut at max_length give way to a beam's best that ended.
+            let truncated = results.indices.filter { results[$0][0].truncated }
+            guard !truncated.isEmpty else { return results }
+            let fallbacks = beams(
+                gather(features, indices: truncated), width: CaptionSearch.fallbackBeamWidth,
+                count: 1, lengthPenalty: lengthPenalty, rules: rules)
+            for (i, fallback) in zip(truncated, fallbacks) where fallback[0].ended {
+                results[i] = fallback
             }
+            return results
         }
     }
 
@@ -175,78 +175,107 @@ extension CaptionModel {
         return results
     }
 
-    /// Beam search for one image: the `count` best captions, those that ended first.
-    ///   features [1, P, E]
-    private func beam(
+    /// Beam search for each image of a batch: the `count` best captions, those that ended
+    /// first. Every image's beams are rows of one decoder batch, so each step is one product
+    /// for all of them; an image leaves the batch when its search is done, and its result is
+    /// what searching it alone gives.   features [N, P, E]
+    private func beams(
         _ features: Tensor, width: Int, count: Int, lengthPenalty: Float, rules: SearchRules
-    ) -> [GeneratedCaption] {
+    ) -> [[GeneratedCaption]] {
         struct Hypothesis {
             var tokens: [Int]
             var score: Float
             var attention: [[Float]]
         }
+        /// One image's search: its open beams (rows `first ..< first + beams.count` of the
+        /// batch while it is searching), the captions that ended, and whether it is done.
+        struct Search {
+            var beams = [Hypothesis(tokens: [], score: 0, attention: [])]
+            var finished: [Hypothesis] = []
+            var done = false
+            var first = 0
+        }
+        let n = features.shape[0]
+        var searches = (0..<n).map { Search(first: $0) }
         var context = decoder.start(features)
-        var beams = [Hypothesis(tokens: [], score: 0, attention: [])]
-        var finished: [Hypothesis] = []
+        var rowImages = Array(0..<n)  // the image of each row of the batch
         let v = vocabulary.count
         func normalized(_ h: Hypothesis, ended: Bool) -> Float {
             h.score / pow(Float(h.tokens.count + (ended ? 1 : 0)), lengthPenalty)
         }
         for _ in 0..<configuration.maxLength {
-            let previous = beams.map { $0.tokens.last ?? CaptionVocabulary.start }
+            let open = searches.indices.filter { !searches[$0].done }
+            guard !open.isEmpty else { break }
+            let previous = open.flatMap {
+                searches[$0].beams.map { $0.tokens.last ?? CaptionVocabulary.start }
+            }
             let step = decoder.step(previous, &context)
             let logProbabilities = logSoftmax(decoder.logits(step.readout), axis: 1).scalars
             let alphas = step.alpha?.scalars
             let p = step.alpha?.shape[1] ?? 0
-            // The best `width` extensions over all beams.
-            var candidates: [(beam: Int, token: Int, score: Float)] = []
-            for (b, hypothesis) in beams.enumerated() {
-                let banned = rules.banned(after: hypothesis.tokens)
-                for token in 0..<v where !banned.contains(token) {
-                    candidates.append(
-                        (b, token, hypothesis.score + logProbabilities[b * v + token]))
+            var rows: [Int] = []  // the batch rows the next step continues from
+            for i in open {
+                var search = searches[i]
+                // The best `width` extensions over this image's beams.
+                var candidates: [(beam: Int, token: Int, score: Float)] = []
+                for (b, hypothesis) in search.beams.enumerated() {
+                    let banned = rules.banned(after: hypothesis.tokens)
+                    let row = search.first + b
+                    for token in 0..<v where !banned.contains(token) {
+                        candidates.append(
+                            (b, token, hypothesis.score + logProbabilities[row * v + token]))
+                    }
                 }
+                candidates.sort { $0.score > $1.score }
+                var next: [Hypothesis] = []
+                var selected: [Int] = []
+                for candidate in candidates {
+                    if next.count == width { break }
+                    var extended = search.beams[candidate.beam]
+                    extended.score = candidate.score
+                    if candidate.token == CaptionVocabulary.end {
+                        search.finished.append(extended)
+                        continue
+                    }
+                    let row = search.first + candidate.beam
+                    if let alphas {
+                        extended.attention.append(Array(alphas[(row * p)..<((row + 1) * p)]))
+                    }
+                    extended.tokens.append(candidate.token)
+                    next.append(extended)
+                    selected.append(row)
+                }
+                // Done when no open beam can beat the `count`-th best finished caption.
+                let ranked = search.finished.map { normalized($0, ended: true) }.sorted(by: >)
+                let bar = ranked.count >= count ? ranked[count - 1] : -.infinity
+                search.done =
+                    next.isEmpty
+                    || (search.finished.count >= width
+                        && next.allSatisfy { normalized($0, ended: false) < bar })
+                search.beams = next
+                if !search.done {
+                    search.first = rows.count
+                    rows += selected
+                }
+                searches[i] = search
             }
-            candidates.sort { $0.score > $1.score }
-            var next: [Hypothesis] = []
-            var rows: [Int] = []
-            for candidate in candidates {
-                if next.count == width { break }
-                var extended = beams[candidate.beam]
-                extended.score = candidate.score
-                if candidate.token == CaptionVocabulary.end {
-                    finished.append(extended)
-                    continue
-                }
-                if let alphas {
-                    extended.attention.append(
-                        Array(alphas[(candidate.beam * p)..<((candidate.beam + 1) * p)]))
-                }
-                extended.tokens.append(candidate.token)
-                next.append(extended)
-                rows.append(candidate.beam)
+            guard !rows.isEmpty else { break }
+            context = context.selectingHypotheses(rows, images: rowImages)
+            rowImages = rows.map { rowImages[$0] }
+        }
+        return searches.map { search in
+            let ended = search.finished.map { ($0, true) }.sorted {
+                normalized($0.0, ended: true) > normalized($1.0, ended: true)
             }
-            // Stop when no open beam can beat the `count`-th best finished caption.
-            let ranked = finished.map { normalized($0, ended: true) }.sorted(by: >)
-            let bar = ranked.count >= count ? ranked[count - 1] : -.infinity
-            let done =
-                next.isEmpty
-                || (finished.count >= width
-                    && next.allSatisfy { normalized($0, ended: false) < bar })
-            beams = next
-            if done { break }
-            context = context.selectingHypotheses(rows)
-        }
-        let ended = finished.map { ($0, true) }.sorted {
-            normalized($0.0, ended: true) > normalized($1.0, ended: true)
-        }
-        let open = beams.map { ($0, false) }.sorted {
-            normalized($0.0, ended: false) > normalized($1.0, ended: false)
-        }
-        return (ended + open).prefix(count).map { hypothesis, ended in
-            GeneratedCaption(
-                tokens: hypothesis.tokens, text: vocabulary.decode(hypothesis.tokens),
-                logProbability: hypothesis.score, attention: hypothesis.attention, ended: ended)
+            let open = search.beams.map { ($0, false) }.sorted {
+                normalized($0.0, ended: false) > normalized($1.0, ended: false)
+            }
+            return (ended + open).prefix(count).map { hypothesis, ended in
+                GeneratedCaption(
+                    tokens: hypothesis.tokens, text: vocabulary.decode(hypothesis.tokens),
+                    logProbability: hypothesis.score, attention: hypothesis.attention,
+                    ended: ended)
+            }
         }
     }
 }

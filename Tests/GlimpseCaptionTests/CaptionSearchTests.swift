@@ -150,4 +150,48 @@ final class CaptionSearchTests: XCTestCase {
                     "the number of captions must be in 1...3 (the beam width), got 4"))
         }
     }
+
+    func testABatchIsSearchedAsEachImageAlone() throws {
+        // Every image's beams are rows of one decoder batch, and images leave it as their
+        // searches end: each must come out as searching it alone does, at every beam width,
+        // count and rule, with captions that end early, late and not at all (max length 3 and
+        // 8), in batches of 1 to 13 images.
+        for (seed, maxLength) in [(UInt64(1), 8), (2, 3), (3, 8)] {
+            let model = tinyModel(seed: seed, maxLength: maxLength)
+            let grids = features(model, count: 13, seed: seed + 10)
+            let alone = (0..<13).map { grids.slice(axis: 0, range: $0..<($0 + 1)) }
+            for width in 1...5 {
+                for count in Set([1, width]) {
+                    for blocksTrigrams in [false, true] {
+                        let search = CaptionSearch(
+                            beamWidth: width, count: count, blocksTrigrams: blocksTrigrams)
+                        let batched = try model.captions(for: grids, search: search)
+                        let label = "seed \(seed) width \(width) count \(count) \(blocksTrigrams)"
+                        XCTAssertEqual(batched.count, 13, label)
+                        for (i, image) in alone.enumerated() {
+                            let expected = try model.captions(for: image, search: search)[0]
+                            let got = batched[i]
+                            XCTAssertEqual(got.map(\.tokens), expected.map(\.tokens), label)
+                            XCTAssertEqual(got.map(\.ended), expected.map(\.ended), label)
+                            for (a, b) in zip(got, expected) {
+                                XCTAssertEqual(a.logProbability, b.logProbability, accuracy: 1e-4)
+                                XCTAssertEqual(a.attention.count, b.attention.count, label)
+                                for (x, y) in zip(a.attention, b.attention) {
+                                    assertClose(x, y, absoluteTolerance: 1e-5, label)
+                                }
+                            }
+                        }
+                        // A batch of the first 1–4 images, whose searches end at other times.
+                        let prefix = 1 + Int(seed) % 4
+                        let part = try model.captions(
+                            for: grids.slice(axis: 0, range: 0..<prefix), search: search)
+                        XCTAssertEqual(
+                            part.map { $0.map(\.tokens) },
+                            batched.prefix(prefix).map { $0.map(\.tokens) },
+                            label)
+                    }
+                }
+            }
+        }
+    }
 }
