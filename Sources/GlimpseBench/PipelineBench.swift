@@ -54,7 +54,7 @@ struct PipelineBench: ParsableCommand {
             print("  time in stages, overlapped: \(overlapped.steps)")
             print("  time in stages, sequential: \(sequential.steps)")
         }
-        try machineryCost(items: pngPaths.count)
+        try machineryCost(items: pngPaths.count, shapedAs: loaded.steps)
     }
 
     /// Renders `count` scenes, encodes each with `encode` and writes them into `folder`.
@@ -90,13 +90,13 @@ struct PipelineBench: ParsableCommand {
         return (Double(items.count) / seconds, steps.joined(separator: ", "))
     }
 
-    /// The executor's time per item with stages that do nothing, against the captioner's
-    /// encoder time per image at batch 32.
-    func machineryCost(items count: Int) throws {
-        let steps = [
-            PipelineStep(PassThrough(), workers: 2), PipelineStep(PassThrough()),
-            PipelineStep(PassThrough(), batchSize: 32),
-        ]
+    /// The executor's time per item with stages that do nothing, as many as the pipeline's
+    /// with their batch sizes and workers, against the captioner's encoder time per image at
+    /// batch 32.
+    func machineryCost(items count: Int, shapedAs pipeline: [PipelineStep]) throws {
+        let steps = pipeline.map {
+            PipelineStep(PassThrough(), batchSize: $0.batchSize, workers: $0.workers)
+        }
         let items = (0..<count).map { PipelineItem(id: "\($0)", value: $0) }
         let machinery =
             try Measure.median(runs: 3) {
@@ -110,8 +110,9 @@ struct PipelineBench: ParsableCommand {
             } / 32
         print(
             String(
-                format: "machinery %.1f µs/item, encoder %.1f µs/image: %.2f%% of the encoder",
-                machinery * 1e6, encoder * 1e6, 100 * machinery / encoder))
+                format:
+                    "machinery (%d steps) %.1f µs/item, encoder %.1f µs/image: %.2f%% of the encoder",
+                steps.count, machinery * 1e6, encoder * 1e6, 100 * machinery / encoder))
     }
 }
 

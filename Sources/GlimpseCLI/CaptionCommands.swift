@@ -66,19 +66,21 @@ struct CaptionCommand: ParsableCommand {
         func pipeline(model directory: String) throws -> LoadedPipeline {
             let path = try PipelineLocation.resolve("caption")
             var definition = try PipelineDefinition.read(path)
-            for stage in ["preprocess", "caption"] {
+            for stage in ["preprocess", "encode-image", "decode-captions"] {
                 definition.set("model", to: .string(directory), onStage: stage)
             }
             definition.set("max_pixels", to: .int(decode.maxPixels), onStage: "decode-image")
             if let resize {
                 definition.set("resize", to: .string(resize.argument), onStage: "preprocess")
             }
-            definition.set("beam", to: .int(search.beam), onStage: "caption")
-            definition.set("n_best", to: .int(nBest), onStage: "caption")
-            definition.set("block_trigrams", to: .bool(search.blockTrigrams), onStage: "caption")
+            definition.set("beam", to: .int(search.beam), onStage: "decode-captions")
+            definition.set("n_best", to: .int(nBest), onStage: "decode-captions")
+            definition.set(
+                "block_trigrams", to: .bool(search.blockTrigrams), onStage: "decode-captions")
             if let lengthPenalty = search.lengthPenalty {
                 definition.set(
-                    "length_penalty", to: .number(Double(lengthPenalty)), onStage: "caption")
+                    "length_penalty", to: .number(Double(lengthPenalty)),
+                    onStage: "decode-captions")
             }
             return try PipelineLocation.load(definition, path: path, batch: batch)
         }

@@ -1,5 +1,7 @@
-// Captioning as a pipeline stage: a batch of images through the CNN encoder at once, then the
-// decoder (greedy or beam search) over the batch's feature grids.
+// Captioning as pipeline stages: `encode-image` runs a batch of images through the CNN encoder
+// at once, `decode-captions` the decoder (greedy or beam search) over a batch of feature grids,
+// so a run overlaps the encoder on one batch with the search on the one before; `caption` is
+// both in one stage.
 import GlimpseMedia
 import GlimpsePipeline
 import GlimpseTensor
@@ -81,6 +83,72 @@ public struct CaptionImages: Stage {
     public func process(batch images: [Image]) -> [Result<CaptionResult, any Error>] {
         guard !images.isEmpty else { return [] }
         let features = withoutGradients { model.features(of: images) }
+        return DecodeCaptions(model: model, search: search).captions(for: features, of: images)
+    }
+}
+
+/// An image's feature grid from a captioning model's encoder, with the image as the encoder
+/// was given it (for attention maps).
+public struct ImageFeatures: Sendable {
+    /// [P, E]
+    public var grid: Tensor
+    public var image: Image
+}
+
+/// The captioning model's CNN encoder over a batch of preprocessed images.
+public struct EncodeImages: Stage {
+    public var model: CaptionModel
+    public var name: String { "encode-image" }
+
+    public init(model: CaptionModel) {
+        self.model = model
+    }
+
+    public func process(_ image: Image) throws -> ImageFeatures {
+        guard let result = process(batch: [image]).first else { throw PipelineError.missingResult }
+        return try result.get()
+    }
+
+    public func process(batch images: [Image]) -> [Result<ImageFeatures, any Error>] {
+        guard !images.isEmpty else { return [] }
+        let features = withoutGradients { model.features(of: images) }  // [N, P, E]
+        let grid = Array(features.shape.dropFirst())
+        return images.indices.map { i in
+            .success(
+                ImageFeatures(
+                    grid: features.slice(axis: 0, range: i..<(i + 1)).reshaped(to: grid),
+                    image: images[i]))
+        }
+    }
+}
+
+/// The captioning model's decoder over a batch of feature grids: captions with their
+/// confidence when the model has a domain.
+public struct DecodeCaptions: Stage {
+    public var model: CaptionModel
+    public var search: CaptionSearch
+    public var name: String { "decode-captions" }
+
+    public init(model: CaptionModel, search: CaptionSearch = CaptionSearch(beamWidth: 3)) {
+        self.model = model
+        self.search = search
+    }
+
+    public func process(_ features: ImageFeatures) throws -> CaptionResult {
+        guard let result = process(batch: [features]).first else {
+            throw PipelineError.missingResult
+        }
+        return try result.get()
+    }
+
+    /// One search over the batch's grids; a search error fails the batch.
+    public func process(batch features: [ImageFeatures]) -> [Result<CaptionResult, any Error>] {
+        guard !features.isEmpty else { return [] }
+        return captions(for: stack(features.map(\.grid), axis: 0), of: features.map(\.image))
+    }
+
+    /// Captions of feature grids [N, P, E] of `images`.
+    func captions(for features: Tensor, of images: [Image]) -> [Result<CaptionResult, any Error>] {
         do {
             let captions = try model.captions(for: features, search: search)
             let shares = model.domain?.features.unlikeShares(features)
@@ -100,34 +168,60 @@ public struct CaptionImages: Stage {
 
 /// The captioning stages pipeline files can name.
 public enum CaptionStages {
+    /// The parameters of a caption search.
+    static let searchParameters = [
+        StageParameter("beam", .int, default: .int(3), "beam width; 1 decodes greedily"),
+        StageParameter(
+            "length_penalty", .number, "beam ranking log p / length^A (default: the model's)"),
+        StageParameter("n_best", .int, default: .int(1), "captions per image, best first (≤ beam)"),
+        StageParameter(
+            "block_trigrams", .bool, default: .bool(false),
+            "refuse a word that repeats a word trigram of the caption"),
+    ]
+
+    static let modelParameter = StageParameter(
+        "model", .string, required: true, "model directory or name")
+
+    /// The model a stage's `model` parameter names (one copy for every stage naming it).
+    static func model(_ arguments: StageArguments, _ context: StageContext) throws -> CaptionModel {
+        let directory = try context.modelDirectory(try arguments.string("model"))
+        return try context.shared(directory) { try CaptionModel(contentsOf: directory) }
+    }
+
+    /// The search a stage's parameters ask for.
+    static func search(_ arguments: StageArguments) throws -> CaptionSearch {
+        let beam = try arguments.int("beam", in: 1...CaptionModel.maxBeamWidth)
+        return CaptionSearch(
+            beamWidth: beam, count: try arguments.int("n_best", in: 1...beam),
+            lengthPenalty: try arguments.optionalNumber("length_penalty", in: 0...100).map(
+                Float.init),
+            blocksTrigrams: arguments.bool("block_trigrams"))
+    }
+
     public static let descriptors: [StageDescriptor] = [
         StageDescriptor(
             name: "caption",
             summary: "Captions images with a captioning model (CNN encoder + LSTM decoder).",
-            parameters: [
-                StageParameter("model", .string, required: true, "model directory or name"),
-                StageParameter("beam", .int, default: .int(3), "beam width; 1 decodes greedily"),
-                StageParameter(
-                    "length_penalty", .number,
-                    "beam ranking log p / length^A (default: the model's)"),
-                StageParameter(
-                    "n_best", .int, default: .int(1), "captions per image, best first (≤ beam)"),
-                StageParameter(
-                    "block_trigrams", .bool, default: .bool(false),
-                    "refuse a word that repeats a word trigram of the caption"),
-            ],
+            parameters: [modelParameter] + searchParameters,
             batches: true
         ) { arguments, context in
-            let directory = try context.modelDirectory(try arguments.string("model"))
-            let model = try context.shared(directory) { try CaptionModel(contentsOf: directory) }
-            let beam = try arguments.int("beam", in: 1...CaptionModel.maxBeamWidth)
-            return CaptionImages(
-                model: model,
-                search: CaptionSearch(
-                    beamWidth: beam, count: try arguments.int("n_best", in: 1...beam),
-                    lengthPenalty: try arguments.optionalNumber("length_penalty", in: 0...100).map(
-                        Float.init),
-                    blocksTrigrams: arguments.bool("block_trigrams")))
+            CaptionImages(model: try model(arguments, context), search: try search(arguments))
+        },
+        StageDescriptor(
+            name: "encode-image",
+            summary: "Runs a captioning model's CNN encoder over images: their feature grids.",
+            parameters: [modelParameter],
+            batches: true
+        ) { arguments, context in
+            EncodeImages(model: try model(arguments, context))
+        },
+        StageDescriptor(
+            name: "decode-captions",
+            summary: "Captions feature grids with a captioning model's LSTM decoder.",
+            parameters: [modelParameter] + searchParameters,
+            batches: true
+        ) { arguments, context in
+            DecodeCaptions(model: try model(arguments, context), search: try search(arguments))
         },
         StageDescriptor(
             name: "write-attention-maps",
@@ -139,9 +233,8 @@ public enum CaptionStages {
                     "the caption stage's model (its vocabulary and feature grid)"),
             ]
         ) { arguments, context in
-            let directory = try context.modelDirectory(try arguments.string("model"))
-            let model = try context.shared(directory) { try CaptionModel(contentsOf: directory) }
-            return WriteAttentionMaps(directory: try arguments.string("dir"), model: model)
+            WriteAttentionMaps(
+                directory: try arguments.string("dir"), model: try model(arguments, context))
         },
     ]
 }

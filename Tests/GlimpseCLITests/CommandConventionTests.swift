@@ -47,7 +47,9 @@ final class CommandConventionTests: XCTestCase {
         let pipelines = try XCTUnwrap(listing["pipelines"] as? [[String: Any]])
         let caption = try XCTUnwrap(
             pipelines.first { ($0["path"] as? String)?.hasSuffix("/caption.json") == true })
-        XCTAssertEqual(caption["stages"] as? [String], ["decode-image", "preprocess", "caption"])
+        XCTAssertEqual(
+            caption["stages"] as? [String],
+            ["decode-image", "preprocess", "encode-image", "decode-captions"])
         let stages = try XCTUnwrap(listing["stages"] as? [[String: Any]])
         let decode = try XCTUnwrap(stages.first { $0["name"] as? String == "decode-image" })
         let parameters = try XCTUnwrap(decode["parameters"] as? [[String: Any]])

@@ -134,12 +134,17 @@ final class PipelineCommandTests: XCTestCase {
         XCTAssertTrue(
             explain.text.contains("1. decode-image: String → Image  batch 1, workers 2"),
             explain.text)
-        XCTAssertTrue(
-            explain.text.contains("3. caption: Image → CaptionResult  batch 32"), explain.text)
+        for step in [
+            "3. encode-image: Image → ImageFeatures  batch 32",
+            "4. decode-captions: ImageFeatures → CaptionResult  batch 32",
+        ] {
+            XCTAssertTrue(explain.text.contains(step), explain.text)
+        }
         let listing = try runGlimpse(["pipelines"])
         for name in [
             "caption.json", "label-frames.json", "vqa.json", "decode-image: String → Image",
             "answer: VQAQuestionImage → VQAAnswer", "label-frames: String → VideoLabels",
+            "caption: Image → CaptionResult",
         ] {
             XCTAssertTrue(listing.text.contains(name), name)
         }
