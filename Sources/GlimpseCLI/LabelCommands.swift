@@ -155,16 +155,19 @@ struct LabelCommand: ParsableCommand {
             let context = PipelineLocation.context()
             var writer: AnnotatedVideoWriter?
             var labelled = 0
+            var lastTime: Double?
             context.provide(
                 FrameListener(fullSizeFrames: annotate != nil) { frame, line in
                     if Interruption.requested != nil {
                         throw PartialLabels(
-                            message: "\(video): stopped"
-                                + String(format: " (labelled up to %.3f s)", line.time),
+                            message: "\(video): stopped "
+                                + (lastTime.map { String(format: "(labelled up to %.3f s)", $0) }
+                                    ?? "before its first frame was labelled"),
                             frames: labelled)
                     }
                     try writer?.append(frame.image, labelled: line)
                     labelled += 1
+                    lastTime = line.time
                     if format == .table {
                         Standard.output(
                             String(
@@ -201,6 +204,7 @@ struct LabelCommand: ParsableCommand {
                 }
             }
             if let failure {
+                writer?.discard()  // an annotated video cut short is not passed off as whole
                 Standard.error("error: \(failure)")
                 if let signal = Interruption.requested {
                     throw ExitCode(Interruption.exitStatus(for: signal))

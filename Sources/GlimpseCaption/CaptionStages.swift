@@ -141,10 +141,25 @@ public struct DecodeCaptions: Stage {
         return try result.get()
     }
 
-    /// One search over the batch's grids; a search error fails the batch.
+    /// One search over the batch's grids; a search error fails the batch, and a grid of
+    /// another shape than this model's encoder gives (another model's) fails alone.
     public func process(batch features: [ImageFeatures]) -> [Result<CaptionResult, any Error>] {
-        guard !features.isEmpty else { return [] }
-        return captions(for: stack(features.map(\.grid), axis: 0), of: features.map(\.image))
+        let encoder = model.configuration.encoder
+        let shape = [encoder.locations, encoder.featureSize]
+        let good = features.indices.filter { features[$0].grid.shape == shape }
+        var results: [Result<CaptionResult, any Error>] = features.map {
+            .failure(
+                CaptionError.invalidArgument(
+                    "a feature grid of shape \($0.grid.shape), where this captioning model's "
+                        + "encoder gives \(shape): encode-image and decode-captions need the "
+                        + "same model"))
+        }
+        guard !good.isEmpty else { return results }
+        let captioned = captions(
+            for: stack(good.map { features[$0].grid }, axis: 0), of: good.map { features[$0].image }
+        )
+        for (index, result) in zip(good, captioned) { results[index] = result }
+        return results
     }
 
     /// Captions of feature grids [N, P, E] of `images`.

@@ -32,6 +32,11 @@ public struct AnnotatedVideoWriter {
         try writer?.finish()
     }
 
+    /// Abandons the file: nothing is left at `path` or beside it.
+    public func discard() {
+        writer?.discard()
+    }
+
     /// The frame with a black band at the top holding "label 97%", its text about a 24th of
     /// the frame's width per character at most.
     public static func annotated(_ image: Image, with line: FrameLine) -> Image {

@@ -13,7 +13,7 @@ import GlimpseSupport
 /// try writer.finish()
 /// ```
 /// Until ``finish()`` returns, the output lives in a hidden temporary file beside `path`;
-/// a writer released without finishing removes it.
+/// ``discard()``, or a writer released without finishing, removes it.
 public final class VideoWriter {
     public let path: String
     public let width: Int
@@ -28,6 +28,7 @@ public final class VideoWriter {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
+    private var discarded = false
     /// The padded RGB(A) copy of the image being appended, which swscale reads.
     private var rgbSource: UnsafeMutablePointer<AVFrame>?
     private var nextPTS: Int64 = 0
@@ -129,6 +130,15 @@ public final class VideoWriter {
         if !finished { unlink(temporaryPath) }
     }
 
+    /// Abandons the output (a run stopped or failed part-way): the temporary file is closed and
+    /// removed, `path` is left as it was, and ``finish()`` throws from then on.
+    public func discard() {
+        guard !finished, !discarded else { return }
+        discarded = true
+        release()
+        unlink(temporaryPath)
+    }
+
     private func release() {
         if let format, format.pointee.pb != nil {
             avio_closep(&format.pointee.pb)
@@ -189,6 +199,7 @@ public final class VideoWriter {
 
     /// Flushes the encoder, writes the trailer, syncs and moves the file to `path`.
     public func finish() throws(MediaError) {
+        guard !discarded else { throw .unwritable(path: path, reason: "finish after discard") }
         guard !finished, let format else { return }
         try encode(nil)
         var status = av_write_trailer(format)

@@ -39,4 +39,33 @@ final class CaptionPipelineTests: XCTestCase {
             }
         }
     }
+
+    func testDecodeCaptionsRefusesAGridOfAnotherModelAlone() throws {
+        // encode-image with one model and decode-captions with another: the grids that do not
+        // fit fail one by one, naming the cause; the others are captioned as on their own.
+        let shipped = try CaptionModel(
+            contentsOf: Fixtures.root.appendingPathComponent("models/captioner").path)
+        var configuration = CaptionModelConfiguration()
+        configuration.encoder.channels = [4, 8]
+        configuration.encoder.preprocessing.width = 16
+        configuration.encoder.preprocessing.height = 16
+        let other = CaptionModel(
+            configuration: configuration, vocabulary: CaptionVocabulary(captions: ["a red circle"]))
+        let images = try Fixtures.files(in: "scenes/images", withExtension: "png").prefix(2).map {
+            try Image(contentsOf: $0, layout: .rgb)
+        }
+        let grids = try EncodeImages(model: shipped).process(batch: images).map { try $0.get() }
+        let foreign = try EncodeImages(model: other).process(images[0])
+        let decoder = DecodeCaptions(model: shipped, search: CaptionSearch(beamWidth: 2))
+        let results = decoder.process(batch: [grids[0], foreign, grids[1]])
+        XCTAssertEqual(results.count, 3)
+        XCTAssertThrowsError(try results[1].get()) {
+            XCTAssertTrue("\($0)".contains("need the same model"), "\($0)")
+        }
+        let alone = decoder.process(batch: grids)
+        for (got, expected) in zip([results[0], results[2]], alone) {
+            XCTAssertEqual(try got.get().caption.tokens, try expected.get().caption.tokens)
+        }
+        XCTAssertThrowsError(try decoder.process(foreign))
+    }
 }

@@ -81,4 +81,24 @@ final class VideoWriterTests: XCTestCase {
             try VideoWriter(path: path, width: 0, height: 10, fps: 10),
             { if case .invalidArgument = $0 { true } else { false } }, "zero width")
     }
+
+    func testADiscardedWriterLeavesNothingAndCannotFinish() throws {
+        let directory = Fixtures.temporaryDirectory()
+        let path = directory + "/out.mp4"
+        let writer = try VideoWriter(path: path, width: 32, height: 32, fps: 10)
+        for _ in 0..<3 {
+            try writer.append(Image(width: 32, height: 32, filledWith: [9, 99, 199]))
+        }
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: directory).count, 1,
+            "the temporary file while writing")
+        writer.discard()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [])
+        assertMediaError(
+            try writer.finish(), { if case .unwritable = $0 { true } else { false } }, "finish")
+        assertMediaError(
+            try writer.append(Image(width: 32, height: 32, filledWith: [0, 0, 0])),
+            { if case .unwritable = $0 { true } else { false } }, "append")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+    }
 }
