@@ -61,29 +61,29 @@ public struct CaptionResult: Encodable, Sendable {
     }
 }
 
-/// Captions images, a batch at a time, with their confidence when the model has a domain.
+/// Captions images, a batch at a time, with their confidence when the model has a domain:
+/// ``EncodeImages`` then ``DecodeCaptions`` in one stage.
 public struct CaptionImages: Stage {
-    public var model: CaptionModel
-    public var search: CaptionSearch
+    public var model: CaptionModel { encoder.model }
+    public var search: CaptionSearch { decoder.search }
     public var name: String { "caption" }
+    private let encoder: EncodeImages
+    private let decoder: DecodeCaptions
 
     public init(model: CaptionModel, search: CaptionSearch = CaptionSearch(beamWidth: 3)) {
-        self.model = model
-        self.search = search
+        encoder = EncodeImages(model: model)
+        decoder = DecodeCaptions(model: model, search: search)
     }
 
     public func process(_ image: Image) throws -> CaptionResult {
-        guard let result = try process(batch: [image]).first else {
-            throw PipelineError.missingResult
-        }
-        return try result.get()
+        try decoder.process(try encoder.process(image))
     }
 
     /// One encoder pass over the batch, then the decoder; a search error fails the batch.
     public func process(batch images: [Image]) -> [Result<CaptionResult, any Error>] {
         guard !images.isEmpty else { return [] }
         let features = withoutGradients { model.features(of: images) }
-        return DecodeCaptions(model: model, search: search).captions(for: features, of: images)
+        return decoder.captions(for: features, of: images)
     }
 }
 

@@ -182,20 +182,14 @@ final class VectorMathTests: XCTestCase {
                     for accumulate in [true, false] {
                         var c = initial
                         glimpse_packed_product(a, lda, packed, &c, ldc, m, n, k, accumulate ? 1 : 0)
-                        for i in 0..<m {
-                            for j in 0..<ldc {
-                                var expected =
-                                    accumulate || j >= n ? Double(initial[i * ldc + j]) : 0
-                                if j < n {
-                                    for kk in 0..<k {
-                                        expected += Double(a[i * lda + kk]) * Double(w[j * k + kk])
-                                    }
-                                }
-                                XCTAssertEqual(
-                                    Double(c[i * ldc + j]), expected, accuracy: 1e-5,
-                                    "m \(m) n \(n) k \(k) [\(i), \(j)] wide \(wide)"
-                                        + " accumulate \(accumulate)")
-                            }
+                        let expected = Self.product(
+                            a, lda: lda, w, n: n, k: k, into: initial, ldc: ldc,
+                            accumulating: accumulate)
+                        for (index, value) in expected.enumerated() {
+                            XCTAssertEqual(
+                                Double(c[index]), value, accuracy: 1e-5,
+                                "m \(m) n \(n) k \(k) [\(index / ldc), \(index % ldc)] wide \(wide)"
+                                    + " accumulate \(accumulate)")
                         }
                     }
                 }
@@ -232,25 +226,35 @@ final class VectorMathTests: XCTestCase {
                                 c.map(\.bitPattern), results[0].map(\.bitPattern), label)
                         }
                         let c = results[results.count - 1]
-                        for i in 0..<m {
-                            for j in 0..<ldc {
-                                var expected =
-                                    accumulate || j >= n ? Double(initial[i * ldc + j]) : 0
-                                if j < n {
-                                    for kk in 0..<k {
-                                        expected += Double(a[i * lda + kk]) * Double(w[j * k + kk])
-                                    }
-                                }
-                                if abs(Double(c[i * ldc + j]) - expected) > 1e-5 {
-                                    XCTFail(
-                                        "\(label) [\(i), \(j)]: \(c[i * ldc + j]), not \(expected)")
-                                    return
-                                }
-                            }
+                        let expected = Self.product(
+                            a, lda: lda, w, n: n, k: k, into: initial, ldc: ldc,
+                            accumulating: accumulate)
+                        for (index, value) in expected.enumerated()
+                        where abs(Double(c[index]) - value) > 1e-5 {
+                            XCTFail(
+                                "\(label) [\(index / ldc), \(index % ldc)]: \(c[index]), not \(value)"
+                            )
+                            return
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// C (+)= A·wᵀ in Double: A [m, k] with row stride lda, w [n, k], C's rows of ldc ≥ n (the
+    /// columns past n keep `initial`'s values).
+    static func product(
+        _ a: [Float], lda: Int, _ w: [Float], n: Int, k: Int, into initial: [Float], ldc: Int,
+        accumulating: Bool
+    ) -> [Double] {
+        (0..<initial.count).map { index in
+            let (i, j) = (index / ldc, index % ldc)
+            var sum = accumulating || j >= n ? Double(initial[index]) : 0
+            if j < n {
+                for kk in 0..<k { sum += Double(a[i * lda + kk]) * Double(w[j * k + kk]) }
+            }
+            return sum
         }
     }
 }
