@@ -1,6 +1,7 @@
 // A pipeline file's fan-out as one step: two branches of steps given the same inputs, their
-// results paired. The branches run one after the other on the step's thread, each stage over
-// sub-batches of its own batch size; an input fails when either branch fails it.
+// results paired. The branches run at the same time, the first on the step's thread and the
+// second on another, each stage over sub-batches of its own batch size; an input fails when
+// either branch fails it.
 import Foundation
 
 extension PipelineStep {
@@ -30,10 +31,17 @@ extension PipelineStep {
             let workers = try branches.map { branch in try branch.map { try $0.makeWorker() } }
             return StepWorker(
                 processBatch: { values, sources in
-                    let outputs = zip(branches, workers).map { steps, stepWorkers in
-                        Self.run(steps, stepWorkers, over: values, sources: sources)
+                    // Each branch's workers are used by one thread at a time: this batch's.
+                    let second = BranchRun(
+                        steps: branches[1], workers: workers[1], values: values, sources: sources)
+                    let done = DispatchSemaphore(value: 0)
+                    DispatchQueue.global().async {
+                        second.run()
+                        done.signal()
                     }
-                    return zip(outputs[0], outputs[1]).map { a, b in
+                    let first = Self.run(branches[0], workers[0], over: values, sources: sources)
+                    done.wait()
+                    return zip(first, second.results).map { a, b in
                         a.flatMap { x in b.map { y in (x, y) as Any } }
                     }
                 },
@@ -48,7 +56,7 @@ extension PipelineStep {
     }
 
     /// One branch over `values`: each step in turn, a sub-batch of its batch size at a time.
-    private static func run(
+    fileprivate static func run(
         _ steps: [PipelineStep], _ workers: [StepWorker], over values: [Any], sources: [String]
     ) -> [Result<Any, any Error>] {
         var batch = ArraySlice(
@@ -62,5 +70,26 @@ extension PipelineStep {
             }
         }
         return batch.map(\.value)
+    }
+}
+
+/// A branch's run over one batch on another thread, and its results once `run()` returns.
+private final class BranchRun: @unchecked Sendable {
+    let steps: [PipelineStep]
+    let workers: [StepWorker]
+    let values: [Any]
+    let sources: [String]
+    private(set) var results: [Result<Any, any Error>] = []
+
+    init(steps: [PipelineStep], workers: [StepWorker], values: [Any], sources: [String]) {
+        self.steps = steps
+        self.workers = workers
+        self.values = values
+        self.sources = sources
+    }
+
+    /// Runs the branch; the caller reads `results` after it has waited for this to return.
+    func run() {
+        results = PipelineStep.run(steps, workers, over: values, sources: sources)
     }
 }

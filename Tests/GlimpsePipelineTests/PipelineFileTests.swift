@@ -2,9 +2,10 @@
 // what was expected; a definition round-trips through its JSON to the same graph; a fan-out
 // pairs its branches' results and is checked, explained and round-tripped as the rest.
 import Foundation
-import GlimpsePipeline
 import TestSupport
 import XCTest
+
+@testable import GlimpsePipeline
 
 /// String → its length.
 struct Length: Stage, Sendable {
@@ -26,6 +27,21 @@ struct Scale: Stage, Sendable {
     var factor: Int
     var name: String { "scale" }
     func process(_ value: Int) -> Int { value * factor }
+}
+
+/// String → the same string, once the other branch's `Rendezvous` has arrived too: a fan-out
+/// whose branches ran one after the other would wait for ever (here, until the timeout).
+struct Rendezvous: Stage, @unchecked Sendable {
+    let mine: DispatchSemaphore
+    let theirs: DispatchSemaphore
+    var name: String { "rendezvous" }
+    func process(_ text: String) throws -> String {
+        mine.signal()
+        guard theirs.wait(timeout: .now() + 10) == .success else {
+            throw PipelineError.invalidRun("the other branch never ran meanwhile")
+        }
+        return text
+    }
 }
 
 let toyRegistry = StageRegistry(
@@ -292,5 +308,20 @@ final class PipelineFileTests: XCTestCase {
             let definition = try PipelineDefinition.read(folder + "/" + name)
             XCTAssertEqual(definition.pipeline + ".json", name)
         }
+    }
+
+    func testFanOutBranchesRunAtTheSameTime() throws {
+        let (a, b) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let first = PipelineStep(Rendezvous(mine: a, theirs: b))
+        let second = [PipelineStep(Rendezvous(mine: b, theirs: a)), PipelineStep(Length())]
+        let step = PipelineStep(fanOut: [first], second)
+        var results: [String] = []
+        _ = try PipelineExecutor(steps: [step]).run(
+            ["x", "yy", "zzz"].map { PipelineItem(id: $0, value: $0) }
+        ) { _, _, result in
+            let (text, length) = try XCTUnwrap(try result.get() as? (Any, Any))
+            results.append("\(text) \(length)")
+        }
+        XCTAssertEqual(results, ["x 1", "yy 2", "zzz 3"])
     }
 }
