@@ -79,6 +79,10 @@ extension CaptionModel {
     /// captioning, score no better than a few (Vinyals et al. 2015 use 3 to 20).
     public static let maxBeamWidth = 100
 
+    /// The most beam rows one decoder batch holds: images are searched together in groups of
+    /// `maxBeamRows / width` (at least one), so that memory does not grow with the batch size.
+    static let maxBeamRows = 512
+
     /// The best caption for each of a batch of feature grids.   features [N, P, E]
     /// - Parameters:
     ///   - beamWidth: 1 decodes greedily (all images at once); k > 1 keeps the k best partial
@@ -178,10 +182,19 @@ extension CaptionModel {
     /// Beam search for each image of a batch: the `count` best captions, those that ended
     /// first. Every image's beams are rows of one decoder batch, so each step is one product
     /// for all of them; an image leaves the batch when its search is done, and its result is
-    /// what searching it alone gives.   features [N, P, E]
+    /// what searching it alone gives. Batches of more than ``maxBeamRows`` rows go in groups.
+    ///   features [N, P, E]
     private func beams(
         _ features: Tensor, width: Int, count: Int, lengthPenalty: Float, rules: SearchRules
     ) -> [[GeneratedCaption]] {
+        let (n, group) = (features.shape[0], max(1, Self.maxBeamRows / width))
+        guard n <= group else {
+            return stride(from: 0, to: n, by: group).flatMap { start in
+                beams(
+                    features.slice(axis: 0, range: start..<min(n, start + group)), width: width,
+                    count: count, lengthPenalty: lengthPenalty, rules: rules)
+            }
+        }
         struct Hypothesis {
             var tokens: [Int]
             var score: Float
@@ -195,7 +208,6 @@ extension CaptionModel {
             var done = false
             var first = 0
         }
-        let n = features.shape[0]
         var searches = (0..<n).map { Search(first: $0) }
         var context = decoder.start(features)
         var rowImages = Array(0..<n)  // the image of each row of the batch

@@ -155,13 +155,14 @@ final class CaptionSearchTests: XCTestCase {
         // Every image's beams are rows of one decoder batch, and images leave it as their
         // searches end: each must come out as searching it alone does, at every beam width,
         // count and rule, with captions that end early, late and not at all (max length 3 and
-        // 8), in batches of 1 to 13 images.
+        // 8), in batches of 1 to 13 images, and over more beams than one batch holds.
         for (seed, maxLength) in [(UInt64(1), 8), (2, 3), (3, 8)] {
             let model = tinyModel(seed: seed, maxLength: maxLength)
             let grids = features(model, count: 13, seed: seed + 10)
             let alone = (0..<13).map { grids.slice(axis: 0, range: $0..<($0 + 1)) }
-            for width in 1...5 {
-                for count in Set([1, width]) {
+            // Width 50 searches the 13 images in two groups (512 beam rows at most a batch).
+            for width in [1, 2, 3, 4, 5, 50] {
+                for count in Set([1, min(width, 5)]) {
                     for blocksTrigrams in [false, true] {
                         let search = CaptionSearch(
                             beamWidth: width, count: count, blocksTrigrams: blocksTrigrams)
