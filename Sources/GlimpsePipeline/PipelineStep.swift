@@ -158,7 +158,15 @@ private final class StageBox<S: Stage> {
             }
             inputs.append(input)
         }
-        return stage.process(batch: inputs).map { $0.map { $0 as Any } }
+        var results: [Result<Any, any Error>] = []
+        results.reserveCapacity(values.count)
+        for output in stage.process(batch: inputs) {
+            switch output {
+            case .success(let value): results.append(.success(value))
+            case .failure(let error): results.append(.failure(error))
+            }
+        }
+        return results
     }
 
     func close() throws { try stage.close() }

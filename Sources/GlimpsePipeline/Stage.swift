@@ -26,8 +26,18 @@ extension Stage {
     public mutating func open() throws {}
     public mutating func close() throws {}
 
+    // Inlinable, so that each conforming module specializes it for its stages: the pipeline's
+    // machinery per item is mostly generic code run unspecialized otherwise.
+    @inlinable
     public mutating func process(batch inputs: [Input]) -> [Result<Output, any Error>] {
-        inputs.map { input in Result { try process(input) } }
+        var results: [Result<Output, any Error>] = []
+        results.reserveCapacity(inputs.count)
+        for input in inputs {
+            do { results.append(.success(try process(input))) } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
     }
 
     /// This stage followed by `next`.
