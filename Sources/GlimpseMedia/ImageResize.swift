@@ -10,11 +10,37 @@ public enum ResizeMethod: String, Sendable, Codable, CaseIterable {
     case area
 }
 
-/// Separable resampling weights: output index `i` reads `count[i]` taps from `first[i]`.
+/// Separable resampling weights: output index `i` reads `count[i]` taps from source index
+/// `first[i]`, weighted by `weights[offset[i] ..< offset[i] + count[i]]`.
 struct ResampleTaps {
     var first: [Int] = []
     var count: [Int] = []
-    var weights: [[Float]] = []
+    var offset: [Int] = []
+    var weights: [Float] = []
+
+    /// The taps' arrays as buffers, for a kernel's loops.
+    func withBuffers<R>(
+        _ body: (
+            UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>,
+            UnsafeBufferPointer<Float>
+        ) -> R
+    ) -> R {
+        first.withUnsafeBufferPointer { first in
+            count.withUnsafeBufferPointer { count in
+                offset.withUnsafeBufferPointer { offset in
+                    weights.withUnsafeBufferPointer { body(first, count, offset, $0) }
+                }
+            }
+        }
+    }
+
+    /// Adds the next output index's taps.
+    mutating func append(first index: Int, weights taps: [Float]) {
+        first.append(index)
+        count.append(taps.count)
+        offset.append(weights.count)
+        weights += taps
+    }
 
     static func bilinear(from source: Int, to target: Int) -> ResampleTaps {
         var taps = ResampleTaps()
@@ -24,14 +50,7 @@ struct ResampleTaps {
             let low = min(Int(centre), source - 1)
             let high = min(low + 1, source - 1)
             let t = Float(centre - Double(low))
-            taps.first.append(low)
-            if high == low {
-                taps.count.append(1)
-                taps.weights.append([1])
-            } else {
-                taps.count.append(2)
-                taps.weights.append([1 - t, t])
-            }
+            taps.append(first: low, weights: high == low ? [1] : [1 - t, t])
         }
         return taps
     }
@@ -49,9 +68,7 @@ struct ResampleTaps {
                 let overlap = min(end, Double(j + 1)) - max(start, Double(j))
                 weights.append(Float(overlap / scale))
             }
-            taps.first.append(first)
-            taps.count.append(weights.count)
-            taps.weights.append(weights)
+            taps.append(first: first, weights: weights)
         }
         return taps
     }
@@ -72,44 +89,62 @@ extension Image {
             horizontal = .area(from: self.width, to: width)
             vertical = .area(from: self.height, to: height)
         }
-        let c = channels
+        let c = channels  // 3 or 4 (PixelLayout)
         let sourceWidth = self.width
-        // Pass 1: rows, into Float [sourceHeight, width, c].
+        // Pass 1: rows, into Float [sourceHeight, width, c]. Every sum adds its taps in order,
+        // in both passes.
         var rows = [Float](repeating: 0, count: self.height * width * c)
         pixels.withUnsafeBufferPointer { src in
             rows.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<self.height {
-                    let srcRow = y &* sourceWidth &* c
-                    let dstRow = y &* width &* c
-                    for x in 0..<width {
-                        let first = horizontal.first[x]
-                        let weights = horizontal.weights[x]
-                        for k in 0..<c {
-                            var sum: Float = 0
-                            for t in 0..<weights.count {
-                                sum += weights[t] * Float(src[srcRow &+ (first &+ t) &* c &+ k])
+                horizontal.withBuffers { first, count, offset, weights in
+                    for y in 0..<self.height {
+                        let srcRow = y &* sourceWidth &* c
+                        let dstRow = y &* width &* c
+                        for x in 0..<width {
+                            // The c channels' sums side by side (independent additions, each
+                            // still in tap order); the fourth is unused for RGB.
+                            var p = srcRow &+ first[x] &* c
+                            let (start, taps) = (offset[x], count[x])
+                            var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                            for t in 0..<taps {
+                                let w = weights[start &+ t]
+                                s0 += w * Float(src[p])
+                                s1 += w * Float(src[p &+ 1])
+                                s2 += w * Float(src[p &+ 2])
+                                if c == 4 { s3 += w * Float(src[p &+ 3]) }
+                                p &+= c
                             }
-                            dst[dstRow &+ x &* c &+ k] = sum
+                            let q = dstRow &+ x &* c
+                            dst[q] = s0
+                            dst[q &+ 1] = s1
+                            dst[q &+ 2] = s2
+                            if c == 4 { dst[q &+ 3] = s3 }
                         }
                     }
                 }
             }
         }
-        // Pass 2: columns, rounding to 8 bits.
+        // Pass 2: columns, a whole row of sums a tap at a time, rounding to 8 bits.
         var out = [UInt8](repeating: 0, count: width * height * c)
+        let rowLength = width &* c
+        var sums = [Float](repeating: 0, count: rowLength)
         rows.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let rowLength = width &* c
-                for y in 0..<height {
-                    let first = vertical.first[y]
-                    let weights = vertical.weights[y]
-                    let dstRow = y &* rowLength
-                    for i in 0..<rowLength {
-                        var sum: Float = 0
-                        for t in 0..<weights.count {
-                            sum += weights[t] * src[(first &+ t) &* rowLength &+ i]
+                sums.withUnsafeMutableBufferPointer { sum in
+                    vertical.withBuffers { first, count, offset, weights in
+                        for y in 0..<height {
+                            for i in 0..<rowLength { sum[i] = 0 }
+                            for t in 0..<count[y] {
+                                let w = weights[offset[y] &+ t]
+                                let line = (first[y] &+ t) &* rowLength
+                                for i in 0..<rowLength { sum[i] += w * src[line &+ i] }
+                            }
+                            let dstRow = y &* rowLength
+                            for i in 0..<rowLength {
+                                dst[dstRow &+ i] = UInt8(
+                                    max(0, min(255, (sum[i] + 0.5).rounded(.down))))
+                            }
                         }
-                        dst[dstRow &+ i] = UInt8(max(0, min(255, (sum + 0.5).rounded(.down))))
                     }
                 }
             }

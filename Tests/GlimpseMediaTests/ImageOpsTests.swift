@@ -36,6 +36,88 @@ final class ImageOpsTests: XCTestCase {
         }
     }
 
+    /// The definition of both methods as plain loops: per axis, output i's taps and weights
+    /// (bilinear: the two source pixels around its centre; area: the source pixels it covers,
+    /// by covered fraction), rows first into Float, then columns, each sum in tap order.
+    func referenceResize(_ image: Image, width: Int, height: Int, method: ResizeMethod) -> [UInt8] {
+        func taps(_ source: Int, _ target: Int) -> [(first: Int, weights: [Float])] {
+            let scale = Double(source) / Double(target)
+            return (0..<target).map { i in
+                if method == .bilinear {
+                    let centre = max(0, (Double(i) + 0.5) * scale - 0.5)
+                    let low = min(Int(centre), source - 1)
+                    let t = Float(centre - Double(low))
+                    return (low, min(low + 1, source - 1) == low ? [1] : [1 - t, t])
+                }
+                let (start, end) = (Double(i) * scale, Double(i + 1) * scale)
+                let last = min(Int((end - 1e-9).rounded(.up)) - 1, source - 1)
+                return (
+                    Int(start),
+                    (Int(start)...max(Int(start), last)).map {
+                        Float((min(end, Double($0 + 1)) - max(start, Double($0))) / scale)
+                    }
+                )
+            }
+        }
+        let (c, horizontal, vertical) = (
+            image.channels, taps(image.width, width), taps(image.height, height)
+        )
+        var rows = [Float](repeating: 0, count: image.height * width * c)
+        for y in 0..<image.height {
+            for x in 0..<width {
+                for k in 0..<c {
+                    var sum: Float = 0
+                    for (t, w) in horizontal[x].weights.enumerated() {
+                        sum +=
+                            w
+                            * Float(
+                                image.pixels[(y * image.width + horizontal[x].first + t) * c + k])
+                    }
+                    rows[(y * width + x) * c + k] = sum
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: width * height * c)
+        for y in 0..<height {
+            for i in 0..<(width * c) {
+                var sum: Float = 0
+                for (t, w) in vertical[y].weights.enumerated() {
+                    sum += w * rows[(vertical[y].first + t) * width * c + i]
+                }
+                out[y * width * c + i] = UInt8(max(0, min(255, (sum + 0.5).rounded(.down))))
+            }
+        }
+        return out
+    }
+
+    func testResizeSweepEqualsItsDefinitionBitForBit() {
+        // Sources 1–33 wide and 1–19 high, RGB and RGBA, to targets smaller, equal and larger,
+        // odd and even, by both methods.
+        for sourceWidth in 1...33 {
+            let sourceHeight = 1 + (sourceWidth * 5) % 19
+            for layout in [PixelLayout.rgb, .rgba] {
+                let pixels = (0..<(sourceWidth * sourceHeight * layout.channels)).map {
+                    UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761 &+ sourceWidth &* 977) >> 7)
+                }
+                let image = Image(
+                    width: sourceWidth, height: sourceHeight, layout: layout, pixels: pixels)
+                for (width, height) in [
+                    (1, 1), (max(1, sourceWidth / 3), max(1, sourceHeight / 2)),
+                    (sourceWidth + 1, sourceHeight), (2 * sourceWidth + 1, 3 * sourceHeight),
+                    (7, 8),
+                ] {
+                    for method in ResizeMethod.allCases {
+                        XCTAssertEqual(
+                            image.resized(width: width, height: height, method: method).pixels,
+                            referenceResize(image, width: width, height: height, method: method),
+                            "\(method) \(sourceWidth)x\(sourceHeight) \(layout) -> \(width)x\(height)"
+                        )
+                    }
+                }
+            }
+        }
+    }
+
     func testResizeShorterSideKeepsAspect() {
         let image = Image(width: 200, height: 100, filledWith: [10, 20, 30])
         let resized = image.resized(shorterSide: 50)
