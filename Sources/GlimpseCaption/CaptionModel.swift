@@ -24,6 +24,19 @@ public struct CaptionModel: Module {
 
     public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
 
+    /// What tells this model's encoder from another's: a fingerprint (FNV-1a) of its weights,
+    /// so that two loads of one model agree and a model of the same shapes with other weights
+    /// does not.
+    public var identity: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for parameter in encoder.parameters {
+            for value in parameter.value.scalars {
+                hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3
+            }
+        }
+        return "encoder " + String(hash, radix: 16)
+    }
+
     /// A freshly initialised model (weights from `configuration.seed`).
     public init(configuration: CaptionModelConfiguration, vocabulary: CaptionVocabulary) {
         self.init(

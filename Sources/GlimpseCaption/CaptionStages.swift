@@ -93,15 +93,20 @@ public struct ImageFeatures: Sendable {
     /// [P, E]
     public var grid: Tensor
     public var image: Image
+    /// Which model's encoder made the grid (``CaptionModel/identity``).
+    public var encoder: String
 }
 
 /// The captioning model's CNN encoder over a batch of preprocessed images.
 public struct EncodeImages: Stage {
-    public var model: CaptionModel
+    public let model: CaptionModel
     public var name: String { "encode-image" }
+    /// The model's ``CaptionModel/identity``, taken once.
+    private let identity: String
 
     public init(model: CaptionModel) {
         self.model = model
+        identity = model.identity
     }
 
     public func process(_ image: Image) throws -> ImageFeatures {
@@ -117,7 +122,7 @@ public struct EncodeImages: Stage {
             .success(
                 ImageFeatures(
                     grid: features.slice(axis: 0, range: i..<(i + 1)).reshaped(to: grid),
-                    image: images[i]))
+                    image: images[i], encoder: identity))
         }
     }
 }
@@ -125,13 +130,16 @@ public struct EncodeImages: Stage {
 /// The captioning model's decoder over a batch of feature grids: captions with their
 /// confidence when the model has a domain.
 public struct DecodeCaptions: Stage {
-    public var model: CaptionModel
+    public let model: CaptionModel
     public var search: CaptionSearch
     public var name: String { "decode-captions" }
+    /// The model's ``CaptionModel/identity``, taken once.
+    private let identity: String
 
     public init(model: CaptionModel, search: CaptionSearch = CaptionSearch(beamWidth: 3)) {
         self.model = model
         self.search = search
+        identity = model.identity
     }
 
     public func process(_ features: ImageFeatures) throws -> CaptionResult {
@@ -141,18 +149,21 @@ public struct DecodeCaptions: Stage {
         return try result.get()
     }
 
-    /// One search over the batch's grids; a search error fails the batch, and a grid of
-    /// another shape than this model's encoder gives (another model's) fails alone.
+    /// One search over the batch's grids; a search error fails the batch, and a grid from
+    /// another model's encoder fails alone.
     public func process(batch features: [ImageFeatures]) -> [Result<CaptionResult, any Error>] {
         let encoder = model.configuration.encoder
         let shape = [encoder.locations, encoder.featureSize]
-        let good = features.indices.filter { features[$0].grid.shape == shape }
+        let good = features.indices.filter {
+            features[$0].grid.shape == shape && features[$0].encoder == identity
+        }
         var results: [Result<CaptionResult, any Error>] = features.map {
             .failure(
                 CaptionError.invalidArgument(
-                    "a feature grid of shape \($0.grid.shape), where this captioning model's "
-                        + "encoder gives \(shape): encode-image and decode-captions need the "
-                        + "same model"))
+                    "a feature grid from another model's encoder (\($0.encoder), shape "
+                        + "\($0.grid.shape)) where this decoder's model is \(identity) "
+                        + "(shape \(shape)): encode-image and decode-captions need the same model"
+                ))
         }
         guard !good.isEmpty else { return results }
         let captioned = captions(

@@ -41,8 +41,8 @@ final class CaptionPipelineTests: XCTestCase {
     }
 
     func testDecodeCaptionsRefusesAGridOfAnotherModelAlone() throws {
-        // encode-image with one model and decode-captions with another: the grids that do not
-        // fit fail one by one, naming the cause; the others are captioned as on their own.
+        // encode-image with one model and decode-captions with another: the grids of the other
+        // model fail one by one, naming the cause; the others are captioned as on their own.
         let shipped = try CaptionModel(
             contentsOf: Fixtures.root.appendingPathComponent("models/captioner").path)
         var configuration = CaptionModelConfiguration()
@@ -67,5 +67,19 @@ final class CaptionPipelineTests: XCTestCase {
             XCTAssertEqual(try got.get().caption.tokens, try expected.get().caption.tokens)
         }
         XCTAssertThrowsError(try decoder.process(foreign))
+        // A model of the same shapes with other weights is refused as well; another copy of
+        // the same save is the same model.
+        let lookalike = CaptionModel(
+            configuration: shipped.configuration, vocabulary: shipped.vocabulary)
+        XCTAssertThrowsError(
+            try DecodeCaptions(model: lookalike, search: CaptionSearch(beamWidth: 2)).process(
+                grids[0])
+        ) { XCTAssertTrue("\($0)".contains("need the same model"), "\($0)") }
+        let again = try CaptionModel(
+            contentsOf: Fixtures.root.appendingPathComponent("models/captioner").path)
+        XCTAssertEqual(
+            try DecodeCaptions(model: again, search: CaptionSearch(beamWidth: 2)).process(grids[0])
+                .caption.tokens,
+            try alone[0].get().caption.tokens)
     }
 }
