@@ -53,7 +53,8 @@ public struct AnnotatedVideoWriter {
 
 /// Writes `directory/ID.mp4` (ID: the video's file name without its extension) for each
 /// labelled video: its frames decoded again at full size and at the labelling rate, each with
-/// its label drawn on, and passes the labels on. Only whole videos reach it (label-frames fails
+/// its label drawn on, and passes the labels on (label-frames' `annotate` draws them while it
+/// labels instead, decoding once). Only whole videos reach it (label-frames fails
 /// a video that breaks part-way), and the frames decoded must be those labelled; two videos of
 /// one run with the same ID are refused rather than one overwriting the other.
 public struct WriteAnnotatedVideo: Stage {
@@ -78,13 +79,24 @@ public struct WriteAnnotatedVideo: Stage {
         try Directory.create(directory)
     }
 
-    public mutating func process(_ labels: VideoLabels) throws -> VideoLabels {
-        let output = path(for: labels.video)
-        if let earlier = written[output], earlier != labels.video {
+    /// The annotated video's path for `video`, refused when another video of this run already
+    /// wrote it.
+    func claim(_ video: String) throws -> String {
+        let output = path(for: video)
+        if let earlier = written[output], earlier != video {
             throw LabelingError.invalidArgument(
-                "\(labels.video): its annotated video would overwrite that of \(earlier) "
-                    + "(\(output))")
+                "\(video): its annotated video would overwrite that of \(earlier) (\(output))")
         }
+        return output
+    }
+
+    /// Records that `video`'s annotated video is written.
+    mutating func wrote(_ video: String) {
+        written[path(for: video)] = video
+    }
+
+    public mutating func process(_ labels: VideoLabels) throws -> VideoLabels {
+        let output = try claim(labels.video)
         guard !labels.frames.isEmpty else {
             throw LabelingError.invalidData(
                 path: labels.video, row: nil, reason: "no labelled frames to annotate")
@@ -116,7 +128,7 @@ public struct WriteAnnotatedVideo: Stage {
                     + "video changed since it was labelled?")
         }
         try writer.finish()
-        written[output] = labels.video
+        wrote(labels.video)
         return labels
     }
 }

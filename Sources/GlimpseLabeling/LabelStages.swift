@@ -111,21 +111,53 @@ public struct LabelVideoFrames: Stage {
     public var limits: DecodeLimits
     /// Told of each frame as ``process(_:)`` labels it.
     public var listener: FrameListener?
+    /// Where each video's annotated copy is drawn while it is labelled (one decode), as
+    /// ``WriteAnnotatedVideo`` would write it; nil draws none.
+    public var annotations: WriteAnnotatedVideo?
     public var name: String { "label-frames" }
 
     public init(
         model: FrameLabelModel, fps: Double? = nil, fullSizeFrames: Bool = false,
-        limits: DecodeLimits = .standard, listener: FrameListener? = nil
+        limits: DecodeLimits = .standard, listener: FrameListener? = nil,
+        annotations: WriteAnnotatedVideo? = nil
     ) {
         self.model = model
         self.fps = fps ?? model.configuration.fps
-        self.fullSizeFrames = fullSizeFrames || listener?.fullSizeFrames == true
+        self.fullSizeFrames =
+            fullSizeFrames || listener?.fullSizeFrames == true || annotations != nil
         self.limits = limits
         self.listener = listener
+        self.annotations = annotations
     }
 
-    public func process(_ video: String) throws -> VideoLabels {
-        try label(video) { frame, line in try listener?.onFrame(frame, line) }
+    public mutating func open() throws {
+        try annotations?.open()
+    }
+
+    /// Labels `video`; with ``annotations``, its annotated video is finished when the whole
+    /// video is labelled and discarded when labelling fails part-way.
+    public mutating func process(_ video: String) throws -> VideoLabels {
+        guard var annotations else {
+            return try label(video) { frame, line in try listener?.onFrame(frame, line) }
+        }
+        var writer = AnnotatedVideoWriter(path: try annotations.claim(video), fps: fps)
+        do {
+            let labels = try label(video) { frame, line in
+                try listener?.onFrame(frame, line)
+                try writer.append(frame.image, labelled: line)
+            }
+            guard !labels.frames.isEmpty else {
+                throw LabelingError.invalidData(
+                    path: video, row: nil, reason: "no labelled frames to annotate")
+            }
+            try writer.finish()
+            annotations.wrote(video)
+            self.annotations = annotations
+            return labels
+        } catch {
+            writer.discard()
+            throw error
+        }
     }
 
     /// The video name that reads a stream from standard input.
@@ -185,15 +217,22 @@ public enum LabelStages {
                 StageParameter(
                     "max_pixels", .int, default: .int(DecodeLimits.standard.maxPixels),
                     "refuse frames larger than this many pixels"),
+                StageParameter(
+                    "annotate", .string,
+                    "folder for DIR/ID.mp4, each video with its labels drawn, written as it is "
+                        + "labelled (as write-annotated-video, without decoding again)"),
             ]
         ) { arguments, context in
             let directory = try context.modelDirectory(try arguments.string("model"))
             let model = try context.shared(directory) { try FrameLabelModel(contentsOf: directory) }
+            let limits = DecodeLimits(
+                maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling))
             return LabelVideoFrames(
                 model: model, fps: try arguments.optionalNumber("fps", in: 0.001...1000),
-                limits: DecodeLimits(
-                    maxPixels: try arguments.int("max_pixels", in: 1...DecodeLimits.ceiling)),
-                listener: context.provided(FrameListener.self))
+                limits: limits, listener: context.provided(FrameListener.self),
+                annotations: try arguments.optionalString("annotate").map {
+                    WriteAnnotatedVideo(directory: $0, limits: limits)
+                })
         },
         StageDescriptor(
             name: "write-subtitles",
