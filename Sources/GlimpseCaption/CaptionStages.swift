@@ -110,8 +110,7 @@ public struct EncodeImages: Stage {
     }
 
     public func process(_ image: Image) throws -> ImageFeatures {
-        guard let result = process(batch: [image]).first else { throw PipelineError.missingResult }
-        return try result.get()
+        try processedAlone(image, by: process(batch:))
     }
 
     public func process(batch images: [Image]) -> [Result<ImageFeatures, any Error>] {
@@ -143,10 +142,7 @@ public struct DecodeCaptions: Stage {
     }
 
     public func process(_ features: ImageFeatures) throws -> CaptionResult {
-        guard let result = process(batch: [features]).first else {
-            throw PipelineError.missingResult
-        }
-        return try result.get()
+        try processedAlone(features, by: process(batch:))
     }
 
     /// One search over the batch's grids; a search error fails the batch, and a grid from

@@ -118,3 +118,12 @@ public struct FanOut<First: Stage, Second: Stage>: Stage where First.Input == Se
 }
 
 extension FanOut: Sendable where First: Sendable, Second: Sendable {}
+
+/// The one result of `batch([input])`: the single-input `process` of a stage that computes on
+/// batches (`try processedAlone(image, by: process(batch:))`).
+public func processedAlone<Input, Output>(
+    _ input: Input, by batch: ([Input]) -> [Result<Output, any Error>]
+) throws -> Output {
+    guard let result = batch([input]).first else { throw PipelineError.missingResult }
+    return try result.get()
+}

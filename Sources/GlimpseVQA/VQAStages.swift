@@ -88,8 +88,7 @@ public struct AnswerQuestions: Stage {
     }
 
     public func process(_ input: VQAQuestionImage) throws -> VQAAnswer {
-        guard let result = process(batch: [input]).first else { throw PipelineError.missingResult }
-        return try result.get()
+        try processedAlone(input, by: process(batch:))
     }
 
     /// Questions that cannot be encoded (empty, too long) fail alone; the others are answered

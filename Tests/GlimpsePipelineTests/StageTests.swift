@@ -54,6 +54,18 @@ final class StageTests: XCTestCase {
         }
         XCTAssertEqual(journal.entries, ["open a", "a 2", "close a"])
     }
+
+    func testProcessedAloneIsTheBatchsOneResult() throws {
+        XCTAssertEqual(try processedAlone(3, by: { $0.map { .success($0 * 2) } }), 6)
+        XCTAssertThrowsError(
+            try processedAlone(3, by: { (_: [Int]) -> [Result<Int, any Error>] in [] })
+        ) { XCTAssertEqual($0 as? PipelineError, .missingResult) }
+        XCTAssertThrowsError(
+            try processedAlone(3) { (_: [Int]) -> [Result<Int, any Error>] in
+                [.failure(PipelineError.invalidRun("bad"))]
+            }
+        ) { XCTAssertEqual($0 as? PipelineError, .invalidRun("bad")) }
+    }
 }
 
 /// Refuses odd numbers.
