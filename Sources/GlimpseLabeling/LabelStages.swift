@@ -173,8 +173,11 @@ public struct LabelVideoFrames: Stage {
         let preprocessing = model.configuration.encoder.preprocessing
         var frames: [FrameLine] = []
         do {
+            // Full-size frames come with the model's input beside them, scaled as training
+            // scaled it: the labels do not depend on whether frames are drawn on.
+            let input = (preprocessing.width, preprocessing.height)
             let options = VideoReadOptions(
-                size: fullSizeFrames ? nil : (preprocessing.width, preprocessing.height),
+                size: fullSizeFrames ? nil : input, scaledCopy: fullSizeFrames ? input : nil,
                 sampling: FrameSampling(fps: fps), limits: limits)
             let reader =
                 video == Self.standardInput
@@ -182,7 +185,7 @@ public struct LabelVideoFrames: Stage {
                 : try VideoReader(path: video, options: options)
             var online = FrameLabeler(model: model)
             while let frame = try reader.nextFrame() {
-                let probabilities = online.label(frame.image)
+                let probabilities = online.label(frame.scaledCopy ?? frame.image)
                 let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
                 let line = FrameLine(
                     time: frame.time, label: model.labels[best],

@@ -8,6 +8,9 @@ import Foundation
 public struct VideoFrame: Sendable {
     /// The picture, RGB, upright (rotation applied unless disabled) and scaled if asked.
     public var image: Image
+    /// The picture at ``VideoReadOptions/scaledCopy`` when asked: scaled from the same decoded
+    /// picture as ``image``, exactly as a reader with that `size` would give it.
+    public var scaledCopy: Image?
     /// Presentation timestamp in seconds, on the container's timeline (as ffprobe's `pts_time`).
     public var time: Double
     /// Presentation timestamp in units of the stream's time base (``VideoInfo/timeBase``), as
@@ -24,6 +27,9 @@ public struct VideoFrame: Sendable {
 public struct VideoReadOptions: Sendable {
     /// Output size of each frame as shown (after rotation); nil keeps the stream's size.
     public var size: (width: Int, height: Int)?
+    /// A second size, as shown, each frame is also given at (``VideoFrame/scaledCopy``): a
+    /// model's input beside the full-size frame an annotated copy is drawn on, from one decode.
+    public var scaledCopy: (width: Int, height: Int)?
     /// Decoder threads; 0 lets FFmpeg choose (frame and slice threading).
     public var threads: Int
     /// Apply the stream's rotation metadata to frames, as the ffmpeg CLI does by default.
@@ -34,10 +40,12 @@ public struct VideoReadOptions: Sendable {
     public var limits: DecodeLimits
 
     public init(
-        size: (width: Int, height: Int)? = nil, threads: Int = 0, autorotate: Bool = true,
-        sampling: FrameSampling = .all, limits: DecodeLimits = .standard
+        size: (width: Int, height: Int)? = nil, scaledCopy: (width: Int, height: Int)? = nil,
+        threads: Int = 0, autorotate: Bool = true, sampling: FrameSampling = .all,
+        limits: DecodeLimits = .standard
     ) {
         self.size = size
+        self.scaledCopy = scaledCopy
         self.threads = threads
         self.autorotate = autorotate
         self.sampling = sampling
@@ -78,9 +86,10 @@ public final class VideoReader {
     private var codec: UnsafeMutablePointer<AVCodecContext>?
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
-    private var scaler: OpaquePointer?
-    /// swscale's destination, aligned and padded, reused while the output size stays the same.
-    private var rgbDestination: UnsafeMutablePointer<AVFrame>?
+    /// Frames to ``VideoReadOptions/size``.
+    private let converter: FrameConverter
+    /// Frames to ``VideoReadOptions/scaledCopy``.
+    private let copyConverter: FrameConverter
     private let streamIndex: Int32
     private let timeBase: AVRational
     private var sampler: FrameSampler
@@ -112,8 +121,10 @@ public final class VideoReader {
         self.customInput = input
         self.options = options
         self.sampler = FrameSampler(options.sampling)
+        self.converter = FrameConverter(path: path, limits: options.limits)
+        self.copyConverter = FrameConverter(path: path, limits: options.limits)
         try options.sampling.validate()
-        if let size = options.size {
+        for size in [options.size, options.scaledCopy].compactMap({ $0 }) {
             guard size.width >= 1, size.height >= 1 else {
                 throw .invalidArgument(
                     "frame size must be positive, got \(size.width)x\(size.height)")
@@ -231,9 +242,6 @@ public final class VideoReader {
     }
 
     private func release() {
-        sws_freeContext(scaler)
-        scaler = nil
-        av_frame_free(&rgbDestination)
         av_frame_free(&frame)
         av_packet_free(&packet)
         avcodec_free_context(&codec)
@@ -256,9 +264,7 @@ public final class VideoReader {
                 finished = true
                 return nil
             case .keep:
-                return VideoFrame(
-                    image: try convert(decoded), time: time,
-                    timestamp: Self.timestamp(of: decoded), index: index)
+                return try convert(decoded, time: time, index: index)
             }
         }
         return nil
@@ -428,91 +434,23 @@ public final class VideoReader {
 
     // MARK: - Conversion
 
-    private func convert(_ frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Image {
-        let sourceWidth = Int(frame.pointee.width)
-        let sourceHeight = Int(frame.pointee.height)
-        try options.limits.check(width: sourceWidth, height: sourceHeight, path: path)
+    /// `frame` at ``VideoReadOptions/size`` and, when asked, at
+    /// ``VideoReadOptions/scaledCopy``, both scaled from the same decoded picture.
+    private func convert(_ frame: UnsafeMutablePointer<AVFrame>, time: Double, index: Int)
+        throws(MediaError) -> VideoFrame
+    {
+        try options.limits.check(
+            width: Int(frame.pointee.width), height: Int(frame.pointee.height), path: path)
         let orientation =
             options.autorotate ? Orientation(clockwiseRotation: info.clockwiseRotation) : .up
-        // The requested size is as shown; scale to the stored orientation, then rotate.
-        var (width, height) =
-            options.size
-            ?? (orientation.swapsDimensions
-                ? (sourceHeight, sourceWidth) : (sourceWidth, sourceHeight))
-        if orientation.swapsDimensions { swap(&width, &height) }
-
-        scaler = sws_getCachedContext(
-            scaler, Int32(sourceWidth), Int32(sourceHeight),
-            AVPixelFormat(frame.pointee.format), Int32(width), Int32(height), AV_PIX_FMT_RGB24,
-            SWS_BICUBIC, nil, nil, nil)
-        guard let scaler else {
-            throw .unsupported(path: path, reason: "cannot convert this pixel format to RGB")
+        let image = try converter.convert(frame, to: options.size, orientation: orientation)
+        var copy: Image?
+        if let size = options.scaledCopy {
+            copy = try copyConverter.convert(frame, to: size, orientation: orientation)
         }
-        Self.applyColorspace(of: frame, to: scaler)
-        let destination = try rgbFrame(width: width, height: height)
-        let converted = FFmpeg.scale(scaler, from: frame, to: destination)
-        guard converted == Int32(height) else {
-            throw .corrupt(
-                path: path, reason: "RGB conversion produced \(converted) of \(height) rows")
-        }
-        // Only the tight rows are copied out: swscale's padding stays in FFmpeg's buffer.
-        let stride = width * 3
-        guard case (let byteCount, false) = stride.multipliedReportingOverflow(by: height) else {
-            throw .tooLarge(
-                path: path, width: width, height: height, limit: options.limits.effectiveMaxPixels)
-        }
-        let pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
-            av_image_copy_plane(
-                buffer.baseAddress, Int32(stride), destination.pointee.data.0,
-                destination.pointee.linesize.0, Int32(stride), Int32(height))
-            count = byteCount
-        }
-        return Image(width: width, height: height, layout: .rgb, pixels: pixels)
-            .applying(orientation)
-    }
-
-    /// The RGB frame swscale writes into, made anew only when the output size changes.
-    private func rgbFrame(width: Int, height: Int) throws(MediaError) -> UnsafeMutablePointer<
-        AVFrame
-    > {
-        if let rgbDestination, rgbDestination.pointee.width == Int32(width),
-            rgbDestination.pointee.height == Int32(height)
-        {
-            return rgbDestination
-        }
-        av_frame_free(&rgbDestination)
-        rgbDestination = FFmpeg.allocateFrame(
-            width: width, height: height, format: AV_PIX_FMT_RGB24)
-        guard let rgbDestination else {
-            throw .unreadable(path: path, reason: "out of memory for a \(width)x\(height) frame")
-        }
-        return rgbDestination
-    }
-
-    /// Use the frame's own matrix and range, as the ffmpeg CLI's scale filter does ("auto").
-    private static func applyColorspace(
-        of frame: UnsafeMutablePointer<AVFrame>, to scaler: OpaquePointer
-    ) {
-        var inverseTable: UnsafeMutablePointer<Int32>?
-        var table: UnsafeMutablePointer<Int32>?
-        var sourceRange: Int32 = 0
-        var destinationRange: Int32 = 0
-        var brightness: Int32 = 0
-        var contrast: Int32 = 0
-        var saturation: Int32 = 0
-        guard
-            sws_getColorspaceDetails(
-                scaler, &inverseTable, &sourceRange, &table, &destinationRange, &brightness,
-                &contrast, &saturation) >= 0
-        else { return }
-        let space = frame.pointee.colorspace
-        let coefficients =
-            space == AVCOL_SPC_UNSPECIFIED || space == AVCOL_SPC_RGB
-            ? sws_getCoefficients(SWS_CS_DEFAULT) : sws_getCoefficients(Int32(space.rawValue))
-        let fullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : sourceRange
-        sws_setColorspaceDetails(
-            scaler, coefficients, fullRange, table, destinationRange, brightness, contrast,
-            saturation)
+        return VideoFrame(
+            image: image, scaledCopy: copy, time: time, timestamp: Self.timestamp(of: frame),
+            index: index)
     }
 
     // MARK: - Metadata

@@ -133,6 +133,16 @@ final class AnnotatedVideoTests: XCTestCase {
             #"{"stage": "label-frames", "model": "\#(model)", "annotate": "\#(once)"}"#,
             over: videos)
         XCTAssertThrowsError(try fused[broken]?.get())
+        // Drawing on the frames does not change what the model sees: the labels and
+        // confidences are those of labelling alone, exactly.
+        let alone = try run(
+            #"{"stage": "label-frames", "model": "\#(model)"}"#, over: Array(videos.dropLast()))
+        for video in videos.dropLast() {
+            let drawnOn = try XCTUnwrap(try fused[video]?.get() as? VideoLabels)
+            let plain = try XCTUnwrap(try alone[video]?.get() as? VideoLabels)
+            XCTAssertEqual(drawnOn.frames.map(\.label), plain.frames.map(\.label), video)
+            XCTAssertEqual(drawnOn.frames.map(\.confidence), plain.frames.map(\.confidence), video)
+        }
         var writer = WriteAnnotatedVideo(directory: twice)
         try writer.open()
         for video in videos.dropLast() {

@@ -143,6 +143,29 @@ final class VideoReaderTests: XCTestCase {
             maxAbsoluteDifference(frames.flatMap(\.image.pixels), reference), 2)
     }
 
+    func testAScaledCopyIsWhatAReaderAtThatSizeGives() throws {
+        // Every decodable clip (the rotated one included) at sizes odd and even, smaller and
+        // larger than the stream: the copy is byte for byte the frame a reader scaled to that
+        // size gives, and the frame itself is the full-size one.
+        for name in Self.decodable {
+            for size in [(64, 64), (33, 17), (400, 222)] {
+                let sampling = FrameSampling(maxFrames: 4)
+                let both = try decodeAll(
+                    video(name), options: .init(scaledCopy: size, sampling: sampling))
+                let full = try decodeAll(video(name), options: .init(sampling: sampling))
+                let scaled = try decodeAll(
+                    video(name), options: .init(size: size, sampling: sampling))
+                XCTAssertEqual(both.count, scaled.count, name)
+                XCTAssertEqual(both.map(\.image.pixels), full.map(\.image.pixels), name)
+                XCTAssertEqual(both.map(\.scaledCopy?.pixels), scaled.map(\.image.pixels), name)
+                XCTAssertEqual(both.map(\.scaledCopy?.width), scaled.map(\.image.width), name)
+                XCTAssertEqual(both.map(\.time), scaled.map(\.time), name)
+            }
+        }
+        XCTAssertThrowsError(
+            try VideoReader(path: video("h264_320x240.mp4"), options: .init(scaledCopy: (0, 5))))
+    }
+
     func testBadVideosGiveTypedErrors() throws {
         assertMediaError(
             try VideoReader(path: video("audio_only.m4a")),
