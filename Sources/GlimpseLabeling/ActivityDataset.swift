@@ -46,8 +46,12 @@ public struct ActivityDataset: Sendable {
         } catch {
             throw .invalidData(path: error.path, row: nil, reason: error.reason)
         }
-        let lines = String(decoding: bytes, as: UTF8.self).split(
-            separator: "\n", omittingEmptySubsequences: false)
+        // Lines end in LF or CRLF (Python's csv module and spreadsheets write CRLF; in Swift
+        // "\r\n" is one Character, so splitting on "\n" alone would not split it), and a
+        // spreadsheet's UTF-8 byte-order mark before the header is not part of it.
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         guard let header = lines.first,
             Self.fields(of: header).map({ $0.trimmingCharacters(in: .whitespaces) })
                 == ["video", "start_s", "end_s", "label"]
@@ -178,23 +182,29 @@ public struct ActivityDataset: Sendable {
         return nil
     }
 
-    /// The fields of a CSV line; double quotes enclose fields holding commas ("" is a quote).
+    /// The fields of a CSV line (RFC 4180): a field in double quotes may hold commas, and `""`
+    /// inside it is one quote.
     static func fields(of line: Substring) -> [String] {
         var fields: [String] = []
         var current = ""
         var quoted = false
         var characters = line.makeIterator()
-        while let character = characters.next() {
+        var pending = characters.next()
+        while let character = pending {
+            pending = characters.next()
             switch character {
             case "\"" where quoted:
-                quoted = false
+                if pending == "\"" {
+                    current.append("\"")
+                    pending = characters.next()
+                } else {
+                    quoted = false
+                }
             case "\"" where current.isEmpty:
                 quoted = true
             case "," where !quoted:
                 fields.append(current)
                 current = ""
-            case "\r":
-                continue
             default:
                 current.append(character)
             }

@@ -135,6 +135,41 @@ final class ActivityDataTests: XCTestCase {
         XCTAssertEqual(try ActivityDataset(contentsOf: folder).labels, ["background", "run, fast"])
     }
 
+    /// segments.csv as other tools write it: CRLF line ends (Python's csv module), a UTF-8
+    /// byte-order mark (spreadsheets), quoted fields with commas and doubled quotes, a blank
+    /// last line. Each gives the data set the plain file gives.
+    func testSegmentsCSVFromOtherToolsReadsAsThePlainFile() throws {
+        let folder = Fixtures.temporaryDirectory()
+        try Data().write(to: URL(fileURLWithPath: folder + "/a, b.mp4"))
+        try Data().write(to: URL(fileURLWithPath: folder + "/say \"hi\".mp4"))
+        let plain = [
+            "video,start_s,end_s,label", "\"a, b.mp4\",0,1.5,jump", "\"a, b.mp4\",2,3,run",
+            "\"say \"\"hi\"\".mp4\",1,2,\"run, fast\"",
+        ]
+        func read(_ text: String) throws -> ActivityDataset {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/segments.csv"))
+            return try ActivityDataset(contentsOf: folder)
+        }
+        let expected = try read(plain.joined(separator: "\n") + "\n")
+        XCTAssertEqual(expected.labels, ["background", "jump", "run", "run, fast"])
+        XCTAssertEqual(
+            expected.videos.map { ($0.path as NSString).lastPathComponent }.sorted(),
+            ["a, b.mp4", "say \"hi\".mp4"])
+        for text in [
+            plain.joined(separator: "\r\n") + "\r\n",
+            "\u{FEFF}" + plain.joined(separator: "\r\n") + "\r\n\r\n",
+            "\u{FEFF}" + plain.joined(separator: "\n"),
+        ] {
+            let other = try read(text)
+            XCTAssertEqual(other.labels, expected.labels, text.debugDescription)
+            XCTAssertEqual(
+                other.videos.map(\.path), expected.videos.map(\.path), text.debugDescription)
+            XCTAssertEqual(
+                other.videos.map(\.segments), expected.videos.map(\.segments),
+                text.debugDescription)
+        }
+    }
+
     /// ActivityNet JSON: the same segments as a segments.csv give the same data set (videos
     /// found as ID.mp4 or v_ID.mp4, other fields ignored); bad annotations are named.
     func testActivityNetJSONMatchesSegmentsCSV() throws {
