@@ -228,17 +228,17 @@ extension CaptionModel {
             var rows: [Int] = []  // the batch rows the next step continues from
             for i in open {
                 var search = searches[i]
-                // The best `width` extensions over this image's beams.
-                var candidates: [(beam: Int, token: Int, score: Float)] = []
-                for (b, hypothesis) in search.beams.enumerated() {
-                    let banned = rules.banned(after: hypothesis.tokens)
-                    let row = search.first + b
-                    for token in 0..<v where !banned.contains(token) {
-                        candidates.append(
-                            (b, token, hypothesis.score + logProbabilities[row * v + token]))
-                    }
+                // The step consumes candidates until `width` do not end: at most `width` plus
+                // one `<end>` per beam.
+                let banned = search.beams.map { rules.banned(after: $0.tokens) }
+                let candidates = BeamExtension.best(
+                    width + search.beams.count, beams: search.beams.count, vocabularySize: v
+                ) { b, token in
+                    banned[b].contains(token)
+                        ? nil
+                        : search.beams[b].score
+                            + logProbabilities[(search.first + b) * v + token]
                 }
-                candidates.sort { $0.score > $1.score }
                 var next: [Hypothesis] = []
                 var selected: [Int] = []
                 for candidate in candidates {
